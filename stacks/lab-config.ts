@@ -1,0 +1,139 @@
+/**
+ * The typed lab configuration: what `stacks/config.ts` produces from `cmg-lab:*` stack config
+ * after every rule has passed. Components receive parts of it; none of them reads Pulumi config.
+ *
+ * Key names under `cmg-lab:` are a contract (../shared/ARCHITECTURE.md, "Config").
+ * Every object is frozen by the loader.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+
+export type ClientOs = "windows-10" | "windows-11" | "windows-7" | "windows-8.1";
+/** `internet`: the client sits in a subnet that cannot reach the site server, so it must use the CMG. */
+export type ClientNetwork = "internet" | "intranet";
+export type BastionMode = "basic" | "developer" | "none";
+export type EntraConnectConfigMode = "scripted" | "wizard";
+
+export interface DomainConfig {
+  /** AD forest root DNS name, e.g. corp.cmglab.example. */
+  readonly fqdn: string;
+  /** NetBIOS domain name, 1-15 characters. */
+  readonly netbiosName: string;
+  /** Top-level OUs created under the domain root, in order. */
+  readonly ous: readonly string[];
+  /** The OU clients are joined into (default `Workstations`); one of `ous`. */
+  readonly workstationsOu: string;
+  /** The OU member servers are joined into (default `Servers`); one of `ous`. */
+  readonly serversOu: string;
+  /** The OU holding the demo users, target of AD user discovery (default `LabUsers`); one of `ous`. */
+  readonly usersOu: string;
+  /** VM size of the domain controller (default Standard_B2ms). */
+  readonly dcVmSize: string;
+}
+
+export interface TenantConfig {
+  /** Tenant domain written as azureADName into the hybrid-join SCP and used as demo users' UPN suffix. */
+  readonly domain: string;
+}
+
+export interface SiteConfig {
+  /** Three-character site code, letters and digits, not a reserved name. */
+  readonly siteCode: string;
+  /** Site option "Use Configuration Manager-generated certificates for HTTP site systems". */
+  readonly enhancedHttp: boolean;
+  /** Site server VM size (default Standard_D4s_v5: ConfigMgr with SQL on one box needs 4 cores, 16 GB). */
+  readonly vmSize: string;
+}
+
+export interface DiscoveryConfig {
+  readonly activeDirectoryUsers: boolean;
+  readonly azureAdUsers: boolean;
+}
+
+export interface SyncConfig {
+  /** OUs (names from `domain.ous`) in the Entra Connect sync scope. */
+  readonly ous: readonly string[];
+  /** `scripted` (default): configured by script; `wizard`: stop after install and print the wizard choices. */
+  readonly configuration: EntraConnectConfigMode;
+  /** Entra Connect server VM size (default Standard_B2ms). */
+  readonly vmSize: string;
+}
+
+export type CmgCertificateConfig =
+  | { readonly kind: "lab-ca" }
+  | {
+      readonly kind: "pfx";
+      /** Path of the PFX, relative to the project directory. */
+      readonly pfxFile: string;
+      /** The PFX password, a Pulumi secret. */
+      readonly pfxPassword: pulumi.Output<string>;
+    };
+
+export interface CmgConfig {
+  /** DNS label of the CMG service (3-24 lowercase letters and digits; globally unique). */
+  readonly name: string;
+  readonly vmSize: string;
+  /** 1-16 VM scale set instances. */
+  readonly instances: number;
+  readonly certificate: CmgCertificateConfig;
+}
+
+export interface ClientConfig {
+  /** Windows computer name (1-15 characters) and VM name suffix. */
+  readonly name: string;
+  readonly os: ClientOs;
+  readonly network: ClientNetwork;
+  /** The client has a PKI client-authentication certificate (required for Windows 7/8.1 over a CMG). */
+  readonly pki: boolean;
+  /** VM size (default Standard_B2ms). */
+  readonly vmSize: string;
+}
+
+export interface AdminConfig {
+  /** Local and domain admin user name; names Azure rejects (administrator, admin, ...) are refused. */
+  readonly username: string;
+  /** Public source CIDRs allowed to RDP to the VMs; empty (default) opens nothing. */
+  readonly allowedSourceCidrs: readonly string[];
+  /** Azure Bastion SKU for admin access (default `basic`), or `none`. */
+  readonly bastion: BastionMode;
+}
+
+export interface ScheduleConfig {
+  /** Daily auto-shutdown time, 24-hour `HH:MM`, or null for none. */
+  readonly autoShutdown: string | null;
+  /** Windows time zone id for the shutdown schedule (e.g. `UTC`, `W. Europe Standard Time`). */
+  readonly timeZone: string;
+  /** ISO date after which the lab should be gone; tagged on every resource. */
+  readonly expiresOn: string;
+}
+
+export interface LabConfig {
+  /** Pulumi stack name (not a config key). */
+  readonly stack: string;
+  /** 3-8 lowercase letters or digits; prefixes every name. */
+  readonly prefix: string;
+  /** Azure region of every lab resource (default westeurope). */
+  readonly location: string;
+  readonly domain: DomainConfig;
+  readonly tenant: TenantConfig;
+  readonly site: SiteConfig;
+  readonly discovery: DiscoveryConfig;
+  readonly sync: SyncConfig;
+  readonly cmg: CmgConfig;
+  readonly clients: readonly ClientConfig[];
+  readonly admin: AdminConfig;
+  readonly schedule: ScheduleConfig;
+}
+
+/** One problem found in the stack config. */
+export interface ConfigIssue {
+  /** Full key, e.g. `cmg-lab:sync.ous`. */
+  readonly key: string;
+  /** The offending value, rendered for a human (secrets never rendered). */
+  readonly value: string;
+  /** What is wrong. */
+  readonly problem: string;
+  /** What to change. */
+  readonly fix: string;
+  /** `error` refuses the config; `warning` is printed by the plan and logged by the program. */
+  readonly severity: "error" | "warning";
+}
