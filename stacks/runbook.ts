@@ -33,10 +33,11 @@ export const CONTRACT_STEP_IDS = [
 
 /**
  * Steps this project adds to the contract table. `credentials` holds the lab's generated
- * secrets; `member-vms` creates the member servers' and clients' VMs as soon as the network
- * exists, so VM provisioning runs in parallel with the forest and only the domain joins wait.
+ * secrets. The three `*-vm(s)` steps create the machines as soon as the network exists, so VM
+ * provisioning of every role runs in parallel and only in-guest work (promotion, domain joins)
+ * waits for the forest.
  */
-export const EXTRA_STEP_IDS = ["credentials", "member-vms"] as const;
+export const EXTRA_STEP_IDS = ["credentials", "dc-vm", "server-vms", "client-vms"] as const;
 
 export type ContractStepId = (typeof CONTRACT_STEP_IDS)[number];
 export type StepId = ContractStepId | (typeof EXTRA_STEP_IDS)[number];
@@ -73,16 +74,28 @@ const TABLE = [
     ifMissed: "The site cannot be onboarded to Azure Services; Azure AD user discovery fails without Directory.Read.All consent.",
   },
   {
-    id: "ad-forest",
-    title: "Domain controller VM, AD DS forest and DNS",
+    id: "dc-vm",
+    title: "Domain controller VM created (static address; the VNet's DNS points at it)",
     needs: ["network", "credentials"],
-    ifMissed: "Nothing can join the domain; there are no users to discover and no computers to hybrid-join.",
+    ifMissed: "There is no machine to promote to a domain controller.",
   },
   {
-    id: "member-vms",
-    title: "Member server and client VMs created (not yet joined), in parallel with the forest",
+    id: "server-vms",
+    title: "Site server and Entra Connect server VMs created, not yet joined (in parallel with the forest)",
     needs: ["network", "credentials"],
-    ifMissed: "The site server, Entra Connect server and clients have no machine to run on.",
+    ifMissed: "The ConfigMgr site and Entra Connect have no machine to run on.",
+  },
+  {
+    id: "client-vms",
+    title: "Client VMs created, not yet joined (in parallel with the forest)",
+    needs: ["network", "credentials"],
+    ifMissed: "There is no Windows client to join, hybrid-join or manage.",
+  },
+  {
+    id: "ad-forest",
+    title: "Domain controller VM, AD DS forest and DNS",
+    needs: ["network", "dc-vm"],
+    ifMissed: "Nothing can join the domain; there are no users to discover and no computers to hybrid-join.",
   },
   {
     id: "ad-ous",
@@ -93,7 +106,7 @@ const TABLE = [
   {
     id: "site-server",
     title: "Site server joined to the domain (Servers OU), SQL Server, ADK, ConfigMgr primary site installed",
-    needs: ["ad-ous", "member-vms"],
+    needs: ["ad-ous", "server-vms"],
     ifMissed: "There is no site: no management point, no discovery, no CMG.",
   },
   {
@@ -123,7 +136,7 @@ const TABLE = [
   {
     id: "entra-connect",
     title: "Entra Connect Sync server joined to the domain, Entra Connect installed and configured (password hash sync)",
-    needs: ["ad-ous", "member-vms"],
+    needs: ["ad-ous", "server-vms"],
     ifMissed: "No user or device reaches Entra ID: no hybrid join, no Azure AD user discovery results.",
   },
   {
@@ -165,7 +178,7 @@ const TABLE = [
   {
     id: "clients",
     title: "Windows 10/11 clients joined to the domain in the Workstations OU",
-    needs: ["ad-ous", "member-vms"],
+    needs: ["ad-ous", "client-vms"],
     ifMissed: "There is no device to hybrid-join or manage.",
   },
   {

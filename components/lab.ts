@@ -1,0 +1,190 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { LabConfig } from "../stacks/lab-config";
+import { ADDRESSES, labNames, SERVER_COMPUTER_NAMES, type ServerRole, type SubnetRole } from "../stacks/names";
+import { RUNBOOK, stepDef, transitiveNeeds, type StepId } from "../stacks/runbook";
+import { LabCredentials } from "./lab-credentials";
+import { LabNetwork } from "./lab-network";
+import { LabStep } from "./lab-step";
+import { WindowsVm, type WindowsOs } from "./windows-vm";
+
+export interface LabArgs {
+  /** Required. The validated lab configuration. */
+  readonly config: LabConfig;
+}
+
+/** Tags every taggable Azure resource of the lab carries; `step` is added per step. */
+export function labTags(config: LabConfig): Record<string, string> {
+  return { lab: config.prefix, stack: config.stack, expiresOn: config.schedule.expiresOn, managedBy: "cmg-lab" };
+}
+
+/**
+ * Opens the runbook's step components in runbook order. A step waits for every *built* step it
+ * needs; where a needed step has no resources yet, its own needs are waited for instead, so
+ * the order of the table holds even while steps are being filled in.
+ */
+class StepScopes {
+  private readonly open = new Map<StepId, LabStep>();
+
+  constructor(
+    private readonly lab: pulumi.ComponentResource,
+    private readonly tags: Record<string, string>,
+  ) {}
+
+  get(id: StepId): LabStep {
+    const existing = this.open.get(id);
+    if (existing) return existing;
+    for (const [openId] of this.open) {
+      if (transitiveNeeds(openId).has(id)) {
+        throw new Error(`runbook step '${id}' is built after '${openId}', which needs it: build steps in runbook order`);
+      }
+    }
+    const step = new LabStep({ step: id, after: this.builtNeeds(id), labTags: this.tags }, { parent: this.lab });
+    this.open.set(id, step);
+    return step;
+  }
+
+  /** Steps with resources so far, in runbook order. */
+  built(): StepId[] {
+    return RUNBOOK.map((s) => s.id).filter((id) => this.open.has(id));
+  }
+
+  private builtNeeds(id: StepId): LabStep[] {
+    const result = new Set<LabStep>();
+    const visit = (s: StepId): void => {
+      for (const need of stepDef(s).needs) {
+        const built = this.open.get(need);
+        if (built) result.add(built);
+        else visit(need);
+      }
+    };
+    visit(id);
+    return [...result];
+  }
+}
+
+/**
+ * The whole lab: every runbook step as a component, each holding the resources that carry it
+ * out. Steps are built in runbook order, so every resource waits for the steps its step needs.
+ */
+export class Lab extends pulumi.ComponentResource {
+  /** Steps that have resources, by id. */
+  public readonly steps: ReadonlyMap<StepId, LabStep>;
+  /** Name of the lab's resource group. */
+  public readonly resourceGroupName: pulumi.Output<string>;
+  /** Azure Bastion host name, when the admin path is Bastion. */
+  public readonly bastionName: pulumi.Output<string> | undefined;
+  /** Admin user name (local admin of every VM; domain admin once the forest exists). */
+  public readonly adminUsername: string;
+  /** Admin password (secret). */
+  public readonly adminPassword: pulumi.Output<string>;
+  /** Azure VM names by Windows computer name. */
+  public readonly vmNames: Readonly<Record<string, pulumi.Output<string>>>;
+
+  constructor(name: string, args: LabArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cmg-lab:lab:Lab", name, {}, opts);
+    const { config } = args;
+    const names = labNames(config.prefix, config.stack);
+    const scopes = new StepScopes(this, labTags(config));
+
+    const credentialsStep = scopes.get("credentials");
+    const credentials = new LabCredentials(
+      "admin",
+      { adminUsername: config.admin.username },
+      { parent: credentialsStep },
+    );
+
+    const networkStep = scopes.get("network");
+    const network = new LabNetwork(
+      "lab",
+      {
+        names,
+        location: config.location,
+        bastion: config.admin.bastion,
+        allowedSourceCidrs: config.admin.allowedSourceCidrs,
+        dnsServers: [ADDRESSES.dc],
+        tags: networkStep.tags,
+      },
+      { parent: networkStep },
+    );
+
+    const autoShutdown = config.schedule.autoShutdown
+      ? { time: config.schedule.autoShutdown, timeZone: config.schedule.timeZone }
+      : null;
+    const vm = (
+      step: LabStep,
+      computerName: string,
+      spec: { os: WindowsOs; size: string; subnet: SubnetRole; ip?: string; diskGb?: number; premium?: boolean },
+    ): WindowsVm =>
+      new WindowsVm(
+        computerName.toLowerCase(),
+        {
+          resourceGroupName: network.resourceGroupName,
+          location: config.location,
+          vmName: names.vm(computerName),
+          computerName,
+          os: spec.os,
+          size: spec.size,
+          subnetId: network.subnetIds[spec.subnet],
+          ...(spec.ip ? { privateIpAddress: spec.ip } : {}),
+          publicIp: config.admin.allowedSourceCidrs.length > 0,
+          adminUsername: credentials.adminUsername,
+          adminPassword: credentials.adminPassword,
+          ...(spec.diskGb ? { osDiskSizeGb: spec.diskGb } : {}),
+          osDiskType: spec.premium ? "Premium_LRS" : "StandardSSD_LRS",
+          autoShutdown,
+          timeZone: config.schedule.timeZone,
+          tags: step.tags,
+        },
+        { parent: step },
+      );
+    const server = (role: ServerRole): string => SERVER_COMPUTER_NAMES[role];
+
+    const dcStep = scopes.get("dc-vm");
+    const dc = vm(dcStep, server("dc"), {
+      os: "windows-server-2022",
+      size: config.domain.dcVmSize,
+      subnet: "servers",
+      ip: ADDRESSES.dc,
+    });
+
+    const serverStep = scopes.get("server-vms");
+    const siteServer = vm(serverStep, server("siteServer"), {
+      os: "windows-server-2022",
+      size: config.site.vmSize,
+      subnet: "servers",
+      ip: ADDRESSES.siteServer,
+      // SQL Server, the ADK, the ConfigMgr media and content libraries: the image's 127 GiB is too tight.
+      diskGb: 256,
+      premium: true,
+    });
+    const entraConnect = vm(serverStep, server("entraConnect"), {
+      os: "windows-server-2022",
+      size: config.sync.vmSize,
+      subnet: "servers",
+      ip: ADDRESSES.entraConnect,
+    });
+
+    const clientStep = scopes.get("client-vms");
+    const clients = config.clients.map((c) =>
+      vm(clientStep, c.name, {
+        // Windows 7/8.1 are refused by the config loader: no marketplace image, no token auth.
+        os: c.os === "windows-10" ? "windows-10" : "windows-11",
+        size: c.vmSize,
+        subnet: c.network === "internet" ? "internet" : "workstations",
+      }),
+    );
+
+    const allVms = [dc, siteServer, entraConnect, ...clients];
+    this.steps = new Map(scopes.built().map((id) => [id, scopes.get(id)]));
+    this.resourceGroupName = network.resourceGroupName;
+    this.bastionName = network.bastionName;
+    this.adminUsername = credentials.adminUsername;
+    this.adminPassword = credentials.adminPassword;
+    this.vmNames = Object.fromEntries(allVms.map((v) => [v.computerName, v.vmName]));
+    this.registerOutputs({
+      resourceGroupName: this.resourceGroupName,
+      adminUsername: this.adminUsername,
+      adminPassword: this.adminPassword,
+    });
+  }
+}

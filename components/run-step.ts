@@ -1,0 +1,110 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as compute from "@pulumi/azure-native/compute";
+import type * as inputs from "@pulumi/azure-native/types/input";
+import type { WindowsVm } from "./windows-vm";
+
+/** Where the in-VM PowerShell scripts live. */
+export const SCRIPTS_DIR = path.resolve(__dirname, "..", "scripts");
+
+/** Tag naming the script a run command carries; the plan's duration table is keyed by it. */
+export const SCRIPT_TAG = "cmgLabScript";
+
+export interface RunStepArgs {
+  /** Required. The VM the script runs on; run commands on one VM run one after another. */
+  readonly vm: WindowsVm;
+  /** Required. File name of the script in `scripts/`, e.g. `ad-forest-promote.ps1`. */
+  readonly script: string;
+  /** Optional. Plain parameters, passed as named PowerShell parameters. Never secrets. */
+  readonly parameters?: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Optional. Secret parameters: sent as `protectedParameters`, never logged by Azure. */
+  readonly protectedParameters?: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Required. How long the script may run before it counts as failed, in minutes. */
+  readonly timeoutMinutes: number;
+  /**
+   * Optional. Run as this account instead of LocalSystem (for example a domain admin, for
+   * cmdlets that need domain or ConfigMgr rights). The password must be a Pulumi secret.
+   */
+  readonly runAs?: { readonly user: pulumi.Input<string>; readonly password: pulumi.Input<string> };
+  /** Optional. More resources this run command waits for (beyond its step's needs and the VM's previous step). */
+  readonly after?: readonly pulumi.Resource[];
+  /** Required. Tags (lab, stack, step, expiresOn). */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+const scriptCache = new Map<string, string>();
+
+/** The script text, read at evaluation time; its content is the run command's input. */
+export function readScript(file: string): string {
+  const cached = scriptCache.get(file);
+  if (cached !== undefined) return cached;
+  const full = path.join(SCRIPTS_DIR, file);
+  if (path.dirname(full) !== SCRIPTS_DIR || !file.endsWith(".ps1")) {
+    throw new Error(`run-step script '${file}' must be a .ps1 file directly in scripts/`);
+  }
+  const text = fs.readFileSync(full, "utf8");
+  scriptCache.set(file, text);
+  return text;
+}
+
+/** Sorted `{ name, value }` pairs: key order never changes the inputs. */
+function parameterList(
+  values: Readonly<Record<string, pulumi.Input<string>>> | undefined,
+  secret: boolean,
+): inputs.compute.RunCommandInputParameterArgs[] {
+  return Object.keys(values ?? {})
+    .sort()
+    .map((name) => {
+      const value = (values ?? {})[name] as pulumi.Input<string>;
+      return { name, value: secret ? pulumi.secret(value) : value };
+    });
+}
+
+/**
+ * One in-guest action: a managed run command carrying a script from `scripts/`. A failed script
+ * fails the deployment (`treatFailureAsDeploymentFailure`); the command waits for the VM's
+ * previous run command, so in-guest work on a VM is strictly sequential. An unchanged script and
+ * unchanged parameters cause no diff, so the script does not run again; a change re-runs it.
+ */
+export class RunStep extends pulumi.ComponentResource {
+  /** The run command resource. */
+  public readonly command: compute.VirtualMachineRunCommandByVirtualMachine;
+  /** The script file name. */
+  public readonly script: string;
+
+  constructor(name: string, args: RunStepArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cmg-lab:vm:RunStep", name, {}, opts);
+    this.script = args.script;
+    const text = readScript(args.script);
+    const timeoutInSeconds = Math.round(args.timeoutMinutes * 60);
+    this.command = args.vm.sequence(
+      (previous) =>
+        new compute.VirtualMachineRunCommandByVirtualMachine(
+          `${name}-command`,
+          {
+            resourceGroupName: args.vm.resourceGroupName,
+            location: args.vm.location,
+            // Using the VM's name output makes the command wait for the VM itself.
+            vmName: args.vm.vmName,
+            runCommandName: name,
+            source: { script: text },
+            parameters: parameterList(args.parameters, false),
+            protectedParameters: parameterList(args.protectedParameters, true),
+            ...(args.runAs ? { runAsUser: args.runAs.user, runAsPassword: pulumi.secret(args.runAs.password) } : {}),
+            asyncExecution: false,
+            treatFailureAsDeploymentFailure: true,
+            timeoutInSeconds,
+            tags: { ...args.tags, [SCRIPT_TAG]: args.script },
+          },
+          {
+            parent: this,
+            dependsOn: [...(previous ? [previous] : []), ...(args.after ?? [])],
+            // The provider waits for the script; give it the script's own timeout plus margin.
+            customTimeouts: { create: `${args.timeoutMinutes + 10}m`, update: `${args.timeoutMinutes + 10}m` },
+          },
+        ),
+    );
+    this.registerOutputs({ runCommandName: name });
+  }
+}

@@ -1,0 +1,211 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as compute from "@pulumi/azure-native/compute";
+import * as devtestlab from "@pulumi/azure-native/devtestlab";
+import * as network from "@pulumi/azure-native/network";
+import type * as inputs from "@pulumi/azure-native/types/input";
+import { shutdownScheduleName, shutdownTime } from "../stacks/names";
+
+/** Operating systems a lab VM can run, by name. */
+export type WindowsOs = "windows-server-2022" | "windows-server-2025" | "windows-11" | "windows-10";
+
+/**
+ * Marketplace images by OS name. All are generation 2 images, so every VM gets Trusted Launch.
+ * Windows 10/11 client images need eligible licensing (for example a Visual Studio subscription);
+ * see the README. `latest` is a fixed input string, so it causes no diff on its own.
+ */
+export const WINDOWS_IMAGES: Readonly<Record<WindowsOs, inputs.compute.ImageReferenceArgs>> = {
+  "windows-server-2022": {
+    publisher: "MicrosoftWindowsServer",
+    offer: "WindowsServer",
+    sku: "2022-datacenter-azure-edition",
+    version: "latest",
+  },
+  "windows-server-2025": {
+    publisher: "MicrosoftWindowsServer",
+    offer: "WindowsServer",
+    sku: "2025-datacenter-azure-edition",
+    version: "latest",
+  },
+  "windows-11": { publisher: "MicrosoftWindowsDesktop", offer: "windows-11", sku: "win11-24h2-pro", version: "latest" },
+  "windows-10": { publisher: "MicrosoftWindowsDesktop", offer: "Windows-10", sku: "win10-22h2-pro-g2", version: "latest" },
+};
+
+export interface AutoShutdown {
+  /** Daily time, `HH:MM` 24-hour. */
+  readonly time: string;
+  /** Windows time zone id, e.g. `UTC` or `W. Europe Standard Time`. */
+  readonly timeZone: string;
+}
+
+export interface WindowsVmArgs {
+  /** Required. Resource group of the VM and its NIC, disk and schedule. */
+  readonly resourceGroupName: pulumi.Input<string>;
+  /** Required. Azure region. */
+  readonly location: pulumi.Input<string>;
+  /** Required. Azure VM resource name (up to 64 characters). */
+  readonly vmName: string;
+  /** Required. Windows computer name, up to 15 characters (validated by the config loader). */
+  readonly computerName: string;
+  /** Required. Operating system, picks the marketplace image. */
+  readonly os: WindowsOs;
+  /** Required. VM size, e.g. Standard_B2ms. */
+  readonly size: string;
+  /** Required. Subnet the NIC is placed in. */
+  readonly subnetId: pulumi.Input<string>;
+  /** Optional. Static private IP address; dynamic when omitted. */
+  readonly privateIpAddress?: string;
+  /** Optional. Give the VM a Standard public IP (only when admin source CIDRs are configured). Default false. */
+  readonly publicIp?: boolean;
+  /** Required. Local admin user name. */
+  readonly adminUsername: string;
+  /** Required. Local admin password; must be a Pulumi secret. */
+  readonly adminPassword: pulumi.Input<string>;
+  /** Optional. OS disk size in GiB; the image default (127 GiB) when omitted. */
+  readonly osDiskSizeGb?: number;
+  /** Optional. OS disk SKU. Default StandardSSD_LRS. */
+  readonly osDiskType?: "StandardSSD_LRS" | "Premium_LRS" | "Standard_LRS";
+  /** Optional. Windows time zone id of the guest clock. Default UTC. */
+  readonly timeZone?: string;
+  /** Optional. Nightly shutdown; none when null. */
+  readonly autoShutdown: AutoShutdown | null;
+  /** Required. Tags for every child (lab, stack, step, expiresOn). */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * A Windows VM of the lab: NIC (optionally a public IP), the VM with a managed OS disk, boot
+ * diagnostics and Trusted Launch, and its nightly auto-shutdown. Run commands on it are
+ * serialised through {@link WindowsVm.sequence}, so two in-guest steps never overlap.
+ */
+export class WindowsVm extends pulumi.ComponentResource {
+  /** The VM resource. */
+  public readonly vm: compute.VirtualMachine;
+  /** Azure VM name (resolves once the VM exists, so using it orders after the VM). */
+  public readonly vmName: pulumi.Output<string>;
+  /** Azure resource id of the VM. */
+  public readonly vmId: pulumi.Output<string>;
+  /** Windows computer name. */
+  public readonly computerName: string;
+  /** Private IP address of the NIC. */
+  public readonly privateIpAddress: pulumi.Output<string>;
+  /** Resource group name, for run commands on this VM. */
+  public readonly resourceGroupName: pulumi.Input<string>;
+  /** Region, for run commands on this VM. */
+  public readonly location: pulumi.Input<string>;
+
+  private lastInGuestStep: pulumi.Resource | undefined;
+
+  constructor(name: string, args: WindowsVmArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cmg-lab:vm:WindowsVm", name, {}, opts);
+    const tags = { ...args.tags };
+    this.computerName = args.computerName;
+    this.resourceGroupName = args.resourceGroupName;
+    this.location = args.location;
+
+    const publicIp = args.publicIp
+      ? new network.PublicIPAddress(
+          `${name}-pip`,
+          {
+            resourceGroupName: args.resourceGroupName,
+            location: args.location,
+            publicIpAddressName: `pip-${args.vmName}`,
+            sku: { name: "Standard", tier: "Regional" },
+            publicIPAllocationMethod: "Static",
+            tags,
+          },
+          { parent: this },
+        )
+      : undefined;
+
+    const nic = new network.NetworkInterface(
+      `${name}-nic`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        networkInterfaceName: `nic-${args.vmName}`,
+        ipConfigurations: [
+          {
+            name: "ipconfig1",
+            subnet: { id: args.subnetId },
+            privateIPAllocationMethod: args.privateIpAddress ? "Static" : "Dynamic",
+            ...(args.privateIpAddress ? { privateIPAddress: args.privateIpAddress } : {}),
+            ...(publicIp ? { publicIPAddress: { id: publicIp.id } } : {}),
+          },
+        ],
+        tags,
+      },
+      { parent: this },
+    );
+
+    this.vm = new compute.VirtualMachine(
+      `${name}-vm`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        vmName: args.vmName,
+        hardwareProfile: { vmSize: args.size },
+        osProfile: {
+          computerName: args.computerName,
+          adminUsername: args.adminUsername,
+          adminPassword: pulumi.secret(args.adminPassword),
+          windowsConfiguration: { enableAutomaticUpdates: true, provisionVMAgent: true, timeZone: args.timeZone ?? "UTC" },
+        },
+        storageProfile: {
+          imageReference: WINDOWS_IMAGES[args.os],
+          osDisk: {
+            name: `osdisk-${args.vmName}`,
+            createOption: "FromImage",
+            caching: "ReadWrite",
+            deleteOption: "Delete",
+            managedDisk: { storageAccountType: args.osDiskType ?? "StandardSSD_LRS" },
+            ...(args.osDiskSizeGb ? { diskSizeGB: args.osDiskSizeGb } : {}),
+          },
+        },
+        networkProfile: { networkInterfaces: [{ id: nic.id, primary: true, deleteOption: "Delete" }] },
+        securityProfile: {
+          securityType: "TrustedLaunch",
+          uefiSettings: { secureBootEnabled: true, vTpmEnabled: true },
+        },
+        // Managed boot diagnostics: no storage account to name, create or delete.
+        diagnosticsProfile: { bootDiagnostics: { enabled: true } },
+        tags,
+      },
+      { parent: this },
+    );
+
+    if (args.autoShutdown) {
+      new devtestlab.GlobalSchedule(
+        `${name}-shutdown`,
+        {
+          resourceGroupName: args.resourceGroupName,
+          location: args.location,
+          name: shutdownScheduleName(args.vmName),
+          taskType: "ComputeVmShutdownTask",
+          dailyRecurrence: { time: shutdownTime(args.autoShutdown.time) },
+          timeZoneId: args.autoShutdown.timeZone,
+          status: "Enabled",
+          targetResourceId: this.vm.id,
+          notificationSettings: { status: "Disabled", timeInMinutes: 30 },
+          tags,
+        },
+        { parent: this },
+      );
+    }
+
+    this.vmName = this.vm.name;
+    this.vmId = this.vm.id;
+    this.privateIpAddress = nic.ipConfigurations.apply((c) => c?.[0]?.privateIPAddress ?? args.privateIpAddress ?? "");
+    this.registerOutputs({ vmId: this.vmId, vmName: this.vmName, privateIpAddress: this.privateIpAddress });
+  }
+
+  /**
+   * Serialises in-guest work on this VM: `create` receives the previous in-guest resource (if
+   * any) to depend on, and the resource it returns becomes the one the next call waits for.
+   * Run commands on one VM may otherwise run concurrently, and a reboot in one would kill the other.
+   */
+  public sequence<T extends pulumi.Resource>(create: (previous: pulumi.Resource | undefined) => T): T {
+    const created = create(this.lastInGuestStep);
+    this.lastInGuestStep = created;
+    return created;
+  }
+}

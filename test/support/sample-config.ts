@@ -1,0 +1,28 @@
+import type { LabConfig } from "../../stacks/lab-config";
+
+/** A hand-built valid LabConfig, independent of the loader, for component and graph tests. */
+export function sampleConfig(overrides: Partial<LabConfig> = {}): LabConfig {
+  return {
+    stack: "dev",
+    prefix: "cmglab",
+    location: "westeurope",
+    domain: {
+      fqdn: "corp.cmglab.example",
+      netbiosName: "CORP",
+      ous: ["Workstations", "Servers", "LabUsers"],
+      workstationsOu: "Workstations",
+      serversOu: "Servers",
+      usersOu: "LabUsers",
+      dcVmSize: "Standard_B2ms",
+    },
+    tenant: { domain: "contoso.onmicrosoft.com" },
+    site: { siteCode: "PS1", enhancedHttp: true, vmSize: "Standard_D4s_v5" },
+    discovery: { activeDirectoryUsers: true, azureAdUsers: true },
+    sync: { ous: ["Workstations", "LabUsers"], configuration: "scripted", vmSize: "Standard_B2ms" },
+    cmg: { name: "cmglabdev", vmSize: "Standard_B2s", instances: 1, certificate: { kind: "lab-ca" } },
+    clients: [{ name: "win11-01", os: "windows-11", network: "internet", pki: false, vmSize: "Standard_B2ms" }],
+    admin: { username: "labadmin", allowedSourceCidrs: [], bastion: "basic" },
+    schedule: { autoShutdown: "19:00", timeZone: "UTC", expiresOn: "2026-12-31" },
+    ...overrides,
+  };
+}
