@@ -202,10 +202,12 @@ export async function evaluateLab(config: LabConfig, options: EvaluateOptions = 
       outputs = await resolveOutputs(built.outputs);
       return {};
     });
-    // Registrations continue after the program returns; wait until none is in flight.
-    for (let i = 0; i < 1000 && (inFlight > 0 || i === 0); i++) {
-      await pulumi.runtime.waitForRPCs();
+    // Registrations continue after the program returns: wait until none has been in flight
+    // for a few event-loop turns (a finished registration can start a dependent one).
+    for (let quiet = 0, turns = 0; quiet < 5; turns++) {
+      if (turns > 100_000) throw new Error("offline evaluation: resource registrations never settled");
       await new Promise((r) => setImmediate(r));
+      quiet = inFlight === 0 ? quiet + 1 : 0;
     }
   } finally {
     monitor.registerResource = original;
