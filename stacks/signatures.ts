@@ -72,6 +72,8 @@ const DOC = {
 
 /** Mentions of Azure AD / Entra user discovery in a CCM_STS line (see `sts-user-not-completely-discovered`). */
 const AAD_DISCOVERY_MENTION = /\b(?:azure\s*ad|aad|entra(?:\s*id)?)\s+user\s+discovery\b/i;
+/** Mentions of Active Directory user discovery ("Azure AD user discovery" excluded). */
+const AD_DISCOVERY_MENTION = /(?<!azure\s*)\b(?:active\s+directory|ad)\s+user\s+discovery\b/i;
 
 const TABLE = [
   // ---- user token through the CMG (MP's CCM_STS.log, connection analyzer) ----
@@ -99,8 +101,10 @@ const TABLE = [
     source: `reference story (UNCONFIRMED wording); requirement of both discoveries: ${DOC.deployClientsCmgAzure}`,
     confirmed: false,
     // The message does not say which half is missing. The reference story's cause (AD user
-    // discovery off) is the default; a line that names Azure AD / Entra user discovery points there.
-    refineStep: (line: string): StepId => (AAD_DISCOVERY_MENTION.test(line) ? "aad-user-discovery" : "ad-user-discovery"),
+    // discovery off) is the default; only a line that names Azure AD / Entra user discovery and
+    // not AD user discovery points at aad-user-discovery (naming both is no evidence either way).
+    refineStep: (line: string): StepId =>
+      AAD_DISCOVERY_MENTION.test(line) && !AD_DISCOVERY_MENTION.test(line) ? "aad-user-discovery" : "ad-user-discovery",
   },
   {
     id: "cmg-invalid-token",
