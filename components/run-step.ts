@@ -16,6 +16,8 @@ export interface RunStepArgs {
   readonly vm: WindowsVm;
   /** Required. File name of the script in `scripts/`, e.g. `ad-forest-promote.ps1`. */
   readonly script: string;
+  /** Optional. Directory holding the script; default `scripts/` (tests point it at fixtures). */
+  readonly scriptsDir?: string;
   /** Optional. Plain parameters, passed as named PowerShell parameters. Never secrets. */
   readonly parameters?: Readonly<Record<string, pulumi.Input<string>>>;
   /** Optional. Secret parameters: sent as `protectedParameters`, never logged by Azure. */
@@ -36,15 +38,15 @@ export interface RunStepArgs {
 const scriptCache = new Map<string, string>();
 
 /** The script text, read at evaluation time; its content is the run command's input. */
-export function readScript(file: string): string {
-  const cached = scriptCache.get(file);
-  if (cached !== undefined) return cached;
-  const full = path.join(SCRIPTS_DIR, file);
-  if (path.dirname(full) !== SCRIPTS_DIR || !file.endsWith(".ps1")) {
-    throw new Error(`run-step script '${file}' must be a .ps1 file directly in scripts/`);
+export function readScript(file: string, dir: string = SCRIPTS_DIR): string {
+  const full = path.join(dir, file);
+  if (path.dirname(full) !== path.resolve(dir) || !file.endsWith(".ps1")) {
+    throw new Error(`run-step script '${file}' must be a .ps1 file directly in ${dir}`);
   }
+  const cached = scriptCache.get(full);
+  if (cached !== undefined) return cached;
   const text = fs.readFileSync(full, "utf8");
-  scriptCache.set(file, text);
+  scriptCache.set(full, text);
   return text;
 }
 
@@ -74,9 +76,10 @@ export class RunStep extends pulumi.ComponentResource {
   public readonly script: string;
 
   constructor(name: string, args: RunStepArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Read first: a missing or misplaced script fails before anything is registered.
+    const text = readScript(args.script, args.scriptsDir);
     super("cmg-lab:vm:RunStep", name, {}, opts);
     this.script = args.script;
-    const text = readScript(args.script);
     const timeoutInSeconds = Math.round(args.timeoutMinutes * 60);
     this.command = args.vm.sequence(
       (previous) =>

@@ -1,0 +1,160 @@
+/**
+ * The offline plan as data: the runbook with each step's resources and timing, every resource
+ * with its effective dependencies and redacted inputs, the timeline and the cost estimate.
+ * `--json` prints this object; the human and Mermaid forms render it.
+ * Shape (contract, ../shared/ARCHITECTURE.md "The offline plan"): steps[], resources[], timeline.
+ */
+import type { ConfigIssue, LabConfig } from "../../stacks/lab-config";
+import { estimateCost, type CostEstimate } from "../../stacks/cost";
+import { RUNBOOK, runbookWaves, type StepId } from "../../stacks/runbook";
+import { computeTimeline } from "../../stacks/timeline";
+import { SCRIPT_TAG } from "../../components/run-step";
+import type { Evaluation, RecordedResource } from "./evaluate";
+
+export interface PlanStep {
+  readonly id: StepId;
+  readonly title: string;
+  readonly needs: readonly StepId[];
+  /** False while no resource carries the step out yet ("not built yet"). */
+  readonly built: boolean;
+  /** What breaks when the step is missed. */
+  readonly ifMissed: string;
+  /** URNs of the step's resources (components and custom resources). */
+  readonly resources: readonly string[];
+  /** Minutes from the start of `pulumi up`. */
+  readonly start: number;
+  readonly finish: number;
+  /** 0-based wave: steps of one wave can run in parallel. */
+  readonly wave: number;
+}
+
+export interface PlanResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  /** The name in Azure or Entra ID, where it differs from the logical name. */
+  readonly azureName: string | undefined;
+  readonly parent: string | undefined;
+  readonly step: StepId | undefined;
+  readonly custom: boolean;
+  /**
+   * URNs of the custom resources this one waits for: its own registration's dependencies and
+   * those of its ancestor components, with every component expanded to its custom descendants.
+   */
+  readonly dependsOn: readonly string[];
+  /** Inputs with secret values replaced by "[secret]". */
+  readonly inputs: Readonly<Record<string, unknown>>;
+}
+
+export interface Plan {
+  readonly project: string;
+  readonly stack: string;
+  readonly prefix: string;
+  readonly location: string;
+  readonly steps: readonly PlanStep[];
+  readonly resources: readonly PlanResource[];
+  readonly timeline: { readonly minutes: number; readonly serialMinutes: number; readonly criticalPath: readonly StepId[] };
+  readonly warnings: readonly { readonly key: string; readonly value: string; readonly problem: string; readonly fix: string }[];
+  readonly cost: CostEstimate;
+  readonly outputs: Readonly<Record<string, unknown>>;
+}
+
+/** Effective dependencies: own and ancestors', components expanded to custom descendants. */
+export function effectiveDependencies(resources: readonly RecordedResource[]): Map<string, string[]> {
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const children = new Map<string, string[]>();
+  for (const r of resources) {
+    if (r.parent) (children.get(r.parent) ?? children.set(r.parent, []).get(r.parent))?.push(r.urn);
+  }
+  const customDescendants = (urn: string): string[] => {
+    const r = byUrn.get(urn);
+    if (!r) return [urn];
+    if (r.custom) return [urn];
+    return (children.get(urn) ?? []).flatMap(customDescendants);
+  };
+  const result = new Map<string, string[]>();
+  for (const r of resources) {
+    const deps = new Set<string>();
+    for (let cur: RecordedResource | undefined = r; cur; cur = cur.parent ? byUrn.get(cur.parent) : undefined) {
+      for (const d of cur.dependencies) for (const c of customDescendants(d)) deps.add(c);
+    }
+    deps.delete(r.urn);
+    result.set(r.urn, [...deps].sort());
+  }
+  return result;
+}
+
+function scriptOf(r: RecordedResource): string | undefined {
+  const tags = r.inputs.tags;
+  if (tags && typeof tags === "object") {
+    const s = (tags as Record<string, unknown>)[SCRIPT_TAG];
+    if (typeof s === "string") return s;
+  }
+  return undefined;
+}
+
+export function buildPlan(
+  config: LabConfig,
+  evaluation: Evaluation,
+  warnings: readonly ConfigIssue[],
+  project = "cmg-lab",
+): Plan {
+  const deps = effectiveDependencies(evaluation.resources);
+  const timeline = computeTimeline(
+    evaluation.resources.map((r) => ({
+      urn: r.urn,
+      type: r.type,
+      custom: r.custom,
+      step: r.step,
+      dependencies: deps.get(r.urn) ?? [],
+      script: scriptOf(r),
+    })),
+  );
+  const timing = new Map(timeline.steps.map((s) => [s.id, s]));
+  const waveOf = new Map<StepId, number>();
+  runbookWaves().forEach((ids, w) => ids.forEach((id) => waveOf.set(id, w)));
+
+  const steps: PlanStep[] = RUNBOOK.map((def) => {
+    const own = evaluation.resources.filter((r) => r.step === def.id);
+    const t = timing.get(def.id);
+    return {
+      id: def.id,
+      title: def.title,
+      needs: [...def.needs],
+      built: own.length > 0,
+      ifMissed: def.ifMissed,
+      resources: own.map((r) => r.urn),
+      start: t?.start ?? 0,
+      finish: t?.finish ?? 0,
+      wave: waveOf.get(def.id) ?? 0,
+    };
+  });
+
+  const resources: PlanResource[] = evaluation.resources.map((r) => ({
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    azureName: r.azureName,
+    parent: r.parent,
+    step: r.step,
+    custom: r.custom,
+    dependsOn: deps.get(r.urn) ?? [],
+    inputs: r.inputs,
+  }));
+
+  return {
+    project,
+    stack: config.stack,
+    prefix: config.prefix,
+    location: config.location,
+    steps,
+    resources,
+    timeline: { minutes: timeline.minutes, serialMinutes: timeline.serialMinutes, criticalPath: timeline.criticalPath },
+    warnings: warnings.map((w) => ({ key: w.key, value: w.value, problem: w.problem, fix: w.fix })),
+    cost: estimateCost(
+      evaluation.resources.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, inputs: r.inputs })),
+      { vmSize: config.cmg.vmSize, instances: config.cmg.instances },
+    ),
+    outputs: evaluation.outputs,
+  };
+}

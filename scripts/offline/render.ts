@@ -1,0 +1,97 @@
+/** Human and Mermaid renderings of the offline plan. */
+import { formatMinutes } from "../../stacks/timeline";
+import type { Plan, PlanResource, PlanStep } from "./plan-model";
+
+/** `azure-native:network:VirtualNetwork` -> `network:VirtualNetwork`; `random:index/x:RandomPassword` -> `random:RandomPassword`. */
+export function shortType(type: string): string {
+  const [pkg, mod, name] = type.split(":");
+  if (pkg === "azure-native") return `${mod}:${name}`;
+  return `${pkg}:${name ?? mod}`;
+}
+
+const pad = (s: string, n: number): string => (s.length >= n ? s : s + " ".repeat(n - s.length));
+const usd = (n: number): string => `$${n.toFixed(2)}`;
+
+function resourceLine(r: PlanResource): string {
+  return `      ${pad(shortType(r.type), 44)} ${r.azureName ?? r.name}`;
+}
+
+function bar(step: PlanStep, total: number, width: number): string {
+  if (total <= 0) return " ".repeat(width);
+  const from = Math.floor((step.start / total) * width);
+  const to = Math.max(from + (step.finish > step.start ? 1 : 0), Math.round((step.finish / total) * width));
+  return " ".repeat(from) + "#".repeat(to - from) + " ".repeat(Math.max(0, width - to));
+}
+
+export function renderHuman(plan: Plan): string {
+  const out: string[] = [];
+  const custom = plan.resources.filter((r) => r.custom);
+  const built = plan.steps.filter((s) => s.built);
+  const waves = Math.max(...plan.steps.map((s) => s.wave)) + 1;
+  out.push(`cmg-lab offline plan: stack ${plan.stack}, prefix ${plan.prefix}, ${plan.location}`);
+  out.push("The real program ran under Pulumi's mock runtime: no cloud account was used, nothing was created.");
+  out.push("");
+  out.push(
+    `Runbook: ${plan.steps.length} steps in ${waves} waves; ${built.length} built, ` +
+      `${plan.steps.length - built.length} not built yet; ${custom.length} resources`,
+  );
+  for (let w = 0; w < waves; w++) {
+    out.push("");
+    out.push(`Wave ${w + 1}`);
+    for (const step of plan.steps.filter((s) => s.wave === w)) {
+      const when = step.built ? `${formatMinutes(step.start)} -> ${formatMinutes(step.finish)}` : "not built yet";
+      out.push(`  ${step.built ? "+" : "."} ${pad(step.id, 21)} ${pad(step.title.slice(0, 66), 66)} ${when}`);
+      if (step.needs.length > 0 && step.id !== "verify") out.push(`      needs: ${step.needs.join(", ")}`);
+      if (step.id === "verify") out.push(`      needs: every other contract step`);
+      const own = new Set(step.resources);
+      for (const r of custom.filter((x) => own.has(x.urn))) out.push(resourceLine(r));
+    }
+  }
+
+  out.push("");
+  out.push("Timeline (estimate; figures and sources in stacks/durations.ts)");
+  const total = plan.timeline.minutes;
+  for (const step of plan.steps.filter((s) => s.built)) {
+    out.push(`  ${pad(step.id, 21)} |${bar(step, total, 40)}| ${formatMinutes(step.start)}-${formatMinutes(step.finish)}`);
+  }
+  out.push(
+    `  Total ~${formatMinutes(total)} (serial sum ${formatMinutes(plan.timeline.serialMinutes)}); ` +
+      `critical path: ${plan.timeline.criticalPath.join(" -> ") || "(none)"}`,
+  );
+
+  out.push("");
+  out.push("Warnings");
+  if (plan.warnings.length === 0) out.push("  none");
+  for (const w of plan.warnings) out.push(`  ! ${w.key} = ${w.value}: ${w.problem} Fix: ${w.fix}`);
+
+  out.push("");
+  out.push(`Cost estimate (prices ${plan.cost.pricesAsOf})`);
+  for (const l of plan.cost.lines) {
+    const running = l.runningHourly > 0 ? `${usd(l.runningHourly)}/h running` : "";
+    const always = l.alwaysHourly > 0 ? `${usd(l.alwaysHourly)}/h always` : "";
+    out.push(`  ${pad(l.item.slice(0, 70), 70)} ${[running, always].filter(Boolean).join(", ") || "free"}`);
+  }
+  out.push(`  Per running hour: ${usd(plan.cost.perRunningHour)}; per conference day: ${usd(plan.cost.perConferenceDay)}`);
+  for (const f of plan.cost.flags) out.push(`  ! ${f}`);
+
+  out.push("");
+  out.push("Stack outputs");
+  for (const [k, v] of Object.entries(plan.outputs)) out.push(`  ${pad(k, 20)} ${typeof v === "string" ? v : JSON.stringify(v)}`);
+  return out.join("\n") + "\n";
+}
+
+/** The runbook as a Mermaid flowchart (README keeps this as its diagram source). */
+export function renderMermaid(plan: Plan): string {
+  const id = (s: string): string => s.replace(/-/g, "_");
+  const lines = ["flowchart TD"];
+  for (const s of plan.steps) {
+    lines.push(`  ${id(s.id)}["${s.id}"]${s.built ? "" : ":::todo"}`);
+  }
+  for (const s of plan.steps) {
+    // verify needs everything; drawing all its edges would hide the rest of the graph.
+    const needs = s.id === "verify" ? plan.steps.filter((x) => !plan.steps.some((y) => y.needs.includes(x.id)) && x.id !== "verify").map((x) => x.id) : s.needs;
+    for (const n of needs) lines.push(`  ${id(n)} --> ${id(s.id)}`);
+  }
+  lines.push("  classDef todo stroke-dasharray: 4 3,color:#777");
+  return lines.join("\n") + "\n";
+}

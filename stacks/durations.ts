@@ -1,0 +1,61 @@
+/**
+ * How long each kind of resource takes to create, for the offline plan's timeline. Figures are
+ * estimates for planning a stand-up before a talk, not promises; each says where it comes from.
+ * Run commands are keyed by their script (scripts/*.ps1), because a domain join and a site install
+ * differ by an hour.
+ */
+
+export interface Duration {
+  /** Minutes from "create" to "created". */
+  readonly minutes: number;
+  /** Where the figure comes from. */
+  readonly source: string;
+}
+
+const ARM_FAST = "ARM control-plane create; typically seconds (Azure Resource Manager, observed in deployments)";
+
+/** Minutes per resource type (Pulumi type token). */
+export const TYPE_MINUTES: Readonly<Record<string, Duration>> = {
+  "azure-native:resources:ResourceGroup": { minutes: 0.1, source: ARM_FAST },
+  "azure-native:network:NetworkSecurityGroup": { minutes: 0.3, source: ARM_FAST },
+  "azure-native:network:VirtualNetwork": { minutes: 0.5, source: ARM_FAST },
+  "azure-native:network:PublicIPAddress": { minutes: 0.3, source: ARM_FAST },
+  "azure-native:network:NetworkInterface": { minutes: 0.3, source: ARM_FAST },
+  "azure-native:network:BastionHost": {
+    minutes: 10,
+    source: "Azure Bastion quickstart: the Bastion resource takes about 10 minutes to create and deploy (learn.microsoft.com/azure/bastion/quickstart-host-portal)",
+  },
+  "azure-native:compute:VirtualMachine": {
+    minutes: 5,
+    source: "Windows marketplace VM with the guest agent ready: commonly 3-6 minutes (UNCONFIRMED: Azure publishes no figure; planning estimate)",
+  },
+  "azure-native:devtestlab:GlobalSchedule": { minutes: 0.1, source: ARM_FAST },
+  "azure-native:authorization:RoleAssignment": {
+    minutes: 0.5,
+    source: "Role assignments take effect after replication, usually within minutes (learn.microsoft.com/azure/role-based-access-control/troubleshooting)",
+  },
+  "random:index/randomPassword:RandomPassword": { minutes: 0, source: "computed locally by the random provider" },
+  "random:index/randomString:RandomString": { minutes: 0, source: "computed locally by the random provider" },
+  "random:index/randomUuid:RandomUuid": { minutes: 0, source: "computed locally by the random provider" },
+};
+
+/** Figure for a run command whose script has no row below. */
+export const RUN_COMMAND_DEFAULT: Duration = {
+  minutes: 3,
+  source: "managed run command overhead plus a short script (planning estimate)",
+};
+
+/** Minutes per in-VM script; later steps add their rows. */
+export const SCRIPT_MINUTES: Readonly<Record<string, Duration>> = {};
+
+/** Figure for any other custom resource type without a row (Entra ID objects and the like). */
+export const UNKNOWN_TYPE: Duration = { minutes: 0.5, source: "no figure recorded for this type; planning estimate" };
+
+export const RUN_COMMAND_TYPE = "azure-native:compute:VirtualMachineRunCommandByVirtualMachine";
+
+/** The estimated creation time of one resource. Components take no time of their own. */
+export function resourceDuration(type: string, custom: boolean, script: string | undefined): Duration {
+  if (!custom) return { minutes: 0, source: "component (no cloud resource)" };
+  if (type === RUN_COMMAND_TYPE) return (script && SCRIPT_MINUTES[script]) || RUN_COMMAND_DEFAULT;
+  return TYPE_MINUTES[type] ?? UNKNOWN_TYPE;
+}

@@ -1,0 +1,261 @@
+/**
+ * Child contracts of the building blocks, each evaluated alone under mocks: the exact children
+ * (type and name), the inputs that matter, and secrecy.
+ */
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
+import { evaluateLab, SECRET_TEXT, type Evaluation } from "../scripts/offline/evaluate";
+import { LabNetwork, securityRules, SITE_SERVER_INTRANET_PORTS } from "../components/lab-network";
+import { WindowsVm } from "../components/windows-vm";
+import { readScript, RunStep } from "../components/run-step";
+import { LabCredentials } from "../components/lab-credentials";
+import { ADDRESSES, labNames } from "../stacks/names";
+import { one } from "./support/graph";
+import { sampleConfig } from "./support/sample-config";
+
+const TAGS = { lab: "cmglab", stack: "dev", step: "test", expiresOn: "2026-12-31" };
+const FIXTURES = path.join(__dirname, "fixtures", "run-step");
+
+const run = (program: () => void): Promise<Evaluation> =>
+  evaluateLab(sampleConfig(), {
+    program: () => {
+      program();
+      return {};
+    },
+  });
+
+const children = (ev: Evaluation): string[] =>
+  ev.resources
+    .filter((r) => r.type !== "pulumi:pulumi:Stack")
+    .map((r) => `${r.type}::${r.name}`)
+    .sort();
+
+describe("LabNetwork", () => {
+  const network = (bastion: "basic" | "developer" | "none", cidrs: string[] = []) =>
+    run(() => {
+      new LabNetwork("lab", {
+        names: labNames("cmglab", "dev"),
+        location: "westeurope",
+        bastion,
+        allowedSourceCidrs: cidrs,
+        dnsServers: [ADDRESSES.dc],
+        tags: TAGS,
+      });
+    });
+
+  it("creates exactly the resource group, three NSGs, the VNet and a Basic Bastion with its IP", async () => {
+    const ev = await network("basic");
+    expect(children(ev)).toEqual(
+      [
+        "cmg-lab:network:LabNetwork::lab",
+        "azure-native:resources:ResourceGroup::lab-rg",
+        "azure-native:network:NetworkSecurityGroup::lab-nsg-servers",
+        "azure-native:network:NetworkSecurityGroup::lab-nsg-workstations",
+        "azure-native:network:NetworkSecurityGroup::lab-nsg-internet",
+        "azure-native:network:VirtualNetwork::lab-vnet",
+        "azure-native:network:PublicIPAddress::lab-bastion-pip",
+        "azure-native:network:BastionHost::lab-bastion",
+      ].sort(),
+    );
+    for (const r of ev.resources.filter((x) => x.custom)) {
+      expect(r.parent?.endsWith("::lab")).toBe(true);
+    }
+    const vnet = one(ev, "azure-native:network:VirtualNetwork", "lab-vnet").inputs;
+    expect(vnet.virtualNetworkName).toBe("vnet-cmglab-dev");
+    expect(vnet.dhcpOptions).toEqual({ dnsServers: [ADDRESSES.dc] });
+    const subnets = vnet.subnets as Array<Record<string, unknown>>;
+    expect(subnets.map((s) => s.name)).toEqual(["snet-servers", "snet-workstations", "snet-internet", "AzureBastionSubnet"]);
+    expect(subnets.slice(0, 3).every((s) => s.defaultOutboundAccess === true)).toBe(true);
+    const bastion = one(ev, "azure-native:network:BastionHost", "lab-bastion").inputs;
+    expect(bastion.sku).toEqual({ name: "Basic" });
+    const ipConfig = (bastion.ipConfigurations as Array<Record<string, { id: string }>>)[0];
+    expect(ipConfig?.subnet?.id).toMatch(/\/virtualNetworks\/vnet-cmglab-dev\/subnets\/AzureBastionSubnet$/);
+  });
+
+  it("uses the Developer SKU without subnet or public IP, and no Bastion for none", async () => {
+    const dev = await network("developer");
+    expect(children(dev)).not.toContain("azure-native:network:PublicIPAddress::lab-bastion-pip");
+    expect(one(dev, "azure-native:network:BastionHost", "lab-bastion").inputs.sku).toEqual({ name: "Developer" });
+    const none = await network("none");
+    expect(children(none).some((c) => c.includes("BastionHost"))).toBe(false);
+    const subnets = one(none, "azure-native:network:VirtualNetwork", "lab-vnet").inputs.subnets as unknown[];
+    expect(subnets).toHaveLength(3);
+  });
+
+  it("opens no inbound port from the internet unless admin sources are listed", async () => {
+    const ev = await network("basic");
+    for (const nsg of ev.resources.filter((r) => r.type === "azure-native:network:NetworkSecurityGroup")) {
+      const rules = nsg.inputs.securityRules as Array<Record<string, unknown>>;
+      expect(rules.filter((r) => r.direction === "Inbound" && r.access === "Allow")).toEqual([]);
+      expect(rules.some((r) => r.name === "deny-admin-ports-from-internet" && r.sourceAddressPrefix === "Internet")).toBe(true);
+    }
+    const withCidr = securityRules("servers", ["198.51.100.7/32"]);
+    const allow = withCidr.filter((r) => r.access === "Allow");
+    expect(allow).toHaveLength(1);
+    expect(allow[0]?.sourceAddressPrefixes).toEqual(["198.51.100.7/32"]);
+    expect(allow[0]?.destinationPortRange).toBe("3389");
+  });
+
+  it("blocks the internet subnet from the site server's intranet ports, in both directions", () => {
+    const rules = securityRules("internet", []);
+    const out = rules.find((r) => r.name === "deny-out-to-site-server");
+    expect(out).toMatchObject({ direction: "Outbound", access: "Deny", destinationAddressPrefix: `${ADDRESSES.siteServer}/32` });
+    expect(out?.destinationPortRanges).toEqual(expect.arrayContaining(["80", "443", "10123"]));
+    expect(out?.destinationPortRanges).toEqual(SITE_SERVER_INTRANET_PORTS);
+    expect(rules.find((r) => r.name === "deny-in-from-site-server")).toMatchObject({ direction: "Inbound", access: "Deny" });
+    expect(securityRules("workstations", []).some((r) => r.name.includes("site-server"))).toBe(false);
+  });
+});
+
+describe("WindowsVm", () => {
+  const vm = (publicIp: boolean, autoShutdown: { time: string; timeZone: string } | null) =>
+    run(() => {
+      new WindowsVm("dc01", {
+        resourceGroupName: "rg-cmglab-dev",
+        location: "westeurope",
+        vmName: "cmglab-dev-dc01",
+        computerName: "DC01",
+        os: "windows-server-2022",
+        size: "Standard_B2ms",
+        subnetId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/snet-servers",
+        privateIpAddress: ADDRESSES.dc,
+        publicIp,
+        adminUsername: "labadmin",
+        adminPassword: pulumi.secret("Sample-Passw0rd!"),
+        autoShutdown,
+        timeZone: "W. Europe Standard Time",
+        tags: TAGS,
+      });
+    });
+
+  it("creates the NIC, the VM and its auto-shutdown schedule, nothing else", async () => {
+    const ev = await vm(false, { time: "19:00", timeZone: "W. Europe Standard Time" });
+    expect(children(ev)).toEqual(
+      [
+        "cmg-lab:vm:WindowsVm::dc01",
+        "azure-native:network:NetworkInterface::dc01-nic",
+        "azure-native:compute:VirtualMachine::dc01-vm",
+        "azure-native:devtestlab:GlobalSchedule::dc01-shutdown",
+      ].sort(),
+    );
+    const nic = one(ev, "azure-native:network:NetworkInterface", "dc01-nic").inputs;
+    expect((nic.ipConfigurations as Array<Record<string, unknown>>)[0]).toMatchObject({
+      privateIPAllocationMethod: "Static",
+      privateIPAddress: ADDRESSES.dc,
+    });
+    const v = one(ev, "azure-native:compute:VirtualMachine", "dc01-vm");
+    expect(v.inputs).toMatchObject({
+      vmName: "cmglab-dev-dc01",
+      hardwareProfile: { vmSize: "Standard_B2ms" },
+      osProfile: { computerName: "DC01", adminUsername: "labadmin", adminPassword: SECRET_TEXT },
+      storageProfile: {
+        imageReference: { publisher: "MicrosoftWindowsServer", offer: "WindowsServer", sku: "2022-datacenter-azure-edition" },
+        osDisk: { createOption: "FromImage", deleteOption: "Delete", managedDisk: { storageAccountType: "StandardSSD_LRS" } },
+      },
+      securityProfile: { securityType: "TrustedLaunch" },
+      diagnosticsProfile: { bootDiagnostics: { enabled: true } },
+      tags: TAGS,
+    });
+    expect(v.secretPaths).toEqual(["osProfile.adminPassword"]);
+    expect(v.dependencies.some((d) => d.endsWith("::dc01-nic"))).toBe(true);
+    const schedule = one(ev, "azure-native:devtestlab:GlobalSchedule", "dc01-shutdown");
+    expect(schedule.inputs).toMatchObject({
+      name: "shutdown-computevm-cmglab-dev-dc01",
+      taskType: "ComputeVmShutdownTask",
+      dailyRecurrence: { time: "1900" },
+      timeZoneId: "W. Europe Standard Time",
+      status: "Enabled",
+      targetResourceId: expect.stringMatching(/\/providers\/Microsoft\.Compute\/virtualMachines\/cmglab-dev-dc01$/),
+    });
+  });
+
+  it("adds a Standard public IP only when asked, and no schedule when shutdown is off", async () => {
+    const ev = await vm(true, null);
+    expect(children(ev)).toContain("azure-native:network:PublicIPAddress::dc01-pip");
+    expect(children(ev).some((c) => c.includes("GlobalSchedule"))).toBe(false);
+    expect(one(ev, "azure-native:network:PublicIPAddress", "dc01-pip").inputs.sku).toEqual({ name: "Standard", tier: "Regional" });
+  });
+});
+
+describe("RunStep", () => {
+  const twoSteps = () =>
+    run(() => {
+      const host = new WindowsVm("cm01", {
+        resourceGroupName: "rg-cmglab-dev",
+        location: "westeurope",
+        vmName: "cmglab-dev-cm01",
+        computerName: "CM01",
+        os: "windows-server-2022",
+        size: "Standard_D4s_v5",
+        subnetId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/snet-servers",
+        adminUsername: "labadmin",
+        adminPassword: pulumi.secret("Sample-Passw0rd!"),
+        autoShutdown: null,
+        tags: TAGS,
+      });
+      for (const label of ["first", "second"]) {
+        new RunStep(`marker-${label}`, {
+          vm: host,
+          script: "set-marker.ps1",
+          scriptsDir: FIXTURES,
+          parameters: { Label: label, MarkerPath: "C:\\lab\\marker.txt" },
+          protectedParameters: { AdminPassword: pulumi.output("Sample-Passw0rd!") },
+          timeoutMinutes: 15,
+          tags: TAGS,
+        });
+      }
+    });
+
+  it("sends the script, sorted parameters, protected secrets, a timeout and fails the deployment on failure", async () => {
+    const ev = await twoSteps();
+    const cmd = one(ev, "azure-native:compute:VirtualMachineRunCommandByVirtualMachine", "marker-first-command");
+    expect(cmd.parent?.endsWith("cmg-lab:vm:RunStep::marker-first")).toBe(true);
+    expect(cmd.inputs).toMatchObject({
+      vmName: "cmglab-dev-cm01",
+      runCommandName: "marker-first",
+      asyncExecution: false,
+      treatFailureAsDeploymentFailure: true,
+      timeoutInSeconds: 900,
+      parameters: [
+        { name: "Label", value: "first" },
+        { name: "MarkerPath", value: "C:\\lab\\marker.txt" },
+      ],
+      protectedParameters: [{ name: "AdminPassword", value: SECRET_TEXT }],
+      tags: { ...TAGS, cmgLabScript: "set-marker.ps1" },
+    });
+    expect(cmd.secretPaths).toEqual(["protectedParameters[0].value"]);
+    expect(String((cmd.inputs.source as Record<string, unknown>).script)).toContain("param(");
+    expect(JSON.stringify(cmd.inputs)).not.toContain("Sample-Passw0rd!");
+  });
+
+  it("runs the commands on one VM strictly one after another", async () => {
+    const ev = await twoSteps();
+    const first = one(ev, "azure-native:compute:VirtualMachineRunCommandByVirtualMachine", "marker-first-command");
+    const second = one(ev, "azure-native:compute:VirtualMachineRunCommandByVirtualMachine", "marker-second-command");
+    expect(second.dependencies).toContain(first.urn);
+    expect(first.dependencies).not.toContain(second.urn);
+    expect(first.dependencies.some((d) => d.endsWith("::cm01-vm"))).toBe(true);
+  });
+
+  it("refuses a script outside its directory or not a .ps1", () => {
+    expect(() => readScript("../plan.ts")).toThrow(/must be a \.ps1 file/);
+    expect(() => readScript("../test/fixtures/run-step/set-marker.ps1")).toThrow(/directly in/);
+    expect(readScript("set-marker.ps1", FIXTURES)).toContain("$ErrorActionPreference = 'Stop'");
+  });
+});
+
+describe("LabCredentials", () => {
+  it("generates one random password, kept secret", async () => {
+    let password: pulumi.Output<string> | undefined;
+    const ev = await run(() => {
+      password = new LabCredentials("admin", { adminUsername: "labadmin" }).adminPassword;
+    });
+    expect(children(ev)).toEqual(
+      ["cmg-lab:identity:LabCredentials::admin", "random:index/randomPassword:RandomPassword::admin-admin-password"].sort(),
+    );
+    const rp = one(ev, "random:index/randomPassword:RandomPassword", "admin-admin-password").inputs;
+    expect(rp).toMatchObject({ length: 24, minSpecial: 2, overrideSpecial: "!#%*-_=+?" });
+    expect(password && (await (password as unknown as { isSecret: Promise<boolean> }).isSecret)).toBe(true);
+  });
+});

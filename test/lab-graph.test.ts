@@ -1,0 +1,130 @@
+/**
+ * The whole default lab under Pulumi's mock runtime: every resource belongs to a step, every
+ * step's resources wait for the steps it needs (with a control case proving the check catches a
+ * missing edge), URNs are unique, secrets stay secret, tags are complete, and two evaluations
+ * give identical inputs.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { evaluateLab, SECRET_TEXT, type Evaluation } from "../scripts/offline/evaluate";
+import { LabStep } from "../components/lab-step";
+import { RUNBOOK, transitiveNeeds, type StepId } from "../stacks/runbook";
+import { customOf, missingWaits } from "./support/graph";
+import { sampleConfig } from "./support/sample-config";
+
+let ev: Evaluation;
+beforeAll(async () => {
+  ev = await evaluateLab(sampleConfig());
+});
+
+describe("default lab graph", () => {
+  it("has unique URNs", () => {
+    const urns = ev.resources.map((r) => r.urn);
+    expect(new Set(urns).size).toBe(urns.length);
+  });
+
+  it("puts every custom resource under a runbook step", () => {
+    const orphans = customOf(ev).filter((r) => r.step === undefined);
+    expect(orphans.map((r) => r.urn)).toEqual([]);
+  });
+
+  it("builds the steps of this stage and leaves the rest with no resources", () => {
+    const built = RUNBOOK.map((s) => s.id).filter((id) => customOf(ev, id).length > 0);
+    expect(built).toEqual(["credentials", "network", "dc-vm", "server-vms", "client-vms"]);
+  });
+
+  it("makes every step's resources wait for every built step it needs, transitively", () => {
+    const problems: string[] = [];
+    for (const step of RUNBOOK) {
+      for (const needed of transitiveNeeds(step.id)) problems.push(...missingWaits(ev, step.id, needed));
+    }
+    expect(problems).toEqual([]);
+    // The check is not vacuous: VMs really do wait for the network and the credential.
+    const vm = customOf(ev, "dc-vm").find((r) => r.type === "azure-native:compute:VirtualMachine");
+    expect(vm?.dependencies.some((d) => d.endsWith("::lab-vnet"))).toBe(true);
+    expect(vm?.dependencies.some((d) => d.endsWith("::admin-admin-password"))).toBe(true);
+  });
+
+  it("does not make independent steps wait for each other (VMs are created in parallel)", () => {
+    expect(missingWaits(ev, "client-vms", "dc-vm")).not.toEqual([]);
+    expect(missingWaits(ev, "server-vms", "dc-vm")).not.toEqual([]);
+    expect(missingWaits(ev, "network", "credentials")).not.toEqual([]);
+  });
+
+  it("keeps the admin password secret everywhere it is used", () => {
+    const vms = ev.resources.filter((r) => r.type === "azure-native:compute:VirtualMachine");
+    expect(vms).toHaveLength(4);
+    for (const vm of vms) {
+      expect(vm.secretPaths).toContain("osProfile.adminPassword");
+      expect((vm.inputs.osProfile as Record<string, unknown>).adminPassword).toBe(SECRET_TEXT);
+    }
+    const password = (vms[0]?.plainInputs.osProfile as Record<string, unknown>).adminPassword as string;
+    expect(password.length).toBeGreaterThan(8);
+    expect(JSON.stringify(ev.resources.map((r) => r.inputs))).not.toContain(password);
+    expect(ev.outputs.adminPassword).toBe(SECRET_TEXT);
+  });
+
+  it("tags every taggable Azure resource with lab, stack, step and expiresOn", () => {
+    const azure = customOf(ev).filter((r) => r.type.startsWith("azure-native:"));
+    expect(azure.length).toBeGreaterThan(10);
+    for (const r of azure) {
+      expect(r.inputs.tags, r.urn).toMatchObject({ lab: "cmglab", stack: "dev", expiresOn: "2026-12-31", step: r.step });
+    }
+  });
+
+  it("gives identical inputs on a second evaluation", async () => {
+    const again = await evaluateLab(sampleConfig());
+    const view = (e: Evaluation): unknown =>
+      e.resources.map((r) => ({ urn: r.urn, inputs: r.plainInputs, deps: r.dependencies, parent: r.parent })).sort((a, b) => a.urn.localeCompare(b.urn));
+    expect(JSON.stringify(view(again))).toBe(JSON.stringify(view(ev)));
+  });
+
+  it("scales to a 25-client lab with unique names", async () => {
+    const clients = Array.from({ length: 25 }, (_, i) => ({
+      name: `win11-${String(i + 1).padStart(2, "0")}`,
+      os: "windows-11" as const,
+      network: i % 2 === 0 ? ("internet" as const) : ("intranet" as const),
+      pki: false,
+      vmSize: "Standard_B2ms",
+    }));
+    const big = await evaluateLab(sampleConfig({ clients }));
+    const vms = big.resources.filter((r) => r.type === "azure-native:compute:VirtualMachine");
+    expect(vms).toHaveLength(28);
+    const urns = big.resources.map((r) => r.urn);
+    expect(new Set(urns).size).toBe(urns.length);
+    const vmNames = vms.map((v) => v.plainInputs.vmName);
+    expect(new Set(vmNames).size).toBe(28);
+  });
+});
+
+describe("ordering check control case", () => {
+  it("catches a step whose resources do not wait for a step it needs", async () => {
+    const broken = await evaluateLab(sampleConfig(), {
+      program: () => {
+        const tags = { lab: "x" };
+        const credentials = new LabStep({ step: "credentials", after: [], labTags: tags });
+        new random.RandomPassword("first", { length: 16 }, { parent: credentials });
+        // dc-vm needs credentials, but this one was built without the wait.
+        const dcVm = new LabStep({ step: "dc-vm", after: [], labTags: tags });
+        new random.RandomPassword("second", { length: 16 }, { parent: dcVm });
+        return {};
+      },
+    });
+    expect(missingWaits(broken, "dc-vm" as StepId, "credentials")).toHaveLength(1);
+
+    const fixed = await evaluateLab(sampleConfig(), {
+      program: () => {
+        const tags = { lab: "x" };
+        const credentials = new LabStep({ step: "credentials", after: [], labTags: tags });
+        new random.RandomPassword("first", { length: 16 }, { parent: credentials });
+        const dcVm = new LabStep({ step: "dc-vm", after: [credentials], labTags: tags });
+        // A nested component: the wait must reach its children too.
+        const nested = new pulumi.ComponentResource("test:index:Nested", "nested", {}, { parent: dcVm });
+        new random.RandomPassword("second", { length: 16 }, { parent: nested });
+        return {};
+      },
+    });
+    expect(missingWaits(fixed, "dc-vm", "credentials")).toEqual([]);
+  });
+});
