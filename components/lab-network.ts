@@ -7,6 +7,8 @@ import { ADDRESSES, SUBNET_ROLES, type LabNames, type SubnetRole } from "../stac
 
 /** Ports the management point, site server and SQL answer on; the internet subnet must not reach them. */
 export const SITE_SERVER_INTRANET_PORTS = ["80", "443", "135", "445", "1433", "4022", "8530", "8531", "10123"];
+/** Azure Bastion's subnet must have exactly this name. */
+export const BASTION_SUBNET = "AzureBastionSubnet";
 /** Remote-admin ports that must never be open to the internet. */
 export const ADMIN_PORTS = ["22", "3389", "5985", "5986"];
 
@@ -15,7 +17,7 @@ export interface LabNetworkArgs {
   readonly names: LabNames;
   /** Required. Azure region. */
   readonly location: string;
-  /** Required. Admin path: Azure Bastion SKU, or `none`. */
+  /** Required. Admin path: Azure Bastion SKU, or `none` (a Basic Bastion gets its subnet here). */
   readonly bastion: BastionMode;
   /** Required. Public CIDRs allowed to RDP in; empty opens nothing. */
   readonly allowedSourceCidrs: readonly string[];
@@ -88,8 +90,8 @@ export function securityRules(role: SubnetRole, allowedSourceCidrs: readonly str
 
 /**
  * The lab's network: resource group, one VNet with inline subnets (servers, workstations,
- * internet clients, and Bastion's subnet), an NSG per VM subnet, and the admin path. No VM port is
- * open to the internet unless `allowedSourceCidrs` lists sources.
+ * internet clients, and Bastion's subnet), an NSG per VM subnet. No VM port is open to the
+ * internet unless `allowedSourceCidrs` lists sources; Bastion itself is `AdminAccess`.
  */
 export class LabNetwork extends pulumi.ComponentResource {
   /** Name of the lab's resource group. */
@@ -100,8 +102,8 @@ export class LabNetwork extends pulumi.ComponentResource {
   public readonly vnetId: pulumi.Output<string>;
   /** Subnet resource ids by role. */
   public readonly subnetIds: Readonly<Record<SubnetRole, pulumi.Output<string>>>;
-  /** Name of the Bastion host, when there is one. */
-  public readonly bastionName: pulumi.Output<string> | undefined;
+  /** Resource id of `AzureBastionSubnet`, when the admin path is a Basic Bastion. */
+  public readonly bastionSubnetId: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: LabNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cmg-lab:network:LabNetwork", name, {}, opts);
@@ -131,7 +133,6 @@ export class LabNetwork extends pulumi.ComponentResource {
       ]),
     ) as Record<SubnetRole, network.NetworkSecurityGroup>;
 
-    const bastionSubnetName = "AzureBastionSubnet";
     const subnets: inputs.network.SubnetArgs[] = SUBNET_ROLES.map((role) => ({
       name: names.subnet(role),
       addressPrefix: ADDRESSES[role],
@@ -140,7 +141,7 @@ export class LabNetwork extends pulumi.ComponentResource {
       // lose implicit outbound access on newer network API versions.
       defaultOutboundAccess: true,
     }));
-    if (args.bastion === "basic") subnets.push({ name: bastionSubnetName, addressPrefix: ADDRESSES.bastion });
+    if (args.bastion === "basic") subnets.push({ name: BASTION_SUBNET, addressPrefix: ADDRESSES.bastion });
 
     // Inline subnets only (no standalone Subnet resources): mixing both causes perpetual diffs.
     const vnet = new network.VirtualNetwork(
@@ -158,53 +159,7 @@ export class LabNetwork extends pulumi.ComponentResource {
     );
     const subnetId = (subnetName: string): pulumi.Output<string> => pulumi.interpolate`${vnet.id}/subnets/${subnetName}`;
 
-    if (args.bastion === "basic") {
-      const ip = new network.PublicIPAddress(
-        `${name}-bastion-pip`,
-        {
-          resourceGroupName: rg.name,
-          location,
-          publicIpAddressName: names.bastionIp,
-          sku: { name: "Standard", tier: "Regional" },
-          publicIPAllocationMethod: "Static",
-          tags,
-        },
-        { parent: this },
-      );
-      const host = new network.BastionHost(
-        `${name}-bastion`,
-        {
-          resourceGroupName: rg.name,
-          location,
-          bastionHostName: names.bastion,
-          sku: { name: "Basic" },
-          ipConfigurations: [
-            { name: "bastion-ipconfig", subnet: { id: subnetId(bastionSubnetName) }, publicIPAddress: { id: ip.id } },
-          ],
-          tags,
-        },
-        { parent: this },
-      );
-      this.bastionName = host.name;
-    } else if (args.bastion === "developer") {
-      // The Developer SKU is free, shared, and needs neither a subnet nor a public IP.
-      const host = new network.BastionHost(
-        `${name}-bastion`,
-        {
-          resourceGroupName: rg.name,
-          location,
-          bastionHostName: names.bastion,
-          sku: { name: "Developer" },
-          virtualNetwork: { id: vnet.id },
-          tags,
-        },
-        { parent: this },
-      );
-      this.bastionName = host.name;
-    } else {
-      this.bastionName = undefined;
-    }
-
+    this.bastionSubnetId = args.bastion === "basic" ? subnetId(BASTION_SUBNET) : undefined;
     this.resourceGroupName = rg.name;
     this.resourceGroupId = rg.id;
     this.vnetId = vnet.id;

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { LabConfig } from "../stacks/lab-config";
 import { ADDRESSES, labNames, SERVER_COMPUTER_NAMES, type ServerRole, type SubnetRole } from "../stacks/names";
 import { RUNBOOK, stepDef, transitiveNeeds, type StepId } from "../stacks/runbook";
+import { AdminAccess } from "./admin-access";
 import { LabCredentials } from "./lab-credentials";
 import { LabNetwork } from "./lab-network";
 import { LabStep } from "./lab-step";
@@ -107,6 +108,21 @@ export class Lab extends pulumi.ComponentResource {
       { parent: networkStep },
     );
 
+    const adminStep = scopes.get("admin-access");
+    const admin = new AdminAccess(
+      "lab",
+      {
+        names,
+        location: config.location,
+        resourceGroupName: network.resourceGroupName,
+        bastion: config.admin.bastion,
+        vnetId: network.vnetId,
+        bastionSubnetId: network.bastionSubnetId,
+        tags: adminStep.tags,
+      },
+      { parent: adminStep },
+    );
+
     const autoShutdown = config.schedule.autoShutdown
       ? { time: config.schedule.autoShutdown, timeZone: config.schedule.timeZone }
       : null;
@@ -177,7 +193,7 @@ export class Lab extends pulumi.ComponentResource {
     const allVms = [dc, siteServer, entraConnect, ...clients];
     this.steps = new Map(scopes.built().map((id) => [id, scopes.get(id)]));
     this.resourceGroupName = network.resourceGroupName;
-    this.bastionName = network.bastionName;
+    this.bastionName = admin.bastionName;
     this.adminUsername = credentials.adminUsername;
     this.adminPassword = credentials.adminPassword;
     this.vmNames = Object.fromEntries(allVms.map((v) => [v.computerName, v.vmName]));

@@ -35,9 +35,10 @@ export const CONTRACT_STEP_IDS = [
  * Steps this project adds to the contract table. `credentials` holds the lab's generated
  * secrets. The three `*-vm(s)` steps create the machines as soon as the network exists, so VM
  * provisioning of every role runs in parallel and only in-guest work (promotion, domain joins)
- * waits for the forest.
+ * waits for the forest. `admin-access` holds Azure Bastion, apart from `network` because Bastion
+ * takes about ten minutes to deploy and no VM needs it to exist.
  */
-export const EXTRA_STEP_IDS = ["credentials", "dc-vm", "server-vms", "client-vms"] as const;
+export const EXTRA_STEP_IDS = ["credentials", "admin-access", "dc-vm", "server-vms", "client-vms"] as const;
 
 export type ContractStepId = (typeof CONTRACT_STEP_IDS)[number];
 export type StepId = ContractStepId | (typeof EXTRA_STEP_IDS)[number];
@@ -63,9 +64,15 @@ const TABLE = [
   },
   {
     id: "network",
-    title: "Resource group, virtual network, subnets, NSGs and the admin path (Bastion, no public RDP)",
+    title: "Resource group, virtual network, subnets and NSGs (no VM port open to the internet)",
     needs: [],
     ifMissed: "Nothing else can be placed; an open RDP port instead of Bastion invites brute force within minutes.",
+  },
+  {
+    id: "admin-access",
+    title: "Admin path without public RDP: Azure Bastion (or only the listed admin source addresses)",
+    needs: ["network"],
+    ifMissed: "Presenters open RDP to the internet to reach the VMs, or cannot reach them at all.",
   },
   {
     id: "entra-apps",
@@ -197,6 +204,7 @@ const TABLE = [
     id: "verify",
     title: "End-to-end checks: user discovered by both discoveries, device hybrid-joined, client online through the CMG",
     needs: [
+      "admin-access",
       "network",
       "entra-apps",
       "ad-forest",

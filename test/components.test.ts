@@ -10,6 +10,7 @@ import { LabNetwork, securityRules, SITE_SERVER_INTRANET_PORTS } from "../compon
 import { WindowsVm } from "../components/windows-vm";
 import { readScript, RunStep } from "../components/run-step";
 import { LabCredentials } from "../components/lab-credentials";
+import { AdminAccess } from "../components/admin-access";
 import { ADDRESSES, labNames } from "../stacks/names";
 import { one } from "./support/graph";
 import { sampleConfig } from "./support/sample-config";
@@ -31,20 +32,30 @@ const children = (ev: Evaluation): string[] =>
     .map((r) => `${r.type}::${r.name}`)
     .sort();
 
-describe("LabNetwork", () => {
+describe("LabNetwork and AdminAccess", () => {
   const network = (bastion: "basic" | "developer" | "none", cidrs: string[] = []) =>
     run(() => {
-      new LabNetwork("lab", {
-        names: labNames("cmglab", "dev"),
+      const names = labNames("cmglab", "dev");
+      const net = new LabNetwork("lab", {
+        names,
         location: "westeurope",
         bastion,
         allowedSourceCidrs: cidrs,
         dnsServers: [ADDRESSES.dc],
         tags: TAGS,
       });
+      new AdminAccess("lab", {
+        names,
+        location: "westeurope",
+        resourceGroupName: net.resourceGroupName,
+        bastion,
+        vnetId: net.vnetId,
+        bastionSubnetId: net.bastionSubnetId,
+        tags: TAGS,
+      });
     });
 
-  it("creates exactly the resource group, three NSGs, the VNet and a Basic Bastion with its IP", async () => {
+  it("creates exactly the resource group, three NSGs and the VNet; Bastion and its IP apart", async () => {
     const ev = await network("basic");
     expect(children(ev)).toEqual(
       [
@@ -54,12 +65,14 @@ describe("LabNetwork", () => {
         "azure-native:network:NetworkSecurityGroup::lab-nsg-workstations",
         "azure-native:network:NetworkSecurityGroup::lab-nsg-internet",
         "azure-native:network:VirtualNetwork::lab-vnet",
+        "cmg-lab:network:AdminAccess::lab",
         "azure-native:network:PublicIPAddress::lab-bastion-pip",
         "azure-native:network:BastionHost::lab-bastion",
       ].sort(),
     );
     for (const r of ev.resources.filter((x) => x.custom)) {
-      expect(r.parent?.endsWith("::lab")).toBe(true);
+      const parentType = r.type.includes("Bastion") || r.name === "lab-bastion-pip" ? "AdminAccess" : "LabNetwork";
+      expect(r.parent?.endsWith(`${parentType}::lab`), r.urn).toBe(true);
     }
     const vnet = one(ev, "azure-native:network:VirtualNetwork", "lab-vnet").inputs;
     expect(vnet.virtualNetworkName).toBe("vnet-cmglab-dev");
@@ -104,7 +117,7 @@ describe("LabNetwork", () => {
     expect(out?.destinationPortRanges).toEqual(expect.arrayContaining(["80", "443", "10123"]));
     expect(out?.destinationPortRanges).toEqual(SITE_SERVER_INTRANET_PORTS);
     expect(rules.find((r) => r.name === "deny-in-from-site-server")).toMatchObject({ direction: "Inbound", access: "Deny" });
-    expect(securityRules("workstations", []).some((r) => r.name.includes("site-server"))).toBe(false);
+    expect(securityRules("workstations", []).some((r) => String(r.name).includes("site-server"))).toBe(false);
   });
 });
 

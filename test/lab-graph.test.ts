@@ -31,7 +31,7 @@ describe("default lab graph", () => {
 
   it("builds the steps of this stage and leaves the rest with no resources", () => {
     const built = RUNBOOK.map((s) => s.id).filter((id) => customOf(ev, id).length > 0);
-    expect(built).toEqual(["credentials", "network", "dc-vm", "server-vms", "client-vms"]);
+    expect(built).toEqual(["credentials", "network", "admin-access", "dc-vm", "server-vms", "client-vms"]);
   });
 
   it("makes every step's resources wait for every built step it needs, transitively", () => {
@@ -50,6 +50,8 @@ describe("default lab graph", () => {
     expect(missingWaits(ev, "client-vms", "dc-vm")).not.toEqual([]);
     expect(missingWaits(ev, "server-vms", "dc-vm")).not.toEqual([]);
     expect(missingWaits(ev, "network", "credentials")).not.toEqual([]);
+    // Bastion takes ~10 minutes; no VM waits for it.
+    expect(missingWaits(ev, "dc-vm", "admin-access")).not.toEqual([]);
   });
 
   it("keeps the admin password secret everywhere it is used", () => {

@@ -115,7 +115,7 @@ export function buildPlan(
   runbookWaves().forEach((ids, w) => ids.forEach((id) => waveOf.set(id, w)));
 
   const steps: PlanStep[] = RUNBOOK.map((def) => {
-    const own = evaluation.resources.filter((r) => r.step === def.id);
+    const own = ordered.filter((r) => r.step === def.id);
     const t = timing.get(def.id);
     return {
       id: def.id,
@@ -130,7 +130,16 @@ export function buildPlan(
     };
   });
 
-  const resources: PlanResource[] = evaluation.resources.map((r) => ({
+  // Stable, readable order: runbook order, then start time, then URN.
+  const stepIndex = new Map(RUNBOOK.map((s, i) => [s.id, i]));
+  const startOf = (urn: string): number => timeline.resources.get(urn)?.start ?? 0;
+  const ordered = [...evaluation.resources].sort(
+    (a, b) =>
+      (stepIndex.get(a.step as StepId) ?? -1) - (stepIndex.get(b.step as StepId) ?? -1) ||
+      startOf(a.urn) - startOf(b.urn) ||
+      a.urn.localeCompare(b.urn),
+  );
+  const resources: PlanResource[] = ordered.map((r) => ({
     urn: r.urn,
     type: r.type,
     name: r.name,
@@ -152,7 +161,7 @@ export function buildPlan(
     timeline: { minutes: timeline.minutes, serialMinutes: timeline.serialMinutes, criticalPath: timeline.criticalPath },
     warnings: warnings.map((w) => ({ key: w.key, value: w.value, problem: w.problem, fix: w.fix })),
     cost: estimateCost(
-      evaluation.resources.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, inputs: r.inputs })),
+      ordered.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, inputs: r.inputs })),
       { vmSize: config.cmg.vmSize, instances: config.cmg.instances },
     ),
     outputs: evaluation.outputs,

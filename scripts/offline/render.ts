@@ -30,6 +30,7 @@ export function renderHuman(plan: Plan): string {
   const waves = Math.max(...plan.steps.map((s) => s.wave)) + 1;
   out.push(`cmg-lab offline plan: stack ${plan.stack}, prefix ${plan.prefix}, ${plan.location}`);
   out.push("The real program ran under Pulumi's mock runtime: no cloud account was used, nothing was created.");
+  out.push("Legend: + built (its resources are listed), . not built yet; times are minutes from the start of `pulumi up`.");
   out.push("");
   out.push(
     `Runbook: ${plan.steps.length} steps in ${waves} waves; ${built.length} built, ` +
@@ -39,10 +40,10 @@ export function renderHuman(plan: Plan): string {
     out.push("");
     out.push(`Wave ${w + 1}`);
     for (const step of plan.steps.filter((s) => s.wave === w)) {
-      const when = step.built ? `${formatMinutes(step.start)} -> ${formatMinutes(step.finish)}` : "not built yet";
-      out.push(`  ${step.built ? "+" : "."} ${pad(step.id, 21)} ${pad(step.title.slice(0, 66), 66)} ${when}`);
-      if (step.needs.length > 0 && step.id !== "verify") out.push(`      needs: ${step.needs.join(", ")}`);
-      if (step.id === "verify") out.push(`      needs: every other contract step`);
+      const when = step.built ? `${formatMinutes(step.start)}-${formatMinutes(step.finish)}` : "not built yet";
+      out.push(`  ${step.built ? "+" : "."} ${pad(step.id, 21)} ${pad(when, 14)} ${step.title}`);
+      const needs = step.id === "verify" ? "every other step" : step.needs.join(", ");
+      if (needs) out.push(`      needs: ${needs}`);
       const own = new Set(step.resources);
       for (const r of custom.filter((x) => own.has(x.urn))) out.push(resourceLine(r));
     }
