@@ -1,0 +1,31 @@
+/**
+ * The Pulumi program's entry (Pulumi.yaml `main`). Reads the stack config once, refuses a lab with
+ * a known miss before any resource is registered, logs the warnings, builds the lab and exports
+ * its outputs. Everything it calls is side-effect free at import, so tests and the offline plan
+ * run the same code through `buildLab`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "node:path";
+import { formatConfigIssues, LabConfigError, parseLabConfig } from "./config";
+import { rawConfigFromPulumi } from "./config-file";
+import { buildLab } from "./program";
+
+const parsed = parseLabConfig(rawConfigFromPulumi(), {
+  today: new Date().toISOString().slice(0, 10),
+  projectDir: path.resolve(__dirname, ".."),
+});
+const errors = parsed.issues.filter((i) => i.severity === "error");
+if (!parsed.config || errors.length > 0) {
+  // RunError: the engine prints the message alone, without a stack trace.
+  throw new LabConfigError(errors);
+}
+const warnings = parsed.issues.filter((i) => i.severity === "warning");
+if (warnings.length > 0) void pulumi.log.warn(formatConfigIssues(warnings));
+
+const { outputs } = buildLab(parsed.config);
+
+export const resourceGroupName = outputs.resourceGroupName;
+export const bastionName = outputs.bastionName;
+export const adminUsername = outputs.adminUsername;
+export const adminPassword = outputs.adminPassword;
+export const vmNames = outputs.vmNames;
