@@ -27,6 +27,8 @@ const SESSION_ONLY = new Set([
   "remove-variable", "new-alias", "set-alias", "add-type", "add-member", "start-sleep", "start-transcript",
   "stop-transcript", "new-cmschedule", "new-pssessionoption", "new-cimsessionoption", "export-modulemember",
   "update-typedata", "update-formatdata", "new-module",
+  // Import-* readers: they load data into the session.
+  "import-csv", "import-clixml", "import-powershelldatafile", "import-localizeddata",
 ]);
 
 /** Native programs (or program + argument) that only read state. */
