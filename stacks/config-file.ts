@@ -35,12 +35,13 @@ export function readStackConfigFile(filePath: string, stack: string, project: st
     }
     throw fileError(filePath, `the stack config file cannot be read (${code ?? (e as Error).message})`, "check the path and its permissions");
   }
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text);
   if (doc.errors.length > 0) {
     const first = doc.errors[0];
-    const where = first?.linePos?.[0] ? ` at line ${first.linePos[0].line}, column ${first.linePos[0].col}` : "";
+    const pos = first?.linePos?.[0];
+    const where = pos !== undefined ? ` at line ${pos.line}, column ${pos.col}` : "";
     const more = doc.errors.length > 1 ? ` (and ${doc.errors.length - 1} more YAML error${doc.errors.length > 2 ? "s" : ""})` : "";
-    throw fileError(filePath, `is not valid YAML${where}: ${first?.message.split("\n")[0] ?? "parse error"}${more}`, "fix the YAML (indentation, a missing colon, a duplicated key, an unquoted value with ': ' in it)");
+    throw fileError(filePath, `is not valid YAML${where}: ${(first?.message.split("\n")[0] ?? "parse error").replace(/ at line \d+, column \d+:?$/, "")}${more}`, "fix the YAML (indentation, a missing colon, a duplicated key, an unquoted value with ': ' in it)");
   }
   const top: unknown = doc.toJS({ maxAliasCount: 100 });
   if (top === null || top === undefined) return { stack, project, values: {}, secretKeys: [] };

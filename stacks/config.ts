@@ -230,6 +230,9 @@ function must<T>(value: T | undefined): T {
 
 type Fields = Readonly<Record<string, unknown>>;
 
+/** Paths that may be shown even when their top-level key is secret. */
+const PLAIN_FIELDS_OF_SECRET_KEYS: ReadonlySet<string> = new Set(["cmg.name", "cmg.vmSize", "cmg.instances", "cmg.certificate.pfxFile"]);
+
 /** Collects issues and knows the namespace, the stack and which keys the engine decrypted. */
 class Ctx {
   readonly issues: ConfigIssue[] = [];
@@ -270,8 +273,9 @@ class Ctx {
 
   private add(severity: ConfigIssue["severity"], p: string, value: unknown, problem: string, fix: string, opts: { masked?: boolean }): void {
     const top = p.split(/[.[]/)[0] ?? p;
-    // Under a key the engine decrypted, only `cmg` has known plain fields; anything else may be the secret.
-    const masked = opts.masked === true || (this.isEngineSecret(top) && top !== "cmg");
+    // Under a key the engine decrypted, any value may be the secret, except the known plain
+    // fields of `cmg` (which is secret as a whole when its certificate password is).
+    const masked = opts.masked === true || (this.isEngineSecret(top) && !PLAIN_FIELDS_OF_SECRET_KEYS.has(p));
     this.issues.push(Object.freeze({ key: this.key(p), value: masked ? "[secret]" : renderValue(value), problem, fix, severity }));
   }
 
@@ -423,7 +427,7 @@ function lastSegment(p: string): string {
 function readVmSize(ctx: Ctx, p: string, value: unknown, def: string, role: VmRole): string | undefined {
   const text = value === undefined || value === null ? def : readString(ctx, p, value, def);
   if (text === undefined) return undefined;
-  if (!/^Standard_[A-Za-z0-9_]+$/.test(text)) {
+  if (!/^standard_[a-z0-9_]+$/i.test(text)) {
     ctx.error(p, value, `is not an Azure VM size name (they look like Standard_D4s_v5)`, `use a size such as ${def}`);
     return undefined;
   }
@@ -764,7 +768,8 @@ function parseSync(ctx: Ctx, value: unknown, domain: ParsedDomain | undefined, c
     });
   }
   if (ous !== undefined && domain !== undefined) {
-    const has = (ou: string): boolean => (ous ?? []).some((s) => s.toLowerCase() === ou.toLowerCase());
+    const scope: readonly string[] = ous;
+    const has = (ou: string): boolean => scope.some((s) => s.toLowerCase() === ou.toLowerCase());
     const w = domain.workstationsOu;
     if (w !== undefined && clients !== undefined && clients.length > 0 && !has(w)) {
       ctx.error(

@@ -1,0 +1,702 @@
+import * as path from "path";
+import * as fs from "fs";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+import { describe, expect, it } from "vitest";
+import {
+  CONFIG_KEYS,
+  LabConfigError,
+  SECRET_PLACEHOLDER,
+  formatConfigIssues,
+  loadLabConfig,
+  parseLabConfig,
+  type ParseOptions,
+  type RawStackConfig,
+} from "../stacks/config";
+import { parseEngineValue, rawConfigFromPulumi, readStackConfigFile } from "../stacks/config-file";
+import type { ConfigIssue, LabConfig } from "../stacks/lab-config";
+
+const ROOT = path.resolve(__dirname, "..");
+const FIXTURES = path.join(__dirname, "fixtures", "config");
+const TODAY = "2026-11-25";
+
+/** The shipped dev lab, as parsed values (what readStackConfigFile gives for Pulumi.dev.yaml). */
+function base(): Record<string, unknown> {
+  return {
+    "azure-native:location": "westeurope",
+    "cmg-lab:prefix": "cmglab",
+    "cmg-lab:domain": { fqdn: "corp.cmglab.example", netbiosName: "CORP", ous: ["Workstations", "Servers", "LabUsers"] },
+    "cmg-lab:tenant": { domain: "contoso.onmicrosoft.com" },
+    "cmg-lab:site": { siteCode: "PS1", enhancedHttp: true },
+    "cmg-lab:discovery": { activeDirectoryUsers: true, azureAdUsers: true },
+    "cmg-lab:sync": { ous: ["Workstations", "LabUsers"] },
+    "cmg-lab:cmg": { name: "cmglabdev", vmSize: "Standard_B2s", instances: 1, certificate: "lab-ca" },
+    "cmg-lab:clients": [{ name: "win11-01", os: "windows-11", network: "internet" }],
+    "cmg-lab:admin": { username: "labadmin", allowedSourceCidrs: [] },
+    "cmg-lab:schedule": { autoShutdown: "19:00", timeZone: "UTC", expiresOn: "2026-12-31" },
+  };
+}
+
+const DELETE = Symbol("delete");
+type Edits = Record<string, unknown>;
+
+/** Applies `{ "domain.fqdn": x, "clients[0].name": y, "prefix": DELETE }` to the base values. */
+function edit(values: Record<string, unknown>, edits: Edits): Record<string, unknown> {
+  const out = structuredClone(values);
+  for (const [p, value] of Object.entries(edits)) {
+    const parts = p.split(/\.|(?=\[)/).map((s) => (s.startsWith("[") ? Number(s.slice(1, -1)) : s));
+    const [top, ...rest] = parts;
+    const key = `cmg-lab:${String(top)}`;
+    if (rest.length === 0) {
+      if (value === DELETE) delete out[key];
+      else out[key] = value;
+      continue;
+    }
+    let node = out[key] as Record<string | number, unknown>;
+    for (const seg of rest.slice(0, -1)) node = node[seg] as Record<string | number, unknown>;
+    const last = rest[rest.length - 1] as string | number;
+    if (value === DELETE) delete node[last];
+    else node[last] = value;
+  }
+  return out;
+}
+
+function raw(values: Record<string, unknown>, extra: Partial<RawStackConfig> = {}): RawStackConfig {
+  return { stack: "dev", project: "cmg-lab", values, ...extra };
+}
+
+function parse(edits: Edits = {}, options: ParseOptions = { today: TODAY }, extra: Partial<RawStackConfig> = {}) {
+  return parseLabConfig(raw(edit(base(), edits), extra), options);
+}
+
+const pfxOk = { pfxFile: "certs/cmg.pfx", pfxPassword: SECRET_PLACEHOLDER };
+
+interface BadCase {
+  readonly name: string;
+  readonly edits: Edits;
+  readonly key: string;
+  readonly severity: "error" | "warning";
+  /** The rendered value the issue must carry. */
+  readonly value: string;
+  /** A substring the fix must contain. */
+  readonly fix?: string;
+  /** A substring the problem must contain. */
+  readonly problem?: string;
+  readonly options?: ParseOptions;
+  readonly extra?: Partial<RawStackConfig>;
+}
+
+const BAD: readonly BadCase[] = [
+  // prefix
+  { name: "prefix missing", edits: { prefix: DELETE }, key: "cmg-lab:prefix", severity: "error", value: "(not set)", fix: "pulumi config set cmg-lab:prefix" },
+  { name: "prefix with capitals and a hyphen", edits: { prefix: "CMG-Lab" }, key: "cmg-lab:prefix", severity: "error", value: "CMG-Lab", fix: "cmglab" },
+  { name: "prefix too short", edits: { prefix: "ab" }, key: "cmg-lab:prefix", severity: "error", value: "ab" },
+  { name: "prefix too long", edits: { prefix: "abcdefghi" }, key: "cmg-lab:prefix", severity: "error", value: "abcdefghi", fix: "abcdefgh" },
+  { name: "prefix starting with a digit", edits: { prefix: "1lab" }, key: "cmg-lab:prefix", severity: "error", value: "1lab" },
+  { name: "prefix as a number", edits: { prefix: 123 }, key: "cmg-lab:prefix", severity: "error", value: "123", problem: "expected text" },
+  // location
+  { name: "location as display name", edits: { location: "West Europe" }, key: "cmg-lab:location", severity: "error", value: "West Europe", fix: "westeurope" },
+  { name: "location unknown", edits: { location: "marsnorth" }, key: "cmg-lab:location", severity: "error", value: "marsnorth", fix: "westeurope" },
+  { name: "location typo", edits: { location: "swedencentrl" }, key: "cmg-lab:location", severity: "error", value: "swedencentrl", fix: "swedencentral" },
+  // domain
+  { name: "domain missing", edits: { domain: DELETE }, key: "cmg-lab:domain", severity: "error", value: "(not set)", fix: "fqdn" },
+  { name: "domain as text", edits: { domain: "corp.cmglab.example" }, key: "cmg-lab:domain", severity: "error", value: "corp.cmglab.example", problem: "expected an object" },
+  { name: "domain unknown field", edits: { "domain.netbios": "CORP" }, key: "cmg-lab:domain.netbios", severity: "error", value: "CORP", fix: "netbiosName" },
+  { name: "fqdn missing", edits: { "domain.fqdn": DELETE }, key: "cmg-lab:domain.fqdn", severity: "error", value: "(not set)", fix: "corp.cmglab.example" },
+  { name: "fqdn single label", edits: { "domain.fqdn": "corp" }, key: "cmg-lab:domain.fqdn", severity: "error", value: "corp", problem: "single-label", fix: "corp.cmglab.example" },
+  { name: "fqdn bad label", edits: { "domain.fqdn": "-corp.cmglab.example" }, key: "cmg-lab:domain.fqdn", severity: "error", value: "-corp.cmglab.example", problem: "-corp" },
+  { name: "fqdn empty label", edits: { "domain.fqdn": "corp..example" }, key: "cmg-lab:domain.fqdn", severity: "error", value: "corp..example", problem: "empty label" },
+  { name: "fqdn numeric TLD", edits: { "domain.fqdn": "corp.123" }, key: "cmg-lab:domain.fqdn", severity: "error", value: "corp.123", problem: "all digits" },
+  { name: "fqdn longer than 64", edits: { "domain.fqdn": `${"a".repeat(60)}.example` }, key: "cmg-lab:domain.fqdn", severity: "error", value: `${"a".repeat(60)}.example`, problem: "64" },
+  { name: "fqdn with a public TLD", edits: { "domain.fqdn": "corp.contoso.com" }, key: "cmg-lab:domain.fqdn", severity: "warning", value: "corp.contoso.com", fix: ".example" },
+  { name: "fqdn in .local", edits: { "domain.fqdn": "corp.lab.local" }, key: "cmg-lab:domain.fqdn", severity: "warning", value: "corp.lab.local", problem: "multicast DNS" },
+  { name: "netbiosName missing", edits: { "domain.netbiosName": DELETE }, key: "cmg-lab:domain.netbiosName", severity: "error", value: "(not set)", fix: "CORP" },
+  { name: "netbiosName reserved", edits: { "domain.netbiosName": "SYSTEM" }, key: "cmg-lab:domain.netbiosName", severity: "error", value: "SYSTEM", problem: "reserved" },
+  { name: "netbiosName too long", edits: { "domain.netbiosName": "ABCDEFGHIJKLMNOP" }, key: "cmg-lab:domain.netbiosName", severity: "error", value: "ABCDEFGHIJKLMNOP", problem: "15" },
+  { name: "netbiosName all digits", edits: { "domain.netbiosName": "1234" }, key: "cmg-lab:domain.netbiosName", severity: "error", value: "1234", problem: "digits" },
+  { name: "netbiosName dotted", edits: { "domain.netbiosName": "CORP.LAB" }, key: "cmg-lab:domain.netbiosName", severity: "error", value: "CORP.LAB" },
+  { name: "netbiosName equals a server name", edits: { "domain.netbiosName": "CM01" }, key: "cmg-lab:domain.netbiosName", severity: "error", value: "CM01", problem: "computer name CM01" },
+  { name: "ous as text", edits: { "domain.ous": "Workstations" }, key: "cmg-lab:domain.ous", severity: "error", value: "Workstations", problem: "expected a list" },
+  { name: "ous empty", edits: { "domain.ous": [] }, key: "cmg-lab:domain.ous", severity: "error", value: "[]" },
+  { name: "ou with a comma", edits: { "domain.ous": ["Workstations", "Servers", "LabUsers", "A,B"] }, key: "cmg-lab:domain.ous[3]", severity: "error", value: '"A,B"', problem: '","' },
+  { name: "ou with a leading space", edits: { "domain.ous": ["Workstations", "Servers", "LabUsers", " Spare"] }, key: "cmg-lab:domain.ous[3]", severity: "error", value: '" Spare"', problem: "space" },
+  { name: "ou longer than 64", edits: { "domain.ous": ["Workstations", "Servers", "LabUsers", "x".repeat(65)] }, key: "cmg-lab:domain.ous[3]", severity: "error", value: "x".repeat(65), problem: "1-64" },
+  { name: "ous repeated case-insensitively", edits: { "domain.ous": ["Workstations", "Servers", "LabUsers", "servers"] }, key: "cmg-lab:domain.ous[3]", severity: "error", value: "servers", problem: "repeats" },
+  { name: "workstationsOu not in ous", edits: { "domain.workstationsOu": "Clients" }, key: "cmg-lab:domain.workstationsOu", severity: "error", value: "Clients", fix: "add Clients" },
+  { name: "serversOu not in ous", edits: { "domain.serversOu": "MemberServers" }, key: "cmg-lab:domain.serversOu", severity: "error", value: "MemberServers" },
+  { name: "usersOu not in ous", edits: { "domain.usersOu": "People" }, key: "cmg-lab:domain.usersOu", severity: "error", value: "People" },
+  { name: "dcVmSize below minimum", edits: { "domain.dcVmSize": "Standard_B1ms" }, key: "cmg-lab:domain.dcVmSize", severity: "error", value: "Standard_B1ms", fix: "Standard_B2ms" },
+  { name: "dcVmSize not a size name", edits: { "domain.dcVmSize": "B2ms" }, key: "cmg-lab:domain.dcVmSize", severity: "error", value: "B2ms", problem: "VM size name" },
+  { name: "dcVmSize unknown", edits: { "domain.dcVmSize": "Standard_D2pls_v5" }, key: "cmg-lab:domain.dcVmSize", severity: "warning", value: "Standard_D2pls_v5", problem: "cannot be checked" },
+  // tenant
+  { name: "tenant missing", edits: { tenant: DELETE }, key: "cmg-lab:tenant", severity: "error", value: "(not set)", fix: "contoso.onmicrosoft.com" },
+  { name: "tenant.domain missing", edits: { "tenant.domain": DELETE }, key: "cmg-lab:tenant.domain", severity: "error", value: "(not set)", fix: "onmicrosoft.com" },
+  { name: "tenant.domain single label", edits: { "tenant.domain": "contoso" }, key: "cmg-lab:tenant.domain", severity: "error", value: "contoso", problem: "single label" },
+  { name: "tenant.domain bad label", edits: { "tenant.domain": "con_toso.onmicrosoft.com" }, key: "cmg-lab:tenant.domain", severity: "error", value: "con_toso.onmicrosoft.com" },
+  // site
+  { name: "site missing", edits: { site: DELETE }, key: "cmg-lab:site", severity: "error", value: "(not set)", fix: "PS1" },
+  { name: "siteCode missing", edits: { "site.siteCode": DELETE }, key: "cmg-lab:site.siteCode", severity: "error", value: "(not set)", fix: "PS1" },
+  { name: "siteCode four characters", edits: { "site.siteCode": "PS12" }, key: "cmg-lab:site.siteCode", severity: "error", value: "PS12", problem: "three characters" },
+  { name: "siteCode with a hyphen", edits: { "site.siteCode": "P-1" }, key: "cmg-lab:site.siteCode", severity: "error", value: "P-1" },
+  { name: "siteCode reserved SMS", edits: { "site.siteCode": "SMS" }, key: "cmg-lab:site.siteCode", severity: "error", value: "SMS", problem: "reserved" },
+  { name: "siteCode reserved lowercase con", edits: { "site.siteCode": "con" }, key: "cmg-lab:site.siteCode", severity: "error", value: "con", problem: "CON is reserved" },
+  { name: "siteCode as a YAML number", edits: { "site.siteCode": 123 }, key: "cmg-lab:site.siteCode", severity: "error", value: "123", fix: '"123"' },
+  { name: "enhancedHttp false", edits: { "site.enhancedHttp": false }, key: "cmg-lab:site.enhancedHttp", severity: "error", value: "false", fix: "true" },
+  { name: "enhancedHttp as text", edits: { "site.enhancedHttp": "true" }, key: "cmg-lab:site.enhancedHttp", severity: "error", value: "true", problem: "expected true or false" },
+  { name: "site vmSize with 2 vCPU", edits: { "site.vmSize": "Standard_D2s_v5" }, key: "cmg-lab:site.vmSize", severity: "error", value: "Standard_D2s_v5", problem: "4 vCPU and 16 GB" },
+  { name: "site vmSize with 14 GB", edits: { "site.vmSize": "Standard_DS3_v2" }, key: "cmg-lab:site.vmSize", severity: "error", value: "Standard_DS3_v2", problem: "14 GB" },
+  { name: "site vmSize memory-rich but 2 vCPU", edits: { "site.vmSize": "Standard_E2s_v5" }, key: "cmg-lab:site.vmSize", severity: "error", value: "Standard_E2s_v5" },
+  { name: "site vmSize unknown", edits: { "site.vmSize": "Standard_D4pls_v5" }, key: "cmg-lab:site.vmSize", severity: "warning", value: "Standard_D4pls_v5" },
+  // discovery
+  { name: "azureAdUsers off", edits: { "discovery.azureAdUsers": false }, key: "cmg-lab:discovery.azureAdUsers", severity: "error", value: "false", problem: "not completely discovered" },
+  {
+    name: "AD user discovery off while Azure AD user discovery on",
+    edits: { "discovery.activeDirectoryUsers": false },
+    key: "cmg-lab:discovery.activeDirectoryUsers",
+    severity: "error",
+    value: "false",
+    problem: "CMGConnector_Un-authorizedrequest",
+    fix: "true",
+  },
+  { name: "discovery flag as text", edits: { "discovery.azureAdUsers": "yes" }, key: "cmg-lab:discovery.azureAdUsers", severity: "error", value: "yes" },
+  // sync
+  {
+    name: "sync scope without the Workstations OU",
+    edits: { "sync.ous": ["LabUsers"] },
+    key: "cmg-lab:sync.ous",
+    severity: "error",
+    value: "[LabUsers]",
+    problem: "The device object by the given ID is not found",
+    fix: "add Workstations to cmg-lab:sync.ous",
+  },
+  { name: "sync scope without the users OU", edits: { "sync.ous": ["Workstations"] }, key: "cmg-lab:sync.ous", severity: "error", value: "[Workstations]", fix: "add LabUsers to cmg-lab:sync.ous" },
+  { name: "sync OU not in the domain", edits: { "sync.ous": ["Workstations", "LabUsers", "Kiosks"] }, key: "cmg-lab:sync.ous[2]", severity: "error", value: "Kiosks", fix: "add Kiosks to cmg-lab:domain.ous" },
+  { name: "sync OU repeated", edits: { "sync.ous": ["Workstations", "LabUsers", "workstations"] }, key: "cmg-lab:sync.ous[2]", severity: "error", value: "workstations" },
+  { name: "sync ous as text", edits: { "sync.ous": "Workstations,LabUsers" }, key: "cmg-lab:sync.ous", severity: "error", value: '"Workstations,LabUsers"', problem: "expected a list" },
+  { name: "sync configuration unknown", edits: { "sync.configuration": "manual" }, key: "cmg-lab:sync.configuration", severity: "error", value: "manual", fix: "scripted" },
+  { name: "sync configuration wrong case", edits: { "sync.configuration": "Wizard" }, key: "cmg-lab:sync.configuration", severity: "error", value: "Wizard", fix: "write wizard" },
+  { name: "sync vmSize too small", edits: { "sync.vmSize": "Standard_B1s" }, key: "cmg-lab:sync.vmSize", severity: "error", value: "Standard_B1s" },
+  // cmg
+  { name: "cmg missing", edits: { cmg: DELETE }, key: "cmg-lab:cmg", severity: "error", value: "(not set)", fix: "name" },
+  { name: "cmg name missing", edits: { "cmg.name": DELETE }, key: "cmg-lab:cmg.name", severity: "error", value: "(not set)", problem: "globally unique" },
+  { name: "cmg name with a hyphen", edits: { "cmg.name": "cmglab-dev" }, key: "cmg-lab:cmg.name", severity: "error", value: "cmglab-dev", fix: "cmglabdev" },
+  { name: "cmg name too short", edits: { "cmg.name": "cm" }, key: "cmg-lab:cmg.name", severity: "error", value: "cm" },
+  { name: "cmg name too long", edits: { "cmg.name": "a".repeat(25) }, key: "cmg-lab:cmg.name", severity: "error", value: "a".repeat(25) },
+  { name: "cmg name starting with a digit", edits: { "cmg.name": "1cmglab" }, key: "cmg-lab:cmg.name", severity: "error", value: "1cmglab" },
+  { name: "cmg vmSize not offered", edits: { "cmg.vmSize": "Standard_D2s_v5" }, key: "cmg-lab:cmg.vmSize", severity: "error", value: "Standard_D2s_v5", fix: "Standard_B2s" },
+  { name: "cmg instances zero", edits: { "cmg.instances": 0 }, key: "cmg-lab:cmg.instances", severity: "error", value: "0", problem: "1 to 16" },
+  { name: "cmg instances seventeen", edits: { "cmg.instances": 17 }, key: "cmg-lab:cmg.instances", severity: "error", value: "17" },
+  { name: "cmg instances fractional", edits: { "cmg.instances": 1.5 }, key: "cmg-lab:cmg.instances", severity: "error", value: "1.5", problem: "whole number" },
+  { name: "cmg instances as text", edits: { "cmg.instances": "2" }, key: "cmg-lab:cmg.instances", severity: "error", value: "2", problem: "whole number" },
+  { name: "certificate unknown string", edits: { "cmg.certificate": "letsencrypt" }, key: "cmg-lab:cmg.certificate", severity: "error", value: "letsencrypt", fix: "lab-ca" },
+  { name: "certificate as a list", edits: { "cmg.certificate": ["lab-ca"] }, key: "cmg-lab:cmg.certificate", severity: "error", value: "[lab-ca]" },
+  {
+    name: "pfxFile missing on disk",
+    edits: { "cmg.certificate": { pfxFile: "certs/missing.pfx", pfxPassword: SECRET_PLACEHOLDER } },
+    key: "cmg-lab:cmg.certificate.pfxFile",
+    severity: "error",
+    value: "certs/missing.pfx",
+    problem: "no file",
+    options: { today: TODAY, projectDir: FIXTURES },
+  },
+  { name: "pfxFile absolute", edits: { "cmg.certificate": { pfxFile: "/etc/cmg.pfx", pfxPassword: SECRET_PLACEHOLDER } }, key: "cmg-lab:cmg.certificate.pfxFile", severity: "error", value: "/etc/cmg.pfx", problem: "relative" },
+  { name: "pfxFile missing", edits: { "cmg.certificate": { pfxPassword: SECRET_PLACEHOLDER } }, key: "cmg-lab:cmg.certificate.pfxFile", severity: "error", value: "(not set)" },
+  {
+    name: "pfxPassword in plain text",
+    edits: { "cmg.certificate": { pfxFile: "certs/cmg.pfx", pfxPassword: "Hunter2-plain" } },
+    key: "cmg-lab:cmg.certificate.pfxPassword",
+    severity: "error",
+    value: "[secret]",
+    fix: "pulumi config set --secret",
+  },
+  { name: "pfxPassword missing", edits: { "cmg.certificate": { pfxFile: "certs/cmg.pfx" } }, key: "cmg-lab:cmg.certificate.pfxPassword", severity: "error", value: "(not set)", fix: "--secret" },
+  { name: "pfx object with a typo", edits: { "cmg.certificate": { ...pfxOk, pfxPasword: "x" } }, key: "cmg-lab:cmg.certificate.pfxPasword", severity: "error", value: "x", fix: "pfxPassword" },
+  // clients
+  { name: "clients as an object", edits: { clients: { name: "win11-01" } }, key: "cmg-lab:clients", severity: "error", value: "{ name: win11-01 }", problem: "expected a list" },
+  {
+    name: "more than 50 clients",
+    edits: { clients: Array.from({ length: 51 }, (_, i) => ({ name: `win11-${i}`, os: "windows-11" })) },
+    key: "cmg-lab:clients",
+    severity: "error",
+    value: "(51 clients)",
+    problem: "at most 50",
+  },
+  { name: "no clients", edits: { clients: [] }, key: "cmg-lab:clients", severity: "warning", value: "[]", problem: "nothing" },
+  { name: "client name missing", edits: { "clients[0].name": DELETE }, key: "cmg-lab:clients[0].name", severity: "error", value: "(not set)" },
+  { name: "client name invalid", edits: { "clients[0].name": "win_11" }, key: "cmg-lab:clients[0].name", severity: "error", value: "win_11", problem: "letters, digits and hyphens" },
+  { name: "client name too long", edits: { "clients[0].name": "workstation-0001" }, key: "cmg-lab:clients[0].name", severity: "error", value: "workstation-0001", problem: "1-15" },
+  { name: "client named like a server", edits: { "clients[0].name": "dc01" }, key: "cmg-lab:clients[0].name", severity: "error", value: "dc01", problem: "servers" },
+  {
+    name: "duplicate client names",
+    edits: { clients: [{ name: "win11-01", os: "windows-11" }, { name: "WIN11-01", os: "windows-10" }] },
+    key: "cmg-lab:clients[1].name",
+    severity: "error",
+    value: "WIN11-01",
+    problem: "repeats",
+  },
+  { name: "client os missing", edits: { "clients[0].os": DELETE }, key: "cmg-lab:clients[0].os", severity: "error", value: "(not set)", fix: "windows-11" },
+  { name: "client os unknown", edits: { "clients[0].os": "windows-12" }, key: "cmg-lab:clients[0].os", severity: "error", value: "windows-12" },
+  { name: "Windows 7 without PKI", edits: { "clients[0].os": "windows-7" }, key: "cmg-lab:clients[0].os", severity: "error", value: "windows-7", problem: "PKI client-authentication certificate", fix: "windows-11" },
+  { name: "Windows 8.1 with PKI", edits: { "clients[0].os": "windows-8.1", "clients[0].pki": true }, key: "cmg-lab:clients[0].os", severity: "error", value: "windows-8.1", problem: "not supported by this lab" },
+  { name: "client network unknown", edits: { "clients[0].network": "dmz" }, key: "cmg-lab:clients[0].network", severity: "error", value: "dmz", fix: "internet" },
+  { name: "client pki as text", edits: { "clients[0].pki": "no" }, key: "cmg-lab:clients[0].pki", severity: "error", value: "no" },
+  { name: "client vmSize too small", edits: { "clients[0].vmSize": "Standard_B1ms" }, key: "cmg-lab:clients[0].vmSize", severity: "error", value: "Standard_B1ms" },
+  { name: "client field typo", edits: { "clients[0].nmae": "x" }, key: "cmg-lab:clients[0].nmae", severity: "error", value: "x", fix: "did you mean name" },
+  { name: "client not an object", edits: { clients: ["win11-01"] }, key: "cmg-lab:clients[0]", severity: "error", value: "win11-01", problem: "expected an object" },
+  // admin
+  { name: "admin username Azure refuses", edits: { "admin.username": "admin" }, key: "cmg-lab:admin.username", severity: "error", value: "admin", fix: "labadmin" },
+  { name: "admin username equals NetBIOS domain", edits: { "admin.username": "corp" }, key: "cmg-lab:admin.username", severity: "error", value: "corp", problem: "NetBIOS" },
+  { name: "admin username krbtgt", edits: { "admin.username": "krbtgt" }, key: "cmg-lab:admin.username", severity: "error", value: "krbtgt" },
+  { name: "CIDRs as text", edits: { "admin.allowedSourceCidrs": "203.0.113.7/32" }, key: "cmg-lab:admin.allowedSourceCidrs", severity: "error", value: "203.0.113.7/32", problem: "expected a list" },
+  { name: "CIDR 0.0.0.0/0", edits: { "admin.allowedSourceCidrs": ["0.0.0.0/0"] }, key: "cmg-lab:admin.allowedSourceCidrs[0]", severity: "error", value: "0.0.0.0/0", problem: "whole internet" },
+  { name: "CIDR broader than /16", edits: { "admin.allowedSourceCidrs": ["8.0.0.0/8"] }, key: "cmg-lab:admin.allowedSourceCidrs[0]", severity: "error", value: "8.0.0.0/8", problem: "/8" },
+  { name: "CIDR private", edits: { "admin.allowedSourceCidrs": ["10.1.0.0/16"] }, key: "cmg-lab:admin.allowedSourceCidrs[0]", severity: "error", value: "10.1.0.0/16", problem: "private" },
+  { name: "CIDR private host", edits: { "admin.allowedSourceCidrs": ["192.168.1.10/32"] }, key: "cmg-lab:admin.allowedSourceCidrs[0]", severity: "error", value: "192.168.1.10/32", problem: "private" },
+  { name: "CIDR loopback", edits: { "admin.allowedSourceCidrs": ["127.0.0.1/32"] }, key: "cmg-lab:admin.allowedSourceCidrs[0]", severity: "error", value: "127.0.0.1/32", problem: "loopback" },
+  { name: "address without prefix", edits: { "admin.allowedSourceCidrs": ["203.0.113.7"] }, key: "cmg-lab:admin.allowedSourceCidrs[0]", severity: "error", value: "203.0.113.7", fix: "203.0.113.7/32" },
+  { name: "IPv6 CIDR", edits: { "admin.allowedSourceCidrs": ["2001:db8::/48"] }, key: "cmg-lab:admin.allowedSourceCidrs[0]", severity: "error", value: '"2001:db8::/48"', problem: "IPv6" },
+  { name: "CIDR with host bits", edits: { "admin.allowedSourceCidrs": ["203.0.113.7/24"] }, key: "cmg-lab:admin.allowedSourceCidrs[0]", severity: "error", value: "203.0.113.7/24", fix: "203.0.113.0/24" },
+  { name: "CIDR octet out of range", edits: { "admin.allowedSourceCidrs": ["203.0.113.300/32"] }, key: "cmg-lab:admin.allowedSourceCidrs[0]", severity: "error", value: "203.0.113.300/32" },
+  { name: "CIDR repeated", edits: { "admin.allowedSourceCidrs": ["203.0.113.7/32", "203.0.113.7/32"] }, key: "cmg-lab:admin.allowedSourceCidrs[1]", severity: "error", value: "203.0.113.7/32", problem: "repeats" },
+  { name: "bastion unknown", edits: { "admin.bastion": "standard" }, key: "cmg-lab:admin.bastion", severity: "error", value: "standard", fix: "basic" },
+  { name: "no bastion and no CIDRs", edits: { "admin.bastion": "none" }, key: "cmg-lab:admin.bastion", severity: "warning", value: "none", problem: "run commands" },
+  // schedule
+  { name: "schedule missing", edits: { schedule: DELETE }, key: "cmg-lab:schedule", severity: "error", value: "(not set)", fix: "expiresOn" },
+  { name: "autoShutdown 7pm", edits: { "schedule.autoShutdown": "7pm" }, key: "cmg-lab:schedule.autoShutdown", severity: "error", value: "7pm", fix: "19:00" },
+  { name: "autoShutdown without colon", edits: { "schedule.autoShutdown": "1900" }, key: "cmg-lab:schedule.autoShutdown", severity: "error", value: "1900", fix: '"19:00"' },
+  { name: "autoShutdown 24:00", edits: { "schedule.autoShutdown": "24:00" }, key: "cmg-lab:schedule.autoShutdown", severity: "error", value: '"24:00"' },
+  { name: "autoShutdown as YAML 1.1 sexagesimal", edits: { "schedule.autoShutdown": 1140 }, key: "cmg-lab:schedule.autoShutdown", severity: "error", value: "1140", fix: 'quote it: autoShutdown: "19:00"' },
+  { name: "timeZone IANA with mapping", edits: { "schedule.timeZone": "Europe/Berlin" }, key: "cmg-lab:schedule.timeZone", severity: "error", value: "Europe/Berlin", fix: "W. Europe Standard Time" },
+  { name: "timeZone IANA without mapping", edits: { "schedule.timeZone": "Mars/Olympus" }, key: "cmg-lab:schedule.timeZone", severity: "error", value: "Mars/Olympus", fix: "tzutil" },
+  { name: "timeZone typo", edits: { "schedule.timeZone": "Pacific Standard Tme" }, key: "cmg-lab:schedule.timeZone", severity: "error", value: "Pacific Standard Tme", fix: "Pacific Standard Time" },
+  { name: "expiresOn missing", edits: { "schedule.expiresOn": DELETE }, key: "cmg-lab:schedule.expiresOn", severity: "error", value: "(not set)", fix: "expiresOn" },
+  { name: "expiresOn not ISO", edits: { "schedule.expiresOn": "31.12.2026" }, key: "cmg-lab:schedule.expiresOn", severity: "error", value: "31.12.2026", fix: "2026-12-31" },
+  { name: "expiresOn impossible date", edits: { "schedule.expiresOn": "2026-02-30" }, key: "cmg-lab:schedule.expiresOn", severity: "error", value: "2026-02-30" },
+  { name: "expiresOn in the past", edits: { "schedule.expiresOn": "2026-01-31" }, key: "cmg-lab:schedule.expiresOn", severity: "warning", value: "2026-01-31", problem: "expired", fix: "pulumi destroy" },
+  // keys and types
+  { name: "unknown key near a known one", edits: { prefx: "cmglab" }, key: "cmg-lab:prefx", severity: "error", value: "cmglab", fix: "did you mean cmg-lab:prefix" },
+  { name: "unknown key far from any", edits: { colour: "blue" }, key: "cmg-lab:colour", severity: "error", value: "blue", fix: "remove it" },
+  { name: "site as text", edits: { site: "PS1" }, key: "cmg-lab:site", severity: "error", value: "PS1", problem: "expected an object" },
+  { name: "secure value in a plain field", edits: { "site.siteCode": SECRET_PLACEHOLDER }, key: "cmg-lab:site.siteCode", severity: "error", value: "[secret]", fix: "plain text" },
+];
+
+describe("parseLabConfig: one invalid case per rule", () => {
+  it.each(BAD.map((c) => [c.name, c] as const))("%s", (_name, c) => {
+    const result = parse(c.edits, c.options ?? { today: TODAY }, c.extra);
+    const matching = result.issues.filter((i) => i.key === c.key);
+    expect(matching, `issues: ${JSON.stringify(result.issues, null, 1)}`).toHaveLength(1);
+    const issue = matching[0] as ConfigIssue;
+    expect(issue.severity).toBe(c.severity);
+    expect(issue.value).toBe(c.value);
+    expect(issue.fix.length).toBeGreaterThan(5);
+    if (c.fix !== undefined) expect(issue.fix).toContain(c.fix);
+    if (c.problem !== undefined) expect(issue.problem).toContain(c.problem);
+    const text = formatConfigIssues([issue]);
+    expect(text).toContain(`${c.key} = ${c.value}: `);
+    expect(text).toContain(" Fix: ");
+    expect(text.split("\n")).toHaveLength(1);
+    if (c.severity === "error") expect(result.config).toBeUndefined();
+    else expect(result.issues.filter((i) => i.severity === "error")).toEqual([]);
+  });
+});
+
+interface GoodCase {
+  readonly name: string;
+  readonly edits: Edits;
+  readonly check?: (config: LabConfig) => void;
+  /** Keys whose warnings this case expects. */
+  readonly warns?: readonly string[];
+  readonly options?: ParseOptions;
+  readonly extra?: Partial<RawStackConfig>;
+}
+
+const GOOD: readonly GoodCase[] = [
+  { name: "the shipped dev lab", edits: {} },
+  { name: "prefix of 3 characters", edits: { prefix: "lab" }, check: (c) => expect(c.prefix).toBe("lab") },
+  { name: "prefix of 8 characters with digits", edits: { prefix: "lab2024x" } },
+  { name: "location absent defaults to westeurope", edits: { location: DELETE }, check: (c) => expect(c.location).toBe("westeurope") },
+  { name: "another region", edits: { location: "swedencentral" }, check: (c) => expect(c.location).toBe("swedencentral") },
+  { name: "fqdn in .test", edits: { "domain.fqdn": "corp.cmglab.test" } },
+  { name: "fqdn in .internal", edits: { "domain.fqdn": "lab.internal" } },
+  { name: "fqdn under home.arpa", edits: { "domain.fqdn": "lab.home.arpa" } },
+  { name: "fqdn lowercased", edits: { "domain.fqdn": "Corp.CMGLab.Example" }, check: (c) => expect(c.domain.fqdn).toBe("corp.cmglab.example") },
+  { name: "netbiosName uppercased", edits: { "domain.netbiosName": "lab-01" }, check: (c) => expect(c.domain.netbiosName).toBe("LAB-01") },
+  { name: "domain.ous absent takes the defaults", edits: { "domain.ous": DELETE }, check: (c) => expect(c.domain.ous).toEqual(["Workstations", "Servers", "LabUsers"]) },
+  {
+    name: "custom OUs with matching roles",
+    edits: {
+      "domain.ous": ["Clients", "Member Servers", "People"],
+      "domain.workstationsOu": "clients",
+      "domain.serversOu": "Member Servers",
+      "domain.usersOu": "People",
+      "sync.ous": ["Clients", "People"],
+    },
+    check: (c) => {
+      expect(c.domain.workstationsOu).toBe("Clients");
+      expect(c.sync.ous).toEqual(["Clients", "People"]);
+    },
+  },
+  { name: "bigger DC", edits: { "domain.dcVmSize": "standard_d2s_v5" }, check: (c) => expect(c.domain.dcVmSize).toBe("Standard_D2s_v5") },
+  { name: "tenant with a custom domain", edits: { "tenant.domain": "Lab.Contoso.Com" }, check: (c) => expect(c.tenant.domain).toBe("lab.contoso.com") },
+  { name: "siteCode lowercase is uppercased", edits: { "site.siteCode": "ps1" }, check: (c) => expect(c.site.siteCode).toBe("PS1") },
+  { name: "siteCode all digits (allowed by ConfigMgr)", edits: { "site.siteCode": "123" }, check: (c) => expect(c.site.siteCode).toBe("123") },
+  { name: "site defaults", edits: { site: { siteCode: "PS1" } }, check: (c) => expect(c.site).toEqual({ siteCode: "PS1", enhancedHttp: true, vmSize: "Standard_D4s_v5" }) },
+  { name: "site on B4ms (exactly the floor)", edits: { "site.vmSize": "Standard_B4ms" } },
+  { name: "site on D4as_v5", edits: { "site.vmSize": "Standard_D4as_v5" } },
+  { name: "discovery absent takes the defaults", edits: { discovery: DELETE }, check: (c) => expect(c.discovery).toEqual({ activeDirectoryUsers: true, azureAdUsers: true }) },
+  { name: "sync absent takes the defaults", edits: { sync: DELETE }, check: (c) => expect(c.sync).toEqual({ ous: ["Workstations", "LabUsers"], configuration: "scripted", vmSize: "Standard_B2ms" }) },
+  { name: "sync may include Servers too", edits: { "sync.ous": ["Workstations", "LabUsers", "Servers"] } },
+  { name: "sync in wizard mode", edits: { "sync.configuration": "wizard" }, check: (c) => expect(c.sync.configuration).toBe("wizard") },
+  { name: "no clients: Workstations may be left out of the sync scope", edits: { clients: [], "sync.ous": ["LabUsers"] }, warns: ["cmg-lab:clients"] },
+  { name: "cmg Standard size, 16 instances", edits: { "cmg.vmSize": "standard_a2_v2", "cmg.instances": 16 }, check: (c) => expect(c.cmg.vmSize).toBe("Standard_A2_v2") },
+  { name: "cmg defaults", edits: { cmg: { name: "cmglabdev" } }, check: (c) => expect(c.cmg).toEqual({ name: "cmglabdev", vmSize: "Standard_B2s", instances: 1, certificate: { kind: "lab-ca" } }) },
+  {
+    name: "cmg with a PFX that exists",
+    edits: { "cmg.certificate": pfxOk },
+    options: { today: TODAY, projectDir: FIXTURES },
+    check: (c) => expect(c.cmg.certificate.kind === "pfx" && c.cmg.certificate.pfxFile).toBe("certs/cmg.pfx"),
+  },
+  {
+    name: "two clients, Windows 10 on the intranet",
+    edits: { clients: [{ name: "win11-01", os: "windows-11" }, { name: "win10-01", os: "windows-10", network: "intranet", vmSize: "Standard_B2s" }] },
+    check: (c) => expect(c.clients[1]).toEqual({ name: "win10-01", os: "windows-10", network: "intranet", pki: false, vmSize: "Standard_B2s" }),
+  },
+  { name: "clients absent takes the default client", edits: { clients: DELETE }, check: (c) => expect(c.clients.map((x) => x.name)).toEqual(["win11-01"]) },
+  { name: "50 clients", edits: { clients: Array.from({ length: 50 }, (_, i) => ({ name: `win11-${i}`, os: "windows-11" })) } },
+  { name: "admin with public CIDRs", edits: { "admin.allowedSourceCidrs": ["203.0.113.7/32", "198.51.0.0/16"] }, check: (c) => expect(c.admin.allowedSourceCidrs).toEqual(["203.0.113.7/32", "198.51.0.0/16"]) },
+  { name: "admin another username", edits: { "admin.username": "labops" } },
+  { name: "no bastion but a CIDR", edits: { "admin.bastion": "none", "admin.allowedSourceCidrs": ["203.0.113.7/32"] } },
+  { name: "bastion developer", edits: { "admin.bastion": "developer" } },
+  { name: "autoShutdown off", edits: { "schedule.autoShutdown": "off" }, check: (c) => expect(c.schedule.autoShutdown).toBeNull() },
+  { name: "autoShutdown null", edits: { "schedule.autoShutdown": null }, check: (c) => expect(c.schedule.autoShutdown).toBeNull() },
+  { name: "autoShutdown absent defaults to 19:00", edits: { "schedule.autoShutdown": DELETE }, check: (c) => expect(c.schedule.autoShutdown).toBe("19:00") },
+  { name: "autoShutdown 23:59", edits: { "schedule.autoShutdown": "23:59" } },
+  { name: "timeZone Windows id", edits: { "schedule.timeZone": "W. Europe Standard Time" } },
+  { name: "timeZone case-insensitive", edits: { "schedule.timeZone": "utc" }, check: (c) => expect(c.schedule.timeZone).toBe("UTC") },
+  { name: "expiresOn in the past without today: not checked", edits: { "schedule.expiresOn": "2020-01-01" }, options: {} },
+  { name: "expiresOn today", edits: { "schedule.expiresOn": TODAY } },
+  { name: "other namespaces are ignored", edits: {}, extra: { values: { ...base(), "azure-native:subscriptionId": "x", "azuread:tenantId": "y" } } },
+  { name: "odd stack names still give valid derived names", edits: {}, extra: { stack: "Feature_Branch.With.A-Very-Long-Name" } },
+];
+
+describe("parseLabConfig: valid cases", () => {
+  it.each(GOOD.map((c) => [c.name, c] as const))("%s", (_name, c) => {
+    const result = parse(c.edits, c.options ?? { today: TODAY }, c.extra);
+    expect(
+      result.issues.map((i) => `${i.severity} ${i.key}`),
+      formatConfigIssues(result.issues),
+    ).toEqual((c.warns ?? []).map((k) => `warning ${k}`));
+    expect(result.config).toBeDefined();
+    if (c.check !== undefined && result.config !== undefined) c.check(result.config);
+  });
+});
+
+describe("the shipped stack config", () => {
+  it("Pulumi.dev.yaml parses into a valid lab with no issue", () => {
+    const rawConfig = readStackConfigFile(path.join(ROOT, "Pulumi.dev.yaml"), "dev", "cmg-lab");
+    expect(rawConfig.values).toEqual(base());
+    const result = parseLabConfig(rawConfig, { today: TODAY, projectDir: ROOT });
+    expect(result.issues).toEqual([]);
+    const config = result.config as LabConfig;
+    expect(config.prefix).toBe("cmglab");
+    expect(config.domain).toMatchObject({ fqdn: "corp.cmglab.example", netbiosName: "CORP", usersOu: "LabUsers" });
+    expect(config.cmg).toMatchObject({ name: "cmglabdev", vmSize: "Standard_B2s", instances: 1, certificate: { kind: "lab-ca" } });
+    expect(config.clients).toEqual([{ name: "win11-01", os: "windows-11", network: "internet", pki: false, vmSize: "Standard_B2ms" }]);
+    expect(config.schedule).toEqual({ autoShutdown: "19:00", timeZone: "UTC", expiresOn: "2026-12-31" });
+  });
+
+  it("Pulumi.dev.yaml holds no secret", () => {
+    expect(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")).not.toMatch(/secure:|password/i);
+  });
+
+  it("Pulumi.yaml declares every key, types only what Pulumi can type, and its defaults equal the loader's", () => {
+    const project = parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
+      name: string;
+      main: string;
+      config: Record<string, { type?: string; description?: string; default?: unknown }>;
+    };
+    expect(project.name).toBe("cmg-lab");
+    expect(project.main).toBe("stacks/index.ts");
+    expect(Object.keys(project.config).sort()).toEqual(CONFIG_KEYS.map((k) => `cmg-lab:${k}`).sort());
+    for (const [key, decl] of Object.entries(project.config)) {
+      expect(decl.description, key).toBeTruthy();
+      if (decl.type !== undefined) expect(["string", "integer", "boolean", "array"], key).toContain(decl.type);
+    }
+    // Pulumi applies these defaults for absent keys; they must change nothing.
+    const defaults = Object.fromEntries(Object.entries(project.config).filter(([, d]) => d.default !== undefined).map(([k, d]) => [k, d.default]));
+    const minimal = edit(base(), { location: DELETE, discovery: DELETE, sync: DELETE, clients: DELETE, admin: DELETE });
+    const withoutDefaults = parseLabConfig(raw(minimal), { today: TODAY });
+    const withDefaults = parseLabConfig(raw({ ...minimal, ...defaults }), { today: TODAY });
+    expect(withDefaults.issues).toEqual([]);
+    expect(withDefaults.config).toEqual(withoutDefaults.config);
+  });
+});
+
+describe("collection, freezing, determinism", () => {
+  it("reports every mistake at once", () => {
+    const result = parseLabConfig(readStackConfigFile(path.join(FIXTURES, "three-mistakes.yaml"), "dev", "cmg-lab"), { today: TODAY });
+    const errors = result.issues.filter((i) => i.severity === "error");
+    expect(errors.map((i) => i.key)).toEqual(["cmg-lab:prefix", "cmg-lab:site.siteCode", "cmg-lab:schedule.timeZone"]);
+    expect(result.config).toBeUndefined();
+    const text = formatConfigIssues(result.issues);
+    expect(text.split("\n\n")).toHaveLength(3);
+  });
+
+  it("reports many independent mistakes together", () => {
+    const result = parse({ prefix: "X", "site.siteCode": "CON", "cmg.name": "CMG", "clients[0].os": "windows-7", "admin.username": "root" });
+    expect(result.issues.filter((i) => i.severity === "error").map((i) => i.key)).toEqual([
+      "cmg-lab:prefix",
+      "cmg-lab:site.siteCode",
+      "cmg-lab:clients[0].os",
+      "cmg-lab:cmg.name",
+      "cmg-lab:admin.username",
+    ]);
+  });
+
+  it("freezes the config and everything in it", () => {
+    const config = parse({ clients: [{ name: "a1", os: "windows-11" }, { name: "b1", os: "windows-10" }] }).config as LabConfig;
+    const walk = (value: unknown, at: string): void => {
+      if (typeof value !== "object" || value === null || pulumi.Output.isInstance(value)) return;
+      expect(Object.isFrozen(value), at).toBe(true);
+      for (const [k, v] of Object.entries(value)) walk(v, `${at}.${k}`);
+    };
+    walk(config, "config");
+    expect(() => {
+      (config.domain.ous as string[]).push("x");
+    }).toThrow();
+  });
+
+  it("gives deep-equal configs for the same input", () => {
+    const values = edit(base(), { "admin.allowedSourceCidrs": ["203.0.113.7/32"] });
+    const a = parseLabConfig(raw(values), { today: TODAY });
+    const b = parseLabConfig(raw(structuredClone(values)), { today: TODAY });
+    expect(a.config).toEqual(b.config);
+    expect(a.issues).toEqual(b.issues);
+    expect(a.config).not.toBe(b.config);
+  });
+
+  it("does not modify its input", () => {
+    const values = base();
+    const before = structuredClone(values);
+    parseLabConfig(raw(values), { today: TODAY });
+    expect(values).toEqual(before);
+  });
+
+  it("refuses an invalid today option", () => {
+    expect(() => parseLabConfig(raw(base()), { today: "25/11/2026" })).toThrow(/YYYY-MM-DD/);
+  });
+});
+
+describe("secrets", () => {
+  it("turns a { secure } value from the stack file into a secret Output", async () => {
+    const rawConfig = readStackConfigFile(path.join(FIXTURES, "pfx-secure.yaml"), "pfx", "cmg-lab");
+    const cmg = rawConfig.values["cmg-lab:cmg"] as { certificate: { pfxPassword: unknown } };
+    expect(cmg.certificate.pfxPassword).toBe(SECRET_PLACEHOLDER);
+    const result = parseLabConfig(rawConfig, { today: TODAY, projectDir: FIXTURES });
+    expect(result.issues).toEqual([]);
+    const cert = result.config?.cmg.certificate;
+    if (cert?.kind !== "pfx") throw new Error("expected a pfx certificate");
+    expect(cert.pfxFile).toBe("certs/cmg.pfx");
+    expect(pulumi.Output.isInstance(cert.pfxPassword)).toBe(true);
+    expect(await pulumi.isSecret(cert.pfxPassword)).toBe(true);
+  });
+
+  it("refuses a password written in plain text in the stack file, without printing it", () => {
+    const rawConfig = readStackConfigFile(path.join(FIXTURES, "pfx-plaintext.yaml"), "pfx", "cmg-lab");
+    const result = parseLabConfig(rawConfig, { today: TODAY, projectDir: FIXTURES });
+    expect(result.config).toBeUndefined();
+    expect(result.issues.map((i) => i.key)).toEqual(["cmg-lab:cmg.certificate.pfxPassword"]);
+    const text = formatConfigIssues(result.issues);
+    expect(text).toContain("[secret]");
+    expect(text).not.toContain("Plaintext-Hunter2");
+    expect(JSON.stringify(result.issues)).not.toContain("Plaintext-Hunter2");
+  });
+
+  it("accepts a password the engine decrypted (the key is listed as secret) and keeps it secret", async () => {
+    const values = edit(base(), { "cmg.certificate": { pfxFile: "certs/cmg.pfx", pfxPassword: "Engine-Decrypted-1" } });
+    const result = parseLabConfig(raw(values, { secretKeys: ["cmg-lab:cmg"] }), { today: TODAY, projectDir: FIXTURES });
+    expect(result.issues).toEqual([]);
+    const cert = result.config?.cmg.certificate;
+    if (cert?.kind !== "pfx") throw new Error("expected a pfx certificate");
+    expect(await pulumi.isSecret(cert.pfxPassword)).toBe(true);
+  });
+
+  it("never prints a decrypted secret, wherever the mistake is", () => {
+    const secret = "S3cret-Never-Shown";
+    const cases: Record<string, unknown>[] = [
+      // a typo'd field name under the secret key
+      edit(base(), { "cmg.certificate": { pfxFile: "certs/none.pfx", pfxPasword: secret, pfxPassword: secret } }),
+      // a password of the wrong type
+      edit(base(), { "cmg.certificate": { pfxFile: "certs/cmg.pfx", pfxPassword: [secret] } }),
+      // a whole secret key of the wrong type
+      edit(base(), { cmg: [secret] }),
+      // an unknown key made secret
+      edit(base(), { token: secret }),
+      // a secret prefix that is invalid
+      edit(base(), { prefix: `${secret}` }),
+    ];
+    for (const values of cases) {
+      const secretKeys = ["cmg-lab:cmg", "cmg-lab:token", "cmg-lab:prefix"];
+      const result = parseLabConfig(raw(values, { secretKeys }), { today: TODAY, projectDir: FIXTURES });
+      expect(result.issues.length).toBeGreaterThan(0);
+      const text = formatConfigIssues(result.issues);
+      expect(text).not.toContain(secret);
+      expect(() => loadLabConfig(raw(values, { secretKeys }), { projectDir: FIXTURES })).toThrow(LabConfigError);
+      try {
+        loadLabConfig(raw(values, { secretKeys }), { projectDir: FIXTURES });
+      } catch (e) {
+        expect((e as Error).message).not.toContain(secret);
+      }
+    }
+  });
+
+  it("reads the engine's config: JSON values parsed, plain strings kept, secret keys passed on", async () => {
+    expect(parseEngineValue('{"a":1}')).toEqual({ a: 1 });
+    expect(parseEngineValue("[1,2]")).toEqual([1, 2]);
+    expect(parseEngineValue("3")).toBe(3);
+    expect(parseEngineValue("true")).toBe(true);
+    expect(parseEngineValue("null")).toBe("null");
+    expect(parseEngineValue("cmglab")).toBe("cmglab");
+    expect(parseEngineValue("2026-12-31")).toBe("2026-12-31");
+
+    const engine: Record<string, string> = {};
+    for (const [k, v] of Object.entries(edit(base(), { "cmg.certificate": { pfxFile: "certs/cmg.pfx", pfxPassword: "From-Engine-2" } }))) {
+      engine[k] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+    pulumi.runtime.setAllConfig(engine, ["cmg-lab:cmg"]);
+    const fromEngine = rawConfigFromPulumi();
+    expect(fromEngine.secretKeys).toEqual(["cmg-lab:cmg"]);
+    expect(fromEngine.values["cmg-lab:domain"]).toEqual(base()["cmg-lab:domain"]);
+    const result = parseLabConfig({ ...fromEngine, stack: "dev", project: "cmg-lab" }, { today: TODAY, projectDir: FIXTURES });
+    expect(result.issues).toEqual([]);
+    const cert = result.config?.cmg.certificate;
+    if (cert?.kind !== "pfx") throw new Error("expected a pfx certificate");
+    expect(await pulumi.isSecret(cert.pfxPassword)).toBe(true);
+  });
+});
+
+describe("unknown keys and namespaces", () => {
+  it("suggests the nearest key and lists the known ones otherwise", () => {
+    const result = parse({ prefx: "x", discovry: {}, zzzzzz: 1 });
+    const byKey = new Map(result.issues.map((i) => [i.key, i]));
+    expect(byKey.get("cmg-lab:prefx")?.fix).toContain("did you mean cmg-lab:prefix");
+    expect(byKey.get("cmg-lab:discovry")?.fix).toContain("did you mean cmg-lab:discovery");
+    expect(byKey.get("cmg-lab:zzzzzz")?.fix).toContain("cmg-lab:schedule");
+  });
+
+  it("refuses a path used as a key", () => {
+    const result = parseLabConfig(raw({ ...base(), "cmg-lab:sync.ous": ["Workstations"] }), { today: TODAY });
+    const issue = result.issues.find((i) => i.key === "cmg-lab:sync.ous");
+    expect(issue?.severity).toBe("error");
+    expect(issue?.fix).toContain("--path");
+  });
+
+  it("warns about a namespace that looks like a typo of the project's, and ignores other namespaces", () => {
+    const result = parseLabConfig(raw({ ...base(), "cmglab:prefix": "x", "azure-native:location": "nowhere" }), { today: TODAY });
+    expect(result.issues).toHaveLength(1);
+    expect(result.issues[0]).toMatchObject({ key: "cmglab:prefix", severity: "warning" });
+    expect(result.issues[0]?.fix).toContain("cmg-lab:prefix");
+  });
+});
+
+describe("readStackConfigFile", () => {
+  const fileIssue = (fn: () => unknown): ConfigIssue => {
+    try {
+      fn();
+    } catch (e) {
+      expect(e).toBeInstanceOf(LabConfigError);
+      const issues = (e as LabConfigError).issues;
+      expect(issues).toHaveLength(1);
+      return issues[0] as ConfigIssue;
+    }
+    throw new Error("expected a LabConfigError");
+  };
+
+  it("reports a missing file", () => {
+    const issue = fileIssue(() => readStackConfigFile(path.join(FIXTURES, "Pulumi.nope.yaml"), "nope", "cmg-lab"));
+    expect(issue.key).toBe("(file)");
+    expect(issue.value).toContain("Pulumi.nope.yaml");
+    expect(issue.problem).toContain("does not exist");
+    expect(issue.fix).toContain("pulumi stack init nope");
+  });
+
+  it("reports invalid YAML with its position", () => {
+    const issue = fileIssue(() => readStackConfigFile(path.join(FIXTURES, "invalid-yaml.yaml"), "dev", "cmg-lab"));
+    expect(issue.key).toBe("(file)");
+    expect(issue.problem).toMatch(/not valid YAML at line \d+, column \d+/);
+    const error = (() => {
+      try {
+        readStackConfigFile(path.join(FIXTURES, "invalid-yaml.yaml"), "dev", "cmg-lab");
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    expect(error?.message).toMatch(/^error: \(file\) = .*invalid-yaml\.yaml: is not valid YAML/);
+  });
+
+  it("reports a file that is not a map", () => {
+    const issue = fileIssue(() => readStackConfigFile(path.join(FIXTURES, "not-a-map.yaml"), "dev", "cmg-lab"));
+    expect(issue.problem).toContain("not a map");
+  });
+
+  it("replaces { secure } at any depth and leaves other values alone", () => {
+    const dir = fs.mkdtempSync(path.join(require("os").tmpdir(), "cmg-lab-config-"));
+    const file = path.join(dir, "Pulumi.deep.yaml");
+    fs.writeFileSync(file, "config:\n  cmg-lab:x:\n    list:\n      - { secure: abc }\n      - plain\n    nested: { deeper: { secure: def } }\n    notSecure: { secure: abc, other: 1 }\n  other:top: { secure: ghi }\n");
+    const rawConfig = readStackConfigFile(file, "deep", "cmg-lab");
+    expect(rawConfig.values).toEqual({
+      "cmg-lab:x": { list: [SECRET_PLACEHOLDER, "plain"], nested: { deeper: SECRET_PLACEHOLDER }, notSecure: { secure: "abc", other: 1 } },
+      "other:top": SECRET_PLACEHOLDER,
+    });
+    expect((rawConfig.values["cmg-lab:x"] as { list: unknown[] }).list[0]).toBe(SECRET_PLACEHOLDER);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("treats an empty file as empty config (the loader then asks for the required keys)", () => {
+    const dir = fs.mkdtempSync(path.join(require("os").tmpdir(), "cmg-lab-config-"));
+    const file = path.join(dir, "Pulumi.empty.yaml");
+    fs.writeFileSync(file, "# nothing yet\n");
+    const result = parseLabConfig(readStackConfigFile(file, "empty", "cmg-lab"));
+    expect(result.issues.filter((i) => i.severity === "error").map((i) => i.key)).toEqual([
+      "cmg-lab:prefix",
+      "cmg-lab:domain",
+      "cmg-lab:tenant",
+      "cmg-lab:site",
+      "cmg-lab:cmg",
+      "cmg-lab:schedule",
+    ]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe("formatConfigIssues and LabConfigError", () => {
+  it("puts errors first, one paragraph each, naming key, value, problem and fix", () => {
+    const result = parse({ "domain.fqdn": "corp.contoso.com", "sync.ous": ["LabUsers"] });
+    const text = formatConfigIssues(result.issues);
+    const paragraphs = text.split("\n\n");
+    expect(paragraphs).toHaveLength(2);
+    expect(paragraphs[0]).toMatch(/^error: cmg-lab:sync\.ous = \[LabUsers\]: the Workstations OU, where clients are joined, is not in the Entra Connect sync scope/);
+    expect(paragraphs[0]).toContain("Fix: add Workstations to cmg-lab:sync.ous.");
+    expect(paragraphs[1]).toMatch(/^warning: cmg-lab:domain\.fqdn = corp\.contoso\.com: /);
+  });
+
+  it("loadLabConfig throws a LabConfigError carrying the errors, a Pulumi RunError (no stack trace from the engine)", () => {
+    try {
+      loadLabConfig(raw(edit(base(), { "discovery.activeDirectoryUsers": false })));
+      throw new Error("expected a throw");
+    } catch (e) {
+      expect(e).toBeInstanceOf(LabConfigError);
+      expect(e).toBeInstanceOf(Error);
+      expect(pulumi.RunError.isInstance(e)).toBe(true);
+      const err = e as LabConfigError;
+      expect(err.issues.map((i) => i.key)).toEqual(["cmg-lab:discovery.activeDirectoryUsers"]);
+      expect(err.message).toBe(formatConfigIssues(err.issues));
+    }
+  });
+
+  it("loadLabConfig returns the config when there are only warnings", () => {
+    const config = loadLabConfig(raw(edit(base(), { "domain.fqdn": "corp.contoso.com" })));
+    expect(config.domain.fqdn).toBe("corp.contoso.com");
+  });
+});
