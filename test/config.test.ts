@@ -1,5 +1,6 @@
-import * as path from "path";
 import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
@@ -641,7 +642,7 @@ describe("readStackConfigFile", () => {
   });
 
   it("replaces { secure } at any depth and leaves other values alone", () => {
-    const dir = fs.mkdtempSync(path.join(require("os").tmpdir(), "cmg-lab-config-"));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cmg-lab-config-"));
     const file = path.join(dir, "Pulumi.deep.yaml");
     fs.writeFileSync(file, "config:\n  cmg-lab:x:\n    list:\n      - { secure: abc }\n      - plain\n    nested: { deeper: { secure: def } }\n    notSecure: { secure: abc, other: 1 }\n  other:top: { secure: ghi }\n");
     const rawConfig = readStackConfigFile(file, "deep", "cmg-lab");
@@ -654,7 +655,7 @@ describe("readStackConfigFile", () => {
   });
 
   it("treats an empty file as empty config (the loader then asks for the required keys)", () => {
-    const dir = fs.mkdtempSync(path.join(require("os").tmpdir(), "cmg-lab-config-"));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cmg-lab-config-"));
     const file = path.join(dir, "Pulumi.empty.yaml");
     fs.writeFileSync(file, "# nothing yet\n");
     const result = parseLabConfig(readStackConfigFile(file, "empty", "cmg-lab"));
