@@ -114,6 +114,15 @@ export function buildPlan(
   const waveOf = new Map<StepId, number>();
   runbookWaves().forEach((ids, w) => ids.forEach((id) => waveOf.set(id, w)));
 
+  // Stable, readable order: runbook order, then start time, then URN.
+  const stepIndex = new Map(RUNBOOK.map((s, i) => [s.id, i]));
+  const startOf = (urn: string): number => timeline.resources.get(urn)?.start ?? 0;
+  const ordered = [...evaluation.resources].sort(
+    (a, b) =>
+      (stepIndex.get(a.step as StepId) ?? -1) - (stepIndex.get(b.step as StepId) ?? -1) ||
+      startOf(a.urn) - startOf(b.urn) ||
+      a.urn.localeCompare(b.urn),
+  );
   const steps: PlanStep[] = RUNBOOK.map((def) => {
     const own = ordered.filter((r) => r.step === def.id);
     const t = timing.get(def.id);
@@ -130,15 +139,6 @@ export function buildPlan(
     };
   });
 
-  // Stable, readable order: runbook order, then start time, then URN.
-  const stepIndex = new Map(RUNBOOK.map((s, i) => [s.id, i]));
-  const startOf = (urn: string): number => timeline.resources.get(urn)?.start ?? 0;
-  const ordered = [...evaluation.resources].sort(
-    (a, b) =>
-      (stepIndex.get(a.step as StepId) ?? -1) - (stepIndex.get(b.step as StepId) ?? -1) ||
-      startOf(a.urn) - startOf(b.urn) ||
-      a.urn.localeCompare(b.urn),
-  );
   const resources: PlanResource[] = ordered.map((r) => ({
     urn: r.urn,
     type: r.type,

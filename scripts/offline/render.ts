@@ -89,8 +89,14 @@ export function renderMermaid(plan: Plan): string {
     lines.push(`  ${id(s.id)}["${s.id}"]${s.built ? "" : ":::todo"}`);
   }
   for (const s of plan.steps) {
-    // verify needs everything; drawing all its edges would hide the rest of the graph.
-    const needs = s.id === "verify" ? plan.steps.filter((x) => !plan.steps.some((y) => y.needs.includes(x.id)) && x.id !== "verify").map((x) => x.id) : s.needs;
+    // verify needs every step; only its edges from steps nothing else needs are drawn, the rest
+    // are implied, so the diagram stays readable.
+    const needs =
+      s.id === "verify"
+        ? plan.steps
+            .filter((x) => x.id !== "verify" && !plan.steps.some((y) => y.id !== "verify" && y.needs.includes(x.id)))
+            .map((x) => x.id)
+        : s.needs;
     for (const n of needs) lines.push(`  ${id(n)} --> ${id(s.id)}`);
   }
   lines.push("  classDef todo stroke-dasharray: 4 3,color:#777");

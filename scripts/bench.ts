@@ -1,0 +1,65 @@
+/**
+ * `npm run bench`: how long the offline plan takes, as a user runs it (a fresh process, Node
+ * start-up and TypeScript loading included), for the default lab and for a 25-client workshop lab.
+ * Prints the median and the spread of several runs. Figures, not assertions: tests never time.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseDocument } from "yaml";
+
+const PROJECT_DIR = path.resolve(__dirname, "..");
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+
+/** The default lab's stack file with `n` clients, half of them on the internet side. */
+export function workshopConfig(n: number): string {
+  const doc = parseDocument(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8"));
+  const clients = Array.from({ length: n }, (_, i) => ({
+    name: `win11-${String(i + 1).padStart(2, "0")}`,
+    os: "windows-11",
+    network: i % 2 === 0 ? "internet" : "intranet",
+  }));
+  doc.setIn(["config", "cmg-lab:clients"], clients);
+  return doc.toString();
+}
+
+function timeRuns(args: string[]): number[] {
+  const tsx = path.join(PROJECT_DIR, "node_modules", "tsx", "dist", "cli.mjs");
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, [tsx, path.join(PROJECT_DIR, "scripts", "plan.ts"), ...args], {
+      cwd: PROJECT_DIR,
+      encoding: "utf8",
+    });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 0) throw new Error(`plan failed (${r.status}): ${r.stderr}`);
+    times.push(ms);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+function report(label: string, times: number[]): void {
+  const median = times[Math.floor(times.length / 2)] ?? NaN;
+  console.log(
+    `${label.padEnd(34)} median ${(median / 1000).toFixed(2)} s  (min ${((times[0] ?? NaN) / 1000).toFixed(2)}, ` +
+      `max ${((times[times.length - 1] ?? NaN) / 1000).toFixed(2)}, ${times.length} runs)`,
+  );
+}
+
+function main(): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cmg-lab-bench-"));
+  try {
+    const workshop = path.join(dir, "Pulumi.workshop.yaml");
+    fs.writeFileSync(workshop, workshopConfig(25));
+    console.log(`cmg-lab offline plan, wall time per run including Node start-up (${os.cpus().length} cores, Node ${process.version})`);
+    report("default lab (Pulumi.dev.yaml)", timeRuns([]));
+    report("default lab, --json", timeRuns(["--json"]));
+    report("25-client workshop lab", timeRuns(["--stack", "workshop", "--config-file", workshop]));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) main();

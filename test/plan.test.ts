@@ -1,0 +1,141 @@
+/**
+ * The offline plan: its JSON contract (../shared/ARCHITECTURE.md "The offline plan"), its
+ * timeline's consistency with the graph, determinism, and the CLI's behaviour on bad config.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { makePlan, parsePlanArgs, renderPlan, PROJECT_DIR } from "../scripts/plan";
+import type { Plan } from "../scripts/offline/plan-model";
+import { CONTRACT_STEP_IDS, RUNBOOK } from "../stacks/runbook";
+
+const TSX = path.join(PROJECT_DIR, "node_modules", "tsx", "dist", "cli.mjs");
+const runCli = (args: string[]) =>
+  spawnSync(process.execPath, [TSX, path.join(PROJECT_DIR, "scripts", "plan.ts"), ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
+
+let plan: Plan;
+beforeAll(async () => {
+  plan = await makePlan(parsePlanArgs([]));
+});
+
+describe("plan --json contract", () => {
+  it("lists every runbook step with id, title, needs, resources, start and finish", () => {
+    const json = JSON.parse(renderPlan(plan, "json")) as Plan;
+    expect(json.steps.map((s) => s.id)).toEqual(RUNBOOK.map((s) => s.id));
+    for (const id of CONTRACT_STEP_IDS) expect(json.steps.some((s) => s.id === id)).toBe(true);
+    for (const s of json.steps) {
+      expect(typeof s.title).toBe("string");
+      expect(Array.isArray(s.needs)).toBe(true);
+      expect(Array.isArray(s.resources)).toBe(true);
+      expect(s.finish).toBeGreaterThanOrEqual(s.start);
+      expect(s.built).toBe(s.resources.length > 0);
+    }
+  });
+
+  it("lists every resource with urn, type, name, parent, step, dependsOn and redacted inputs", () => {
+    const json = JSON.parse(renderPlan(plan, "json")) as Plan;
+    const urns = new Set(json.resources.map((r) => r.urn));
+    expect(urns.size).toBe(json.resources.length);
+    for (const r of json.resources) {
+      expect(r.urn.startsWith("urn:pulumi:dev::cmg-lab::")).toBe(true);
+      expect(typeof r.type).toBe("string");
+      expect(typeof r.name).toBe("string");
+      if (r.type !== "pulumi:pulumi:Stack") expect(urns.has(r.parent as string)).toBe(true);
+      for (const d of r.dependsOn) expect(urns.has(d)).toBe(true);
+      expect(typeof r.inputs).toBe("object");
+    }
+    const vm = json.resources.find((r) => r.type === "azure-native:compute:VirtualMachine");
+    expect((vm?.inputs.osProfile as Record<string, unknown>).adminPassword).toBe("[secret]");
+    // Each step's resources point back at the step.
+    for (const s of json.steps) for (const u of s.resources) expect(json.resources.find((r) => r.urn === u)?.step).toBe(s.id);
+  });
+
+  it("has dependsOn that is transitive through parents (a VM waits for the network)", () => {
+    const vm = plan.resources.find((r) => r.type === "azure-native:compute:VirtualMachine" && r.step === "dc-vm");
+    expect(vm?.dependsOn.some((u) => u.endsWith("::lab-vnet"))).toBe(true);
+    // Components are expanded: only custom resources are listed.
+    const custom = new Set(plan.resources.filter((r) => r.custom).map((r) => r.urn));
+    for (const r of plan.resources) for (const d of r.dependsOn) expect(custom.has(d), `${r.urn} -> ${d}`).toBe(true);
+  });
+
+  it("has a timeline whose total and critical path agree with the steps", () => {
+    const { minutes, serialMinutes, criticalPath } = plan.timeline;
+    expect(minutes).toBeGreaterThan(0);
+    expect(serialMinutes).toBeGreaterThanOrEqual(minutes);
+    expect(criticalPath.length).toBeGreaterThan(0);
+    const finish = Math.max(...plan.steps.map((s) => s.finish));
+    expect(finish).toBeCloseTo(minutes, 0);
+    const last = plan.steps.find((s) => s.id === criticalPath[criticalPath.length - 1]);
+    expect(last?.finish).toBeCloseTo(minutes, 0);
+    // Along the path each step ends no later than the next one starts.
+    for (let i = 1; i < criticalPath.length; i++) {
+      const prev = plan.steps.find((s) => s.id === criticalPath[i - 1]);
+      const cur = plan.steps.find((s) => s.id === criticalPath[i]);
+      expect(prev && cur && prev.finish <= cur.finish).toBe(true);
+    }
+    // A step never starts before a step it needs has finished.
+    for (const s of plan.steps.filter((x) => x.built)) {
+      for (const n of s.needs) {
+        const need = plan.steps.find((x) => x.id === n);
+        if (need?.built) expect(s.start, `${s.id} after ${n}`).toBeGreaterThanOrEqual(need.finish - 1e-9);
+      }
+    }
+  });
+
+  it("is byte-identical on a second evaluation", async () => {
+    const again = await makePlan(parsePlanArgs([]));
+    expect(renderPlan(again, "json")).toBe(renderPlan(plan, "json"));
+  });
+});
+
+describe("plan renderings", () => {
+  it("prints waves, not-built steps, the timeline, warnings and the cost", () => {
+    const text = renderPlan(plan, "human");
+    expect(text).toMatch(/^Wave 1$/m);
+    expect(text).toMatch(/\. verify\s+not built yet/);
+    expect(text).toMatch(/critical path: /);
+    expect(text).toMatch(/Per running hour: \$\d+\.\d\d; per conference day: \$\d+\.\d\d/);
+    expect(text).toContain("[secret]");
+    expect(text).not.toMatch(/Mock-[0-9a-f]{12}-Pw1!/);
+  });
+
+  it("draws every step and every need in Mermaid", () => {
+    const m = renderPlan(plan, "mermaid");
+    expect(m.startsWith("flowchart TD\n")).toBe(true);
+    for (const s of RUNBOOK) expect(m).toContain(`${s.id.replace(/-/g, "_")}["${s.id}"]`);
+    expect(m).toContain("ad_user_discovery --> verify");
+    expect(m).toContain("sync_scope --> device_registration");
+  });
+});
+
+describe("plan CLI", () => {
+  it("refuses a bad config with one paragraph per problem on stderr, exit 2, nothing on stdout", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cmg-lab-plan-"));
+    const file = path.join(dir, "Pulumi.bad.yaml");
+    const dev = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
+    fs.writeFileSync(file, dev.replace(/activeDirectoryUsers: true/, "activeDirectoryUsers: false"));
+    const r = runCli(["--stack", "bad", "--config-file", file]);
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("cmg-lab:discovery.activeDirectoryUsers");
+    expect(r.stderr).toMatch(/Fix:/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it("rejects an unknown argument with usage, exit 2", () => {
+    const r = runCli(["--frobnicate"]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/usage: npm run plan/);
+  });
+
+  it("names a missing config file", () => {
+    const r = runCli(["--stack", "nosuchstack"]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("Pulumi.nosuchstack.yaml");
+  });
+});
