@@ -45,8 +45,17 @@ export const RUN_COMMAND_DEFAULT: Duration = {
   source: "managed run command overhead plus a short script (planning estimate)",
 };
 
-/** Minutes per in-VM script; later steps add their rows. */
-export const SCRIPT_MINUTES: Readonly<Record<string, Duration>> = {};
+/** Minutes per in-VM script; each step adds rows for its scripts. */
+export const SCRIPT_MINUTES: Readonly<Record<string, Duration>> = {
+  "domain-join.ps1": {
+    minutes: 2,
+    source: "Add-Computer against a DC in the same VNet; typically under a minute plus run-command overhead (planning estimate)",
+  },
+  "wait-domain-member.ps1": {
+    minutes: 4,
+    source: "reboot of a Windows VM on Azure until the guest agent answers again: commonly 2-4 minutes (planning estimate)",
+  },
+};
 
 /** Figure for any other custom resource type without a row (Entra ID objects and the like). */
 export const UNKNOWN_TYPE: Duration = { minutes: 0.5, source: "no figure recorded for this type; planning estimate" };

@@ -11,6 +11,7 @@ import { WindowsVm } from "../components/windows-vm";
 import { readScript, RunStep } from "../components/run-step";
 import { LabCredentials } from "../components/lab-credentials";
 import { AdminAccess } from "../components/admin-access";
+import { DomainMember } from "../components/domain-member";
 import { ADDRESSES, labNames } from "../stacks/names";
 import { one } from "./support/graph";
 import { sampleConfig } from "./support/sample-config";
@@ -270,5 +271,46 @@ describe("LabCredentials", () => {
     const rp = one(ev, "random:index/randomPassword:RandomPassword", "admin-admin-password").inputs;
     expect(rp).toMatchObject({ length: 24, minSpecial: 2, overrideSpecial: "!#%*-_=+?" });
     expect(password && (await (password as unknown as { isSecret: Promise<boolean> }).isSecret)).toBe(true);
+  });
+});
+
+describe("DomainMember", () => {
+  it("joins with a protected password, then waits for the reboot, in that order", async () => {
+    const ev = await run(() => {
+      const host = new WindowsVm("sync01", {
+        resourceGroupName: "rg-cmglab-dev",
+        location: "westeurope",
+        vmName: "cmglab-dev-sync01",
+        computerName: "SYNC01",
+        os: "windows-server-2022",
+        size: "Standard_B2ms",
+        subnetId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/snet-servers",
+        adminUsername: "labadmin",
+        adminPassword: pulumi.secret("Sample-Passw0rd!"),
+        autoShutdown: null,
+        tags: TAGS,
+      });
+      new DomainMember("sync01", {
+        vm: host,
+        domainFqdn: "corp.cmglab.example",
+        ouDn: "OU=Servers,DC=corp,DC=cmglab,DC=example",
+        dcAddress: ADDRESSES.dc,
+        joinUser: "CORP\\labadmin",
+        joinPassword: pulumi.secret("Sample-Passw0rd!"),
+        tags: TAGS,
+      });
+    });
+    const join = one(ev, "azure-native:compute:VirtualMachineRunCommandByVirtualMachine", "sync01-domain-join-command");
+    const wait = one(ev, "azure-native:compute:VirtualMachineRunCommandByVirtualMachine", "sync01-wait-domain-member-command");
+    expect(join.inputs.parameters).toEqual([
+      { name: "DcAddress", value: ADDRESSES.dc },
+      { name: "DomainFqdn", value: "corp.cmglab.example" },
+      { name: "JoinUser", value: "CORP\\labadmin" },
+      { name: "OuDn", value: "OU=Servers,DC=corp,DC=cmglab,DC=example" },
+      { name: "WaitMinutes", value: "30" },
+    ]);
+    expect(join.inputs.protectedParameters).toEqual([{ name: "JoinPassword", value: SECRET_TEXT }]);
+    expect(wait.dependencies).toContain(join.urn);
+    expect(String((join.inputs.source as Record<string, unknown>).script)).toContain("Add-Computer");
   });
 });

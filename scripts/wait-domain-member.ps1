@@ -1,0 +1,45 @@
+<#
+.SYNOPSIS
+  Waits, bounded, until this computer is back from the domain-join reboot and has a working
+  secure channel to the domain. Changes nothing; fails with what it saw when the time is up.
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory = $true)]
+    [string] $DomainFqdn,
+
+    [Parameter(Mandatory = $true)]
+    [string] $WaitMinutes
+)
+
+$ErrorActionPreference = 'Stop'
+trap {
+    Write-Error -Message "wait-domain-member failed: $_" -ErrorAction Continue
+    exit 1
+}
+
+function Test-DomainMemberReady {
+    param(
+        [string] $Fqdn
+    )
+    $cs = Get-CimInstance -ClassName Win32_ComputerSystem
+    if (-not ($cs.PartOfDomain -and ($cs.Domain -eq $Fqdn))) { return $false }
+    try {
+        return [bool] (Test-ComputerSecureChannel)
+    } catch {
+        return $false
+    }
+}
+
+$deadline = (Get-Date).AddMinutes([int] $WaitMinutes)
+while (-not (Test-DomainMemberReady -Fqdn $DomainFqdn)) {
+    if ((Get-Date) -gt $deadline) {
+        $cs = Get-CimInstance -ClassName Win32_ComputerSystem
+        throw "not a working member of $DomainFqdn after $WaitMinutes minutes (PartOfDomain=$($cs.PartOfDomain), Domain=$($cs.Domain))"
+    }
+    Start-Sleep -Seconds 15
+}
+
+if (-not (Test-DomainMemberReady -Fqdn $DomainFqdn)) { throw "not a member of $DomainFqdn" }
+Write-Output "Member of $DomainFqdn with a working secure channel"
+exit 0

@@ -1,0 +1,117 @@
+/**
+ * Every run command of the lab, checked from both ends: the names the TypeScript side passes as
+ * `parameters`/`protectedParameters` are exactly the script's `param()` names, secret-named
+ * parameters travel only as protected parameters, and the script sent is the file in scripts/
+ * (which the pslint gate checks).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { evaluateLab, type Evaluation, type RecordedResource } from "../scripts/offline/evaluate";
+import { checkRunCommandContract, initPsLint } from "../scripts/pslint";
+import { SCRIPTS_DIR, SCRIPT_TAG } from "../components/run-step";
+import { RUN_COMMAND_TYPE } from "../stacks/durations";
+import { sampleConfig } from "./support/sample-config";
+import * as pulumi from "@pulumi/pulumi";
+import { WindowsVm } from "../components/windows-vm";
+import { RunStep } from "../components/run-step";
+import { DomainMember } from "../components/domain-member";
+
+const names = (list: unknown): string[] =>
+  Array.isArray(list) ? list.map((p) => String((p as Record<string, unknown>).name)) : [];
+
+function contractProblems(ev: Evaluation): string[] {
+  const problems: string[] = [];
+  for (const rc of ev.resources.filter((r: RecordedResource) => r.type === RUN_COMMAND_TYPE)) {
+    const file = String((rc.inputs.tags as Record<string, unknown>)[SCRIPT_TAG]);
+    const text = String((rc.plainInputs.source as Record<string, unknown>).script);
+    const onDisk = path.join(SCRIPTS_DIR, file);
+    if (!fs.existsSync(onDisk) || fs.readFileSync(onDisk, "utf8") !== text) {
+      problems.push(`${rc.urn}: script text is not scripts/${file}`);
+    }
+    for (const p of checkRunCommandContract(file, text, {
+      parameters: names(rc.plainInputs.parameters),
+      protectedParameters: names(rc.plainInputs.protectedParameters),
+    })) {
+      problems.push(`${rc.name}: ${p.rule}: ${p.message}`);
+    }
+    // Every protected value is a Pulumi secret on the wire.
+    const protectedCount = names(rc.plainInputs.protectedParameters).length;
+    const secretValues = rc.secretPaths.filter((s) => /^protectedParameters\[\d+\]\.value$/.test(s)).length;
+    if (secretValues !== protectedCount) problems.push(`${rc.name}: ${protectedCount - secretValues} protected value(s) not secret`);
+  }
+  return problems;
+}
+
+let ev: Evaluation;
+beforeAll(async () => {
+  await initPsLint();
+  ev = await evaluateLab(sampleConfig());
+});
+
+describe("run-command contract over the whole lab", () => {
+  it("matches every script's param() block and protects every secret", () => {
+    expect(contractProblems(ev)).toEqual([]);
+  });
+
+  it("sends only scripts that exist in scripts/", () => {
+    for (const rc of ev.resources.filter((r) => r.type === RUN_COMMAND_TYPE)) {
+      const file = String((rc.inputs.tags as Record<string, unknown>)[SCRIPT_TAG]);
+      expect(fs.existsSync(path.join(SCRIPTS_DIR, file)), file).toBe(true);
+    }
+  });
+});
+
+describe("run-command contract check (control cases)", () => {
+  const vm = (): WindowsVm =>
+    new WindowsVm("cm01", {
+      resourceGroupName: "rg-cmglab-dev",
+      location: "westeurope",
+      vmName: "cmglab-dev-cm01",
+      computerName: "CM01",
+      os: "windows-server-2022",
+      size: "Standard_D4s_v5",
+      subnetId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/snet-servers",
+      adminUsername: "labadmin",
+      adminPassword: pulumi.secret("Sample-Passw0rd!"),
+      autoShutdown: null,
+      tags: {},
+    });
+
+  it("passes a real component's run commands", async () => {
+    const good = await evaluateLab(sampleConfig(), {
+      program: () => {
+        new DomainMember("cm01", {
+          vm: vm(),
+          domainFqdn: "corp.cmglab.example",
+          ouDn: "OU=Servers,DC=corp,DC=cmglab,DC=example",
+          dcAddress: "10.42.1.4",
+          joinUser: "CORP\\labadmin",
+          joinPassword: pulumi.secret("x"),
+          tags: {},
+        });
+        return {};
+      },
+    });
+    expect(good.resources.filter((r) => r.type === RUN_COMMAND_TYPE)).toHaveLength(2);
+    expect(contractProblems(good)).toEqual([]);
+  });
+
+  it("catches a missing parameter and a secret passed in clear", async () => {
+    const bad = await evaluateLab(sampleConfig(), {
+      program: () => {
+        new RunStep("broken-join", {
+          vm: vm(),
+          script: "domain-join.ps1",
+          parameters: { DomainFqdn: "corp.cmglab.example", OuDn: "OU=Servers", DcAddress: "10.42.1.4", JoinUser: "u", JoinPassword: "p" },
+          timeoutMinutes: 5,
+          tags: {},
+        });
+        return {};
+      },
+    });
+    const problems = contractProblems(bad).join("\n");
+    expect(problems).toMatch(/WaitMinutes/);
+    expect(problems).toMatch(/secret-protection: .*JoinPassword/);
+  });
+});
