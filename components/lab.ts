@@ -190,6 +190,28 @@ export class Lab extends pulumi.ComponentResource {
       }),
     );
 
+    /** The domain's admin account: the local admin of the DC becomes it at promotion. */
+    const domainAdmin = {
+      user: `${config.domain.netbiosName}\\${credentials.adminUsername}`,
+      password: credentials.adminPassword,
+    };
+
+    // Each area below opens its runbook steps with `scopes.get(id)` and parents its components to
+    // them. Keep the areas in this order: a step must be opened after every step it needs.
+
+    // ---- entra-apps, cmg-azure-access --------------------------------------------------------
+
+    // ---- ad-forest, ad-ous, hybrid-join-scp --------------------------------------------------
+
+    // ---- site-server, enhanced-http, ad-user-discovery, azure-services, aad-user-discovery ----
+
+    // ---- entra-connect, sync-scope ------------------------------------------------------------
+
+    // ---- clients, device-registration ---------------------------------------------------------
+
+    // ---- cmg-certificate, cmg, cmg-connection-point, client-agent, verify -------------------
+
+    void domainAdmin;
     const allVms = [dc, siteServer, entraConnect, ...clients];
     this.steps = new Map(scopes.built().map((id) => [id, scopes.get(id)]));
     this.resourceGroupName = network.resourceGroupName;
