@@ -14,6 +14,7 @@ import { AdminAccess } from "../components/admin-access";
 import { DomainMember } from "../components/domain-member";
 import { ADDRESSES, labNames } from "../stacks/names";
 import { one } from "./support/graph";
+import { testVm } from "./support/test-vm";
 import { sampleConfig } from "./support/sample-config";
 
 const TAGS = { lab: "cmglab", stack: "dev", step: "test", expiresOn: "2026-12-31" };
@@ -195,19 +196,7 @@ describe("WindowsVm", () => {
 describe("RunStep", () => {
   const twoSteps = () =>
     run(() => {
-      const host = new WindowsVm("cm01", {
-        resourceGroupName: "rg-cmglab-dev",
-        location: "westeurope",
-        vmName: "cmglab-dev-cm01",
-        computerName: "CM01",
-        os: "windows-server-2022",
-        size: "Standard_D4s_v5",
-        subnetId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/snet-servers",
-        adminUsername: "labadmin",
-        adminPassword: pulumi.secret("Sample-Passw0rd!"),
-        autoShutdown: null,
-        tags: TAGS,
-      });
+      const host = testVm("CM01", { size: "Standard_D4s_v5", tags: TAGS });
       for (const label of ["first", "second"]) {
         new RunStep(`marker-${label}`, {
           vm: host,
@@ -277,19 +266,7 @@ describe("LabCredentials", () => {
 describe("DomainMember", () => {
   it("joins with a protected password, then waits for the reboot, in that order", async () => {
     const ev = await run(() => {
-      const host = new WindowsVm("sync01", {
-        resourceGroupName: "rg-cmglab-dev",
-        location: "westeurope",
-        vmName: "cmglab-dev-sync01",
-        computerName: "SYNC01",
-        os: "windows-server-2022",
-        size: "Standard_B2ms",
-        subnetId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/snet-servers",
-        adminUsername: "labadmin",
-        adminPassword: pulumi.secret("Sample-Passw0rd!"),
-        autoShutdown: null,
-        tags: TAGS,
-      });
+      const host = testVm("SYNC01", { tags: TAGS });
       new DomainMember("sync01", {
         vm: host,
         domainFqdn: "corp.cmglab.example",

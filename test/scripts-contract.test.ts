@@ -13,7 +13,8 @@ import { SCRIPTS_DIR, SCRIPT_TAG } from "../components/run-step";
 import { RUN_COMMAND_TYPE } from "../stacks/durations";
 import { sampleConfig } from "./support/sample-config";
 import * as pulumi from "@pulumi/pulumi";
-import { WindowsVm } from "../components/windows-vm";
+import type { WindowsVm } from "../components/windows-vm";
+import { testVm } from "./support/test-vm";
 import { RunStep } from "../components/run-step";
 import { DomainMember } from "../components/domain-member";
 
@@ -63,20 +64,7 @@ describe("run-command contract over the whole lab", () => {
 });
 
 describe("run-command contract check (control cases)", () => {
-  const vm = (): WindowsVm =>
-    new WindowsVm("cm01", {
-      resourceGroupName: "rg-cmglab-dev",
-      location: "westeurope",
-      vmName: "cmglab-dev-cm01",
-      computerName: "CM01",
-      os: "windows-server-2022",
-      size: "Standard_D4s_v5",
-      subnetId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/snet-servers",
-      adminUsername: "labadmin",
-      adminPassword: pulumi.secret("Sample-Passw0rd!"),
-      autoShutdown: null,
-      tags: {},
-    });
+  const vm = (): WindowsVm => testVm("CM01");
 
   it("passes a real component's run commands", async () => {
     const good = await evaluateLab(sampleConfig(), {
