@@ -51,6 +51,11 @@ export interface StepDef {
   readonly needs: readonly StepId[];
   /** What breaks, and how it shows, when this step is missed. */
   readonly ifMissed: string;
+  /**
+   * What the step leaves outside Pulumi's state (objects another system creates), which
+   * `pulumi destroy` therefore does not remove, and how to clean it up. The plan lists these.
+   */
+  readonly outsideState?: string;
 }
 
 type StepTable = readonly StepDef[];
@@ -145,12 +150,16 @@ const TABLE = [
     title: "Entra Connect Sync server joined to the domain, Entra Connect installed and configured (password hash sync)",
     needs: ["ad-ous", "server-vms"],
     ifMissed: "No user or device reaches Entra ID: no hybrid join, no Azure AD user discovery results.",
+    outsideState:
+      "Entra Connect creates its own directory synchronization account (Sync_<server>_...) in the tenant; delete it in the Entra admin center after pulumi destroy.",
   },
   {
     id: "sync-scope",
     title: "OU filtering: the Workstations OU and the users OU are in the sync scope; a sync cycle has run",
     needs: ["entra-connect"],
     ifMissed: "dsregcmd /status shows AzureAdJoined NO with \"The device object by the given ID is not found\".",
+    outsideState:
+      "Synced users and computers stay in Entra ID after the forest is gone; delete them (or turn directory synchronization off for the tenant) before reusing the tenant.",
   },
   {
     id: "hybrid-join-scp",
@@ -175,6 +184,8 @@ const TABLE = [
     title: "Cloud management gateway deployed (virtual machine scale set)",
     needs: ["azure-services", "enhanced-http", "cmg-certificate", "cmg-azure-access"],
     ifMissed: "Internet clients have no management point to talk to.",
+    outsideState:
+      "The site creates the CMG's scale set, storage account and key vault itself; they go with the CMG resource group when Pulumi deletes it, and the key vault then stays soft-deleted for its retention period.",
   },
   {
     id: "cmg-connection-point",
@@ -193,6 +204,7 @@ const TABLE = [
     title: "Clients hybrid-joined (device synced, registered)",
     needs: ["clients", "sync-scope", "hybrid-join-scp"],
     ifMissed: "No device token: the client falls back to a user token, and device-based Entra ID features fail.",
+    outsideState: "Hybrid-joined device objects stay in Entra ID; delete the lab's devices in the Entra admin center.",
   },
   {
     id: "client-agent",

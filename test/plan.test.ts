@@ -8,7 +8,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { makePlan, parsePlanArgs, renderPlan, PROJECT_DIR } from "../scripts/plan";
-import type { Plan } from "../scripts/offline/plan-model";
+import { placeOutsideResourceGroups, type Plan } from "../scripts/offline/plan-model";
+import type { RecordedResource } from "../scripts/offline/evaluate";
 import { CONTRACT_STEP_IDS, RUNBOOK } from "../stacks/runbook";
 
 const TSX = path.join(PROJECT_DIR, "node_modules", "tsx", "dist", "cli.mjs");
@@ -137,5 +138,42 @@ describe("plan CLI", () => {
     expect(r.status).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain("Pulumi.nosuchstack.yaml");
+  });
+});
+
+describe("teardown listing", () => {
+  const rec = (type: string, inputs: Record<string, unknown>): RecordedResource => ({
+    urn: `urn:pulumi:dev::cmg-lab::${type}::x`,
+    type,
+    name: "x",
+    parent: undefined,
+    custom: true,
+    dependencies: [],
+    inputs,
+    plainInputs: inputs,
+    secretPaths: [],
+    azureName: undefined,
+    step: undefined,
+    seq: 0,
+  });
+  const groups = new Set(["rg-cmglab-dev", "rg-cmglab-dev-cmg"]);
+
+  it.each([
+    ["azure-native:compute:VirtualMachine", { resourceGroupName: "rg-cmglab-dev" }, undefined],
+    ["azure-native:compute:VirtualMachine", { resourceGroupName: "elsewhere" }, "resource group elsewhere"],
+    ["azure-native:resources:ResourceGroup", { resourceGroupName: "rg-cmglab-dev" }, undefined],
+    ["azuread:index/applicationRegistration:ApplicationRegistration", {}, "Entra ID tenant"],
+    ["random:index/randomPassword:RandomPassword", {}, undefined],
+    ["azure-native:authorization:RoleAssignment", { scope: "/subscriptions/s/resourceGroups/rg-cmglab-dev-cmg" }, undefined],
+    ["azure-native:authorization:RoleAssignment", { scope: "/subscriptions/s" }, "scope /subscriptions/s"],
+  ])("places %s %j: %s", (type, inputs, where) => {
+    expect(placeOutsideResourceGroups(rec(type, inputs), groups)).toBe(where);
+  });
+
+  it("names the lab's resource group and prints the teardown section", () => {
+    expect(plan.teardown.resourceGroups).toContain("rg-cmglab-dev");
+    expect(renderPlan(plan, "human")).toMatch(/^Teardown \(pulumi destroy\)$/m);
+    // Notes appear only for built steps.
+    for (const o of plan.teardown.outsideState) expect(plan.steps.find((s) => s.id === o.step)?.built).toBe(true);
   });
 });

@@ -56,7 +56,34 @@ export interface Plan {
   readonly timeline: { readonly minutes: number; readonly serialMinutes: number; readonly criticalPath: readonly StepId[] };
   readonly warnings: readonly { readonly key: string; readonly value: string; readonly problem: string; readonly fix: string }[];
   readonly cost: CostEstimate;
+  readonly teardown: Teardown;
   readonly outputs: Readonly<Record<string, unknown>>;
+}
+
+/** What `pulumi destroy` removes, and what lives outside the lab's resource groups or state. */
+export interface Teardown {
+  /** Azure names of the resource groups the lab creates; destroy deletes each with everything in it. */
+  readonly resourceGroups: readonly string[];
+  /** Lab resources that live outside those resource groups (Entra ID objects, role assignments, ...). */
+  readonly outsideResourceGroups: readonly { readonly urn: string; readonly type: string; readonly name: string; readonly where: string }[];
+  /** What built steps leave outside Pulumi's state, and how to clean it up. */
+  readonly outsideState: readonly { readonly step: StepId; readonly note: string }[];
+}
+
+/** Where a resource lives, if not in one of the lab's resource groups; undefined when inside one. */
+export function placeOutsideResourceGroups(r: RecordedResource, groups: ReadonlySet<string>): string | undefined {
+  if (!r.custom) return undefined;
+  if (r.type.startsWith("random:") || r.type.startsWith("tls:") || r.type.startsWith("pulumi:")) return undefined;
+  if (r.type === "azure-native:resources:ResourceGroup") return undefined;
+  if (r.type.startsWith("azuread:")) return "Entra ID tenant";
+  const scope = r.plainInputs.scope;
+  if (typeof scope === "string") {
+    const m = /\/resourceGroups\/([^/]+)/i.exec(scope);
+    return m && groups.has(m[1] as string) ? undefined : `scope ${scope}`;
+  }
+  const rg = r.plainInputs.resourceGroupName;
+  if (typeof rg === "string") return groups.has(rg) ? undefined : `resource group ${rg}`;
+  return "subscription";
 }
 
 /** Effective dependencies: own and ancestors', components expanded to custom descendants. */
@@ -151,6 +178,23 @@ export function buildPlan(
     inputs: r.inputs,
   }));
 
+  const groups = new Set(
+    evaluation.resources
+      .filter((r) => r.type === "azure-native:resources:ResourceGroup")
+      .map((r) => String(r.plainInputs.resourceGroupName ?? r.azureName ?? r.name)),
+  );
+  const teardown: Teardown = {
+    resourceGroups: [...groups].sort(),
+    outsideResourceGroups: ordered.flatMap((r) => {
+      const where = placeOutsideResourceGroups(r, groups);
+      return where ? [{ urn: r.urn, type: r.type, name: r.azureName ?? r.name, where }] : [];
+    }),
+    outsideState: steps.flatMap((st) => {
+      const note = RUNBOOK.find((d) => d.id === st.id)?.outsideState;
+      return st.built && note ? [{ step: st.id, note }] : [];
+    }),
+  };
+
   return {
     project,
     stack: config.stack,
@@ -164,6 +208,7 @@ export function buildPlan(
       ordered.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, inputs: r.inputs })),
       { vmSize: config.cmg.vmSize, instances: config.cmg.instances },
     ),
+    teardown,
     outputs: evaluation.outputs,
   };
 }

@@ -76,6 +76,14 @@ export function renderHuman(plan: Plan): string {
   for (const f of plan.cost.flags) out.push(`  ! ${f}`);
 
   out.push("");
+  out.push("Teardown (pulumi destroy)");
+  out.push(`  Deletes the resource group(s) ${plan.teardown.resourceGroups.join(", ")} with everything in them.`);
+  if (plan.teardown.outsideResourceGroups.length === 0) out.push("  Nothing of the lab lives outside them.");
+  else out.push("  Also deletes, outside those groups:");
+  for (const o of plan.teardown.outsideResourceGroups) out.push(`    ${pad(shortType(o.type), 44)} ${o.name} (${o.where})`);
+  for (const o of plan.teardown.outsideState) out.push(`  ! Left outside Pulumi's state by ${o.step}: ${o.note}`);
+
+  out.push("");
   out.push("Stack outputs");
   for (const [k, v] of Object.entries(plan.outputs)) out.push(`  ${pad(k, 20)} ${typeof v === "string" ? v : JSON.stringify(v)}`);
   return out.join("\n") + "\n";
