@@ -53,6 +53,7 @@ import {
   type VmRole,
 } from "./config-data";
 import { IANA_TO_WINDOWS, WINDOWS_TIME_ZONES } from "./windows-timezones";
+import { cmgConfigIssues } from "./cmg-config-checks";
 import {
   SECRET_PLACEHOLDER,
   closest,
@@ -94,6 +95,13 @@ export interface ParseOptions {
   readonly today?: string;
   /** The project directory. With it, `cmg.certificate.pfxFile` must exist there; without it, not checked. */
   readonly projectDir?: string;
+  /**
+   * Read a supplied CMG PFX and check it (stacks/pfx-check.ts: password, key, Server
+   * Authentication, name, dates, chain). Needs `projectDir` and the decrypted password (the
+   * engine's config); with an encrypted password a warning says the checks run at pulumi
+   * preview/up. Default false. The Pulumi entry and the offline plan set it.
+   */
+  readonly checkPfx?: boolean;
 }
 
 export interface ParseResult {
@@ -178,6 +186,11 @@ export function parseLabConfig(raw: RawStackConfig, options: ParseOptions = {}):
   const schedule = parseSchedule(ctx, v.schedule, options);
   checkComputerNames(ctx, domain, clients);
   checkDerivedNames(ctx, prefix, clients);
+  const cmgArgs = { rawCmg: v.cmg, cmg, location, expiresOn: schedule?.expiresOn, checkPfx: options.checkPfx === true };
+  for (const i of cmgConfigIssues({ ...cmgArgs, ...(options.today ? { today: options.today } : {}), ...(options.projectDir ? { projectDir: options.projectDir } : {}) })) {
+    if (i.severity === "error") ctx.error(i.path, i.value, i.problem, i.fix);
+    else ctx.warn(i.path, i.value, i.problem, i.fix);
+  }
 
   const issues = ctx.issues;
   if (issues.some((i) => i.severity === "error")) return { config: undefined, issues };

@@ -13,6 +13,8 @@ import { buildLab } from "./program";
 const parsed = parseLabConfig(rawConfigFromPulumi(), {
   today: new Date().toISOString().slice(0, 10),
   projectDir: path.resolve(__dirname, ".."),
+  // The engine hands over the decrypted PFX password: a bad supplied CMG certificate is refused here, before any resource.
+  checkPfx: true,
 });
 const errors = parsed.issues.filter((i) => i.severity === "error");
 if (!parsed.config || errors.length > 0) {
