@@ -53,6 +53,7 @@ import {
   type VmRole,
 } from "./config-data";
 import { IANA_TO_WINDOWS, WINDOWS_TIME_ZONES } from "./windows-timezones";
+import { DEMO_USERS_DEFAULT, DEMO_USERS_MAX } from "./ad";
 import { cmgConfigIssues } from "./cmg-config-checks";
 import {
   SECRET_PLACEHOLDER,
@@ -149,6 +150,7 @@ export const CONFIG_DEFAULTS = {
     serversOu: "Servers",
     usersOu: "LabUsers",
     dcVmSize: "Standard_B2ms",
+    demoUsers: DEMO_USERS_DEFAULT,
   },
   site: { enhancedHttp: true, vmSize: "Standard_D4s_v5" },
   discovery: { activeDirectoryUsers: true, azureAdUsers: true },
@@ -520,7 +522,7 @@ interface ParsedDomain {
   readonly netbiosName: string | undefined;
 }
 
-const DOMAIN_FIELDS = ["fqdn", "netbiosName", "ous", "workstationsOu", "serversOu", "usersOu", "dcVmSize"] as const;
+const DOMAIN_FIELDS = ["fqdn", "netbiosName", "ous", "workstationsOu", "serversOu", "usersOu", "dcVmSize", "demoUsers"] as const;
 
 function parseDomain(ctx: Ctx, value: unknown): ParsedDomain | undefined {
   const example = "{ fqdn: corp.cmglab.example, netbiosName: CORP }";
@@ -548,11 +550,32 @@ function parseDomain(ctx: Ctx, value: unknown): ParsedDomain | undefined {
   const serversOu = pick("serversOu", "servers (member servers are joined into it)");
   const usersOu = pick("usersOu", "users (demo users, target of AD user discovery)");
   const dcVmSize = readVmSize(ctx, "domain.dcVmSize", o.dcVmSize, CONFIG_DEFAULTS.domain.dcVmSize, "dc");
+  const demoUsers = parseDemoUsers(ctx, o.demoUsers);
   const config =
-    fqdn !== undefined && netbiosName !== undefined && ous !== undefined && workstationsOu !== undefined && serversOu !== undefined && usersOu !== undefined && dcVmSize !== undefined
-      ? { fqdn, netbiosName, ous, workstationsOu, serversOu, usersOu, dcVmSize }
+    fqdn !== undefined && netbiosName !== undefined && ous !== undefined && workstationsOu !== undefined && serversOu !== undefined && usersOu !== undefined && dcVmSize !== undefined && demoUsers !== undefined
+      ? { fqdn, netbiosName, ous, workstationsOu, serversOu, usersOu, dcVmSize, demoUsers }
       : undefined;
   return { config, ous, workstationsOu, usersOu, netbiosName };
+}
+
+/** `domain.demoUsers`: how many demo users the ad-ous step creates; user discovery and sign-in need at least one. */
+function parseDemoUsers(ctx: Ctx, value: unknown): number | undefined {
+  const p = "domain.demoUsers";
+  if (value === undefined || value === null) return CONFIG_DEFAULTS.domain.demoUsers;
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    typeError(ctx, p, value, "a whole number", `write demoUsers: ${DEMO_USERS_DEFAULT} (a number, without quotes)`);
+    return undefined;
+  }
+  if (value < 1 || value > DEMO_USERS_MAX) {
+    ctx.error(
+      p,
+      value,
+      `the lab creates 1 to ${DEMO_USERS_MAX} demo users; with none, AD and Azure AD user discovery find nobody and no one can sign in through the CMG`,
+      `use ${DEMO_USERS_DEFAULT} (the default), or at most ${DEMO_USERS_MAX}`,
+    );
+    return undefined;
+  }
+  return value;
 }
 
 function dnsNameProblems(name: string): string[] {
@@ -1018,6 +1041,7 @@ function parseAdmin(ctx: Ctx, value: unknown, domain: ParsedDomain | undefined):
     const problem = adminUsernameProblem(text);
     if (problem !== null) ctx.error(p, text, `is not a usable admin name: it ${problem}`, "use another name, e.g. labadmin");
     else if (text.toLowerCase() === "krbtgt") ctx.error(p, text, "krbtgt is the AD Kerberos service account", "use another name, e.g. labadmin");
+    else if (/^labuser\d+$/i.test(text)) ctx.error(p, text, "is the name pattern of the demo users (labuser01, ...) the ad-ous step creates in the users OU", "use another name, e.g. labadmin");
     else if (domain?.netbiosName !== undefined && text.toUpperCase() === domain.netbiosName) {
       ctx.error(p, text, `equals the domain's NetBIOS name ${domain.netbiosName}; DOMAIN\\user logons and account lookups become ambiguous`, "use another name, e.g. labadmin");
     } else username = text;

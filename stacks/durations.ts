@@ -55,6 +55,25 @@ export const SCRIPT_MINUTES: Readonly<Record<string, Duration>> = {
     minutes: 4,
     source: "reboot of a Windows VM on Azure until the guest agent answers again: commonly 2-4 minutes (planning estimate)",
   },
+  "ad-forest-promote.ps1": {
+    minutes: 12,
+    source: "Install-WindowsFeature AD-Domain-Services+DNS (a few minutes) plus Install-ADDSForest; Microsoft gives no figure (UNCONFIRMED: planning estimate, ~10 minutes plus run-command overhead)",
+  },
+  "wait-ad-forest.ps1": {
+    minutes: 7,
+    source: "reboot after promotion; a new DC's first boot applies its settings before AD Web Services answers, longer than a member's reboot (UNCONFIRMED: planning estimate)",
+  },
+  "ad-dns-forwarder.ps1": { minutes: 1, source: "Set-DnsServerForwarder on the local DNS server plus run-command overhead (planning estimate)" },
+  "ad-directory.ps1": {
+    minutes: 2,
+    source: "a few OUs, users and a group written on the DC through AD Web Services; seconds plus run-command overhead (planning estimate)",
+  },
+  "hybrid-join-scp.ps1": { minutes: 1, source: "two AD objects written on the DC; seconds plus run-command overhead (planning estimate)" },
+  "wait-hybrid-join.ps1": {
+    minutes: 20,
+    source:
+      "the join completes at the first Automatic-Device-Join run after Entra Connect has synced the computer's certificate; syncs run every 30 minutes by default (learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-sync-feature-scheduler), the task is forced every 5 minutes (UNCONFIRMED: planning estimate; bounded at 60)",
+  },
 };
 
 /** Figure for any other custom resource type without a row (Entra ID objects and the like). */

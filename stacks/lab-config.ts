@@ -28,6 +28,8 @@ export interface DomainConfig {
   readonly usersOu: string;
   /** VM size of the domain controller (default Standard_B2ms). */
   readonly dcVmSize: string;
+  /** How many demo users (`labuser01`...) are created in the users OU (default 3, 1-50). */
+  readonly demoUsers: number;
 }
 
 export interface TenantConfig {

@@ -14,6 +14,7 @@ export function sampleConfig(overrides: Partial<LabConfig> = {}): LabConfig {
       serversOu: "Servers",
       usersOu: "LabUsers",
       dcVmSize: "Standard_B2ms",
+      demoUsers: 3,
     },
     tenant: { domain: "contoso.onmicrosoft.com" },
     site: { siteCode: "PS1", enhancedHttp: true, vmSize: "Standard_D4s_v5" },

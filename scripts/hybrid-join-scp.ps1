@@ -1,0 +1,93 @@
+<#
+.SYNOPSIS
+  Creates or corrects the hybrid-join Service Connection Point in the forest's configuration
+  partition: CN=<ScpName>,CN=Device Registration Configuration,<ServicesDn>, class
+  serviceConnectionPoint, keywords azureADName:<tenant domain> and azureADId:<tenant id>. The
+  container is created when missing. Reads the keywords back and fails if they differ.
+  Written directly into AD (the AdSyncPrep route depends on the retired MSOnline module).
+  SCP: https://learn.microsoft.com/entra/identity/devices/how-to-hybrid-join
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory = $true)]
+    [string] $ServicesDn,
+
+    [Parameter(Mandatory = $true)]
+    [string] $ScpName,
+
+    [Parameter(Mandatory = $true)]
+    [string] $AzureAdName,
+
+    [Parameter(Mandatory = $true)]
+    [string] $AzureAdId
+)
+
+$ErrorActionPreference = 'Stop'
+trap {
+    Write-Error -Message "hybrid-join-scp failed: $_" -ErrorAction Continue
+    exit 1
+}
+
+Import-Module ActiveDirectory
+
+$containerName = 'Device Registration Configuration'
+$containerDn = "CN=$containerName,$ServicesDn"
+$scpDn = "CN=$ScpName,$containerDn"
+$wanted = @("azureADName:$AzureAdName", "azureADId:$AzureAdId")
+
+function Get-DirectoryObject {
+    param(
+        [string] $Parent,
+        [string] $Name
+    )
+    return Get-ADObject -LDAPFilter "(cn=$Name)" -SearchBase $Parent -SearchScope OneLevel -Properties 'keywords', 'objectClass'
+}
+
+function Test-Container {
+    return ($null -ne (Get-DirectoryObject -Parent $ServicesDn -Name $containerName))
+}
+
+function Get-ScpKeywords {
+    $scp = Get-DirectoryObject -Parent $containerDn -Name $ScpName
+    if ($null -eq $scp) { return $null }
+    return @($scp.keywords | Sort-Object)
+}
+
+function Test-Scp {
+    if (-not (Test-Container)) { return $false }
+    $scp = Get-DirectoryObject -Parent $containerDn -Name $ScpName
+    return ($null -ne $scp) -and ($scp.ObjectClass -eq 'serviceConnectionPoint')
+}
+
+function Test-ScpKeywords {
+    if (-not (Test-Scp)) { return $false }
+    $have = Get-ScpKeywords
+    $diff = Compare-Object -ReferenceObject @($wanted | Sort-Object) -DifferenceObject @($have)
+    return ($null -eq $diff)
+}
+
+if (Test-ScpKeywords) {
+    Write-Output "The SCP already names $AzureAdName ($AzureAdId)"
+    exit 0
+}
+
+if (-not (Test-Container)) {
+    Write-Output "Creating $containerDn"
+    New-ADObject -Name $containerName -Type 'container' -Path $ServicesDn
+}
+
+if (-not (Test-Scp)) {
+    $other = Get-DirectoryObject -Parent $containerDn -Name $ScpName
+    if ($null -ne $other) { throw "$scpDn exists but is a $($other.ObjectClass), not a serviceConnectionPoint; delete it and rerun" }
+    Write-Output "Creating the SCP $scpDn"
+    New-ADObject -Name $ScpName -Type 'serviceConnectionPoint' -Path $containerDn -OtherAttributes @{ keywords = $wanted }
+} elseif (-not (Test-ScpKeywords)) {
+    Write-Output "Correcting the SCP keywords (were: $((Get-ScpKeywords) -join '; '))"
+    Set-ADObject -Identity $scpDn -Replace @{ keywords = $wanted }
+}
+
+if (-not (Test-ScpKeywords)) {
+    throw "the SCP keywords are '$((Get-ScpKeywords) -join '; ')' after the write, not '$($wanted -join '; ')'"
+}
+Write-Output "SCP $scpDn names $AzureAdName ($AzureAdId)"
+exit 0
