@@ -3,9 +3,12 @@ import type { LabConfig } from "../stacks/lab-config";
 import { ADDRESSES, labNames, SERVER_COMPUTER_NAMES, type ServerRole, type SubnetRole } from "../stacks/names";
 import { RUNBOOK, stepDef, transitiveNeeds, type StepId } from "../stacks/runbook";
 import { AdminAccess } from "./admin-access";
+import { CmgAzureAccess } from "./cmg-azure-access";
+import { EntraApps } from "./entra-apps";
 import { LabCredentials } from "./lab-credentials";
 import { LabNetwork } from "./lab-network";
 import { LabStep } from "./lab-step";
+import { serverSecretEndDate } from "../stacks/entra";
 import { WindowsVm, type WindowsOs } from "./windows-vm";
 
 export interface LabArgs {
@@ -80,6 +83,10 @@ export class Lab extends pulumi.ComponentResource {
   public readonly adminPassword: pulumi.Output<string>;
   /** Azure VM names by Windows computer name. */
   public readonly vmNames: Readonly<Record<string, pulumi.Output<string>>>;
+  /** ConfigMgr's Entra apps and the Entra Connect setup identity (step `entra-apps`). */
+  public readonly entra: EntraApps;
+  /** The CMG resource group and the server app's role on it (step `cmg-azure-access`); the CMG waits for `cmgAccess.ready`. */
+  public readonly cmgAccess: CmgAzureAccess;
 
   constructor(name: string, args: LabArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cmg-lab:lab:Lab", name, {}, opts);
@@ -200,6 +207,41 @@ export class Lab extends pulumi.ComponentResource {
     // them. Keep the areas in this order: a step must be opened after every step it needs.
 
     // ---- entra-apps, cmg-azure-access --------------------------------------------------------
+    const entraStep = scopes.get("entra-apps");
+    const entra = new EntraApps(
+      "configmgr",
+      {
+        prefix: config.prefix,
+        stack: config.stack,
+        displayNameStem: names.entraStem,
+        tenantDomain: config.tenant.domain,
+        secretEndDate: serverSecretEndDate({
+          expiresOn: config.schedule.expiresOn,
+          secretDays: config.entra.secretDays,
+          issuedOn: config.entra.secretIssuedOn,
+        }),
+        secretRotation: config.entra.secretIssuedOn ?? "initial",
+      },
+      { parent: entraStep },
+    );
+    // Opened after entra-apps, which it needs: its resources wait for the apps and consents. The
+    // role assignment exists long before the cmg step runs (that waits for the site install, an
+    // hour or more), so RBAC propagation (minutes) is over by then.
+    const cmgAccessStep = scopes.get("cmg-azure-access");
+    const cmgAccess = new CmgAzureAccess(
+      "cmg",
+      {
+        resourceGroupName: names.cmgResourceGroup,
+        location: config.location,
+        serverAppPrincipalId: entra.serverAppPrincipalId,
+        role: config.entra.cmgRole,
+        tags: cmgAccessStep.tags,
+      },
+      { parent: cmgAccessStep },
+    );
+    this.entra = entra;
+    this.cmgAccess = cmgAccess;
+
 
     // ---- ad-forest, ad-ous, hybrid-join-scp --------------------------------------------------
 

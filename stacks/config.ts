@@ -23,7 +23,9 @@ import type {
   CmgConfig,
   ConfigIssue,
   DiscoveryConfig,
+  CmgRole,
   DomainConfig,
+  EntraConfig,
   EntraConnectConfigMode,
   LabConfig,
   ScheduleConfig,
@@ -53,6 +55,7 @@ import {
   type VmRole,
 } from "./config-data";
 import { IANA_TO_WINDOWS, WINDOWS_TIME_ZONES } from "./windows-timezones";
+import { SECRET_GRACE_DAYS, serverSecretEndDate } from "./entra";
 import { DEMO_USERS_DEFAULT, DEMO_USERS_MAX } from "./ad";
 import { cmgConfigIssues } from "./cmg-config-checks";
 import {
@@ -138,6 +141,7 @@ export const CONFIG_KEYS = [
   "clients",
   "admin",
   "schedule",
+  "entra",
 ] as const;
 export type ConfigKeyName = (typeof CONFIG_KEYS)[number];
 
@@ -160,6 +164,7 @@ export const CONFIG_DEFAULTS = {
   client: { network: "internet", pki: false, vmSize: "Standard_B2ms" },
   admin: { username: "labadmin", allowedSourceCidrs: [], bastion: "basic" },
   schedule: { autoShutdown: "19:00", timeZone: "UTC" },
+  entra: { secretDays: 30, cmgRole: "owner" },
 } as const;
 
 const MAX_CLIENTS = 50;
@@ -186,6 +191,7 @@ export function parseLabConfig(raw: RawStackConfig, options: ParseOptions = {}):
   const cmg = parseCmg(ctx, v.cmg, options);
   const admin = parseAdmin(ctx, v.admin, domain);
   const schedule = parseSchedule(ctx, v.schedule, options);
+  const entra = parseEntra(ctx, v.entra, schedule, options);
   checkComputerNames(ctx, domain, clients);
   checkDerivedNames(ctx, prefix, clients);
   const cmgArgs = { rawCmg: v.cmg, cmg, location, expiresOn: schedule?.expiresOn, checkPfx: options.checkPfx === true };
@@ -209,6 +215,7 @@ export function parseLabConfig(raw: RawStackConfig, options: ParseOptions = {}):
     clients: must(clients),
     admin: must(admin),
     schedule: must(schedule),
+    entra: must(entra),
   };
   return { config: deepFreeze(config), issues };
 }
@@ -1183,6 +1190,84 @@ function parseExpiresOn(ctx: Ctx, value: unknown, options: ParseOptions): string
   }
   if (options.today !== undefined && text < options.today) {
     ctx.warn(p, text, `is in the past (today is ${options.today}): the lab has expired`, `destroy it (pulumi destroy), or move the date: pulumi config set --path '${ctx.key(p)}' <YYYY-MM-DD>`);
+  }
+  return text;
+}
+
+// --- entra ----------------------------------------------------------------------------------------
+
+const ENTRA_FIELDS = ["secretDays", "secretIssuedOn", "cmgRole"] as const;
+const MAX_SECRET_DAYS = 365;
+
+function parseEntra(ctx: Ctx, value: unknown, schedule: ScheduleConfig | undefined, options: ParseOptions): EntraConfig | undefined {
+  const o = readObject(ctx, "entra", value, ENTRA_FIELDS, "{ secretDays: 30, cmgRole: owner }");
+  if (o === undefined) return undefined;
+  const secretDays = parseSecretDays(ctx, o.secretDays);
+  const secretIssuedOn = parseSecretIssuedOn(ctx, o.secretIssuedOn);
+  const cmgRole = readEnum<CmgRole>(ctx, "entra.cmgRole", o.cmgRole, ["owner", "contributor"], CONFIG_DEFAULTS.entra.cmgRole);
+  if (cmgRole === "contributor") {
+    ctx.warn(
+      "entra.cmgRole",
+      cmgRole,
+      "Contributor cannot create role assignments (Microsoft.Authorization/*/Write is among its NotActions), and ConfigMgr 2409 and later create role assignments for the CMG's managed identity, so the CMG deployment can fail with an authorization error in CloudMgr.log",
+      `keep ${ctx.key("entra.cmgRole")} at owner (the default) unless the site runs a ConfigMgr build older than 2409`,
+    );
+  }
+  if (secretDays === undefined || secretIssuedOn === undefined || cmgRole === undefined) return undefined;
+  const expiresOn = schedule?.expiresOn;
+  if (expiresOn !== undefined) {
+    if (secretIssuedOn !== null && secretIssuedOn > expiresOn) {
+      ctx.warn(
+        "entra.secretIssuedOn",
+        secretIssuedOn,
+        `is after ${ctx.key("schedule.expiresOn")} (${expiresOn}); the server app secret ends ${SECRET_GRACE_DAYS} days after the lab's end date whatever this date says`,
+        `move ${ctx.key("schedule.expiresOn")} if the lab lives longer, or set secretIssuedOn to the day you rotate the secret`,
+      );
+    }
+    // An end date capped by the lab's own end only passes today once expiresOn has, which the
+    // schedule's rule already reports; a secret capped by secretIssuedOn can end while the lab lives.
+    const endDate = serverSecretEndDate({ expiresOn, secretDays, issuedOn: secretIssuedOn }).slice(0, 10);
+    const labEndDate = serverSecretEndDate({ expiresOn, secretDays, issuedOn: null }).slice(0, 10);
+    if (options.today !== undefined && secretIssuedOn !== null && endDate < labEndDate && endDate <= options.today) {
+      ctx.warn(
+        "entra.secretIssuedOn",
+        secretIssuedOn,
+        `the ConfigMgr server app secret ends on ${endDate}, ${secretDays} days after this date (today is ${options.today}): from then on Azure AD discovery and CMG deployments fail to authenticate`,
+        `rotate it: pulumi config set --path '${ctx.key("entra.secretIssuedOn")}' ${options.today}`,
+      );
+    }
+  }
+  return { secretDays, secretIssuedOn, cmgRole };
+}
+
+function parseSecretDays(ctx: Ctx, value: unknown): number | undefined {
+  const p = "entra.secretDays";
+  if (value === undefined || value === null) return CONFIG_DEFAULTS.entra.secretDays;
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    typeError(ctx, p, value, "a whole number of days", `write secretDays: ${CONFIG_DEFAULTS.entra.secretDays} (a number, without quotes)`);
+    return undefined;
+  }
+  if (value < 1 || value > MAX_SECRET_DAYS) {
+    ctx.error(
+      p,
+      value,
+      `a lab's app secret lives 1 to ${MAX_SECRET_DAYS} days; a longer-lived secret outlives any lab and is a credential left lying around`,
+      `use ${CONFIG_DEFAULTS.entra.secretDays} (the default) and rotate it with ${ctx.key("entra.secretIssuedOn")} when needed`,
+    );
+    return undefined;
+  }
+  return value;
+}
+
+/** undefined: invalid; null: not set. */
+function parseSecretIssuedOn(ctx: Ctx, value: unknown): string | null | undefined {
+  const p = "entra.secretIssuedOn";
+  if (value === undefined || value === null) return null;
+  const text = value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString().slice(0, 10) : readString(ctx, p, value, "2026-11-25");
+  if (text === undefined) return undefined;
+  if (!isIsoDate(text)) {
+    ctx.error(p, text, "must be a real date written YYYY-MM-DD: the day the current server app secret is counted from", `write secretIssuedOn: 2026-11-25 (today's date rotates the secret)`);
+    return undefined;
   }
   return text;
 }

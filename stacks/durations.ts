@@ -12,6 +12,8 @@ export interface Duration {
   readonly source: string;
 }
 
+const GRAPH_WRITE =
+  "Microsoft Graph create plus the azuread provider's wait for replication; typically seconds to half a minute (planning estimate)";
 const ARM_FAST = "ARM control-plane create; typically seconds (Azure Resource Manager, observed in deployments)";
 
 /** Minutes per resource type (Pulumi type token). */
@@ -35,6 +37,19 @@ export const TYPE_MINUTES: Readonly<Record<string, Duration>> = {
     source: "Role assignments take effect after replication, usually within minutes (learn.microsoft.com/azure/role-based-access-control/troubleshooting)",
   },
   "random:index/randomPassword:RandomPassword": { minutes: 0, source: "computed locally by the random provider" },
+  // Entra ID objects: one Microsoft Graph call each, but the azuread provider waits for each new
+  // object to replicate before reporting it created (Graph is eventually consistent).
+  "azuread:index/application:Application": { minutes: 0.5, source: GRAPH_WRITE },
+  "azuread:index/applicationRegistration:ApplicationRegistration": { minutes: 0.5, source: GRAPH_WRITE },
+  "azuread:index/applicationRedirectUris:ApplicationRedirectUris": { minutes: 0.2, source: GRAPH_WRITE },
+  "azuread:index/applicationFallbackPublicClient:ApplicationFallbackPublicClient": { minutes: 0.2, source: GRAPH_WRITE },
+  "azuread:index/applicationApiAccess:ApplicationApiAccess": { minutes: 0.2, source: GRAPH_WRITE },
+  "azuread:index/applicationPassword:ApplicationPassword": { minutes: 0.3, source: GRAPH_WRITE },
+  "azuread:index/servicePrincipal:ServicePrincipal": { minutes: 0.5, source: GRAPH_WRITE },
+  "azuread:index/appRoleAssignment:AppRoleAssignment": { minutes: 0.2, source: GRAPH_WRITE },
+  "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant": { minutes: 0.2, source: GRAPH_WRITE },
+  "azuread:index/user:User": { minutes: 0.5, source: GRAPH_WRITE },
+  "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment": { minutes: 0.3, source: GRAPH_WRITE },
   "random:index/randomString:RandomString": { minutes: 0, source: "computed locally by the random provider" },
   "random:index/randomUuid:RandomUuid": { minutes: 0, source: "computed locally by the random provider" },
 };

@@ -99,6 +99,21 @@ export interface AdminConfig {
   readonly bastion: BastionMode;
 }
 
+/** Role of the ConfigMgr server app's service principal on the CMG resource group. */
+export type CmgRole = "owner" | "contributor";
+
+export interface EntraConfig {
+  /** Maximum lifetime of the server app secret in days, counted from `secretIssuedOn` (default 30, 1-365). */
+  readonly secretDays: number;
+  /**
+   * The day (YYYY-MM-DD) the current server app secret is counted from, or null (default): the
+   * secret then ends 7 days after `schedule.expiresOn`. Changing it rotates the secret.
+   */
+  readonly secretIssuedOn: string | null;
+  /** Role of the server app on the CMG resource group (default `owner`: ConfigMgr 2409+ creates role assignments). */
+  readonly cmgRole: CmgRole;
+}
+
 export interface ScheduleConfig {
   /** Daily auto-shutdown time, 24-hour `HH:MM`, or null for none. */
   readonly autoShutdown: string | null;
@@ -124,6 +139,8 @@ export interface LabConfig {
   readonly clients: readonly ClientConfig[];
   readonly admin: AdminConfig;
   readonly schedule: ScheduleConfig;
+  /** Entra ID apps' secret lifetime and the CMG's Azure role. */
+  readonly entra: EntraConfig;
 }
 
 /** One problem found in the stack config. */

@@ -45,6 +45,8 @@ export interface LabNames {
   readonly publicIp: (computerName: string) => string;
   /** Display-name stem for Entra objects, unique per project and stack. */
   readonly entraStem: string;
+  /** Resource group the cloud management gateway is deployed into (the server app's role scope). */
+  readonly cmgResourceGroup: string;
 }
 
 export function labNames(prefix: string, stack: string): LabNames {
@@ -62,6 +64,7 @@ export function labNames(prefix: string, stack: string): LabNames {
     osDisk: (c) => `osdisk-${vm(c)}`,
     publicIp: (c) => `pip-${vm(c)}`,
     entraStem: `cmg-lab ${prefix}-${s}`,
+    cmgResourceGroup: `rg-${prefix}-${s}-cmg`,
   };
 }
 

@@ -9,6 +9,21 @@ export interface LabOutputs {
   adminUsername: string;
   adminPassword: pulumi.Output<string>;
   vmNames: Readonly<Record<string, pulumi.Output<string>>>;
+  /** Entra tenant id. */
+  tenantId: pulumi.Output<string>;
+  /** ConfigMgr server (web) app's client id and Application ID URI (the clients' AADRESOURCEURI). */
+  serverAppClientId: pulumi.Output<string>;
+  serverAppIdentifierUri: pulumi.Output<string>;
+  /** When the server app secret ends (RFC 3339); rotate with cmg-lab:entra.secretIssuedOn. The secret itself is not an output. */
+  serverAppSecretEndDate: pulumi.Output<string>;
+  /** ConfigMgr client (native) app's client id (AADCLIENTAPPID). */
+  clientAppClientId: pulumi.Output<string>;
+  /** UPN of the Entra Connect setup identity. */
+  connectSetupUpn: pulumi.Output<string>;
+  /** The CMG's resource group, where the server app holds its role. */
+  cmgResourceGroupName: pulumi.Output<string>;
+  /** Prerequisite: register the CMG's resource providers once per subscription. */
+  cmgProviderRegistration: string;
 }
 
 /**
@@ -25,6 +40,14 @@ export function buildLab(config: LabConfig): { lab: Lab; outputs: LabOutputs } {
       adminUsername: lab.adminUsername,
       adminPassword: lab.adminPassword,
       vmNames: lab.vmNames,
+      tenantId: lab.entra.tenantId,
+      serverAppClientId: lab.entra.serverAppClientId,
+      serverAppIdentifierUri: lab.entra.serverAppIdentifierUri,
+      serverAppSecretEndDate: lab.entra.serverAppSecretEndDate,
+      clientAppClientId: lab.entra.clientAppClientId,
+      connectSetupUpn: lab.entra.connectSetupUpn,
+      cmgResourceGroupName: lab.cmgAccess.cmgResourceGroupName,
+      cmgProviderRegistration: lab.cmgAccess.providerRegistration,
     },
   };
 }

@@ -286,6 +286,19 @@ const BAD: readonly BadCase[] = [
   { name: "unknown key far from any", edits: { colour: "blue" }, key: "cmg-lab:colour", severity: "error", value: "blue", fix: "remove it" },
   { name: "site as text", edits: { site: "PS1" }, key: "cmg-lab:site", severity: "error", value: "PS1", problem: "expected an object" },
   { name: "secure value in a plain field", edits: { "site.siteCode": SECRET_PLACEHOLDER }, key: "cmg-lab:site.siteCode", severity: "error", value: "[secret]", fix: "plain text" },
+  // entra
+  { name: "entra as text", edits: { entra: "owner" }, key: "cmg-lab:entra", severity: "error", value: "owner", problem: "expected an object" },
+  { name: "entra unknown field", edits: { entra: { secretDay: 30 } }, key: "cmg-lab:entra.secretDay", severity: "error", value: "30", fix: "secretDays" },
+  { name: "secretDays zero", edits: { entra: { secretDays: 0 } }, key: "cmg-lab:entra.secretDays", severity: "error", value: "0", fix: "30" },
+  { name: "secretDays over a year", edits: { entra: { secretDays: 400 } }, key: "cmg-lab:entra.secretDays", severity: "error", value: "400", problem: "365" },
+  { name: "secretDays fractional", edits: { entra: { secretDays: 2.5 } }, key: "cmg-lab:entra.secretDays", severity: "error", value: "2.5", problem: "whole number" },
+  { name: "secretIssuedOn not ISO", edits: { entra: { secretIssuedOn: "25.11.2026" } }, key: "cmg-lab:entra.secretIssuedOn", severity: "error", value: "25.11.2026", fix: "secretIssuedOn: 2026-11-25" },
+  { name: "secretIssuedOn impossible date", edits: { entra: { secretIssuedOn: "2026-02-30" } }, key: "cmg-lab:entra.secretIssuedOn", severity: "error", value: "2026-02-30" },
+  { name: "secretIssuedOn after the lab's end", edits: { entra: { secretIssuedOn: "2027-02-01" } }, key: "cmg-lab:entra.secretIssuedOn", severity: "warning", value: "2027-02-01", problem: "after cmg-lab:schedule.expiresOn" },
+  { name: "secret already ended", edits: { entra: { secretIssuedOn: "2026-10-01", secretDays: 30 } }, key: "cmg-lab:entra.secretIssuedOn", severity: "warning", value: "2026-10-01", problem: "ends on 2026-10-31", fix: `'cmg-lab:entra.secretIssuedOn' ${TODAY}` },
+  { name: "cmgRole unknown", edits: { entra: { cmgRole: "reader" } }, key: "cmg-lab:entra.cmgRole", severity: "error", value: "reader", fix: "owner" },
+  { name: "cmgRole capitalised", edits: { entra: { cmgRole: "Owner" } }, key: "cmg-lab:entra.cmgRole", severity: "error", value: "Owner", fix: "write owner" },
+  { name: "cmgRole contributor", edits: { entra: { cmgRole: "contributor" } }, key: "cmg-lab:entra.cmgRole", severity: "warning", value: "contributor", problem: "2409" },
 ];
 
 describe("parseLabConfig: one invalid case per rule", () => {
@@ -389,6 +402,15 @@ const GOOD: readonly GoodCase[] = [
   { name: "expiresOn today", edits: { "schedule.expiresOn": TODAY } },
   { name: "other namespaces are ignored", edits: {}, extra: { values: { ...base(), "azure-native:subscriptionId": "x", "azuread:tenantId": "y" } } },
   { name: "odd stack names still give valid derived names", edits: {}, extra: { stack: "Feature_Branch.With.A-Very-Long-Name" } },
+  { name: "entra absent takes the defaults", edits: {}, check: (c) => expect(c.entra).toEqual({ secretDays: 30, secretIssuedOn: null, cmgRole: "owner" }) },
+  {
+    name: "entra with every field",
+    edits: { entra: { secretDays: 14, secretIssuedOn: "2026-11-20", cmgRole: "owner" } },
+    check: (c) => expect(c.entra).toEqual({ secretDays: 14, secretIssuedOn: "2026-11-20", cmgRole: "owner" }),
+  },
+  { name: "secretIssuedOn as a YAML date", edits: { entra: { secretIssuedOn: new Date("2026-11-20T00:00:00Z") } }, check: (c) => expect(c.entra.secretIssuedOn).toBe("2026-11-20") },
+  { name: "secretDays of a year", edits: { entra: { secretDays: 365 } } },
+  { name: "secret ended but not checked without today", edits: { entra: { secretIssuedOn: "2020-01-01" } }, options: {} },
 ];
 
 describe("parseLabConfig: valid cases", () => {

@@ -96,7 +96,25 @@ const RULES: Record<string, MockRule> = {
     id: (_i, name) => uuidFrom(`uuid:${name}`),
     extra: (_i, id) => ({ result: id }),
   },
+  "azuread:index/applicationPassword:ApplicationPassword": {
+    id: (i, name) => `${str(i, "applicationId")}/password/${uuidFrom(`pw-key:${name}`)}`,
+    // Deterministic, obviously fake; never a real credential.
+    extra: (_i, _id, name) => ({ keyId: uuidFrom(`pw-key:${name}`), value: `Mock~${uuidFrom(`secret:${name}`).slice(0, 24)}` }),
+  },
 };
+
+/** Microsoft Graph's service principal as the offline tenant publishes it (ids from the Graph permissions reference). */
+export const MOCK_GRAPH_SP_OBJECT_ID = "00000000-0000-4000-8000-00000000a11a";
+const GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
+const GRAPH_APP_ROLE_IDS: Record<string, string> = {
+  "Directory.Read.All": "7ab1d382-f21e-4acd-a863-ba3e13f7da61",
+  "User.Read.All": "df021288-bdef-4463-88db-98f22de89214",
+  "Group.Read.All": "5b567255-7703-4780-807c-7be8301ae99b",
+  "Device.Read.All": "7438b122-aefc-4978-80ed-43db9fcc7715",
+};
+const GRAPH_SCOPE_IDS: Record<string, string> = { "User.Read": "e1fe6dd8-ba31-4d61-89e7-88639da4683d" };
+
+
 
 /** Microsoft Graph objects (azuread provider): `/kind/<object id>` ids and generated client ids. */
 function azureadRule(type: string): MockRule | undefined {
@@ -123,7 +141,20 @@ const INVOKES: Record<string, (inputs: Inputs) => Inputs> = {
     clientId: uuidFrom("client"),
     objectId: MOCK_CLIENT_OBJECT_ID,
   }),
+  "azuread:index/getServicePrincipal:getServicePrincipal": (i) => {
+    if (i.clientId !== GRAPH_APP_ID) throw new Error(`mock: only Microsoft Graph's service principal is known offline, not ${JSON.stringify(i)}`);
+    return {
+      id: `/servicePrincipals/${MOCK_GRAPH_SP_OBJECT_ID}`,
+      objectId: MOCK_GRAPH_SP_OBJECT_ID,
+      clientId: GRAPH_APP_ID,
+      displayName: "Microsoft Graph",
+      appRoleIds: GRAPH_APP_ROLE_IDS,
+      oauth2PermissionScopeIds: GRAPH_SCOPE_IDS,
+    };
+  },
 };
+
+
 
 /** Extra invoke answers a caller can add (tests). */
 export type InvokeTable = Record<string, (inputs: Inputs) => Inputs>;

@@ -24,6 +24,7 @@ export function sampleConfig(overrides: Partial<LabConfig> = {}): LabConfig {
     clients: [{ name: "win11-01", os: "windows-11", network: "internet", pki: false, vmSize: "Standard_B2ms" }],
     admin: { username: "labadmin", allowedSourceCidrs: [], bastion: "basic" },
     schedule: { autoShutdown: "19:00", timeZone: "UTC", expiresOn: "2026-12-31" },
+    entra: { secretDays: 30, secretIssuedOn: null, cmgRole: "owner" },
     ...overrides,
   };
 }
