@@ -1,8 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LabConfig } from "../stacks/lab-config";
-import { ADDRESSES, labNames, SERVER_COMPUTER_NAMES, type ServerRole, type SubnetRole } from "../stacks/names";
+import { ADDRESSES, labNames, ouDn, SERVER_COMPUTER_NAMES, type ServerRole, type SubnetRole } from "../stacks/names";
 import { RUNBOOK, stepDef, transitiveNeeds, type StepId } from "../stacks/runbook";
+import { AdDirectory } from "./ad-directory";
+import { AdForest } from "./ad-forest";
 import { AdminAccess } from "./admin-access";
+import { DeviceRegistration } from "./device-registration";
+import { DomainMember } from "./domain-member";
+import { HybridJoinScp } from "./hybrid-join-scp";
 import { CmgAzureAccess } from "./cmg-azure-access";
 import { EntraApps } from "./entra-apps";
 import { LabCredentials } from "./lab-credentials";
@@ -83,6 +88,10 @@ export class Lab extends pulumi.ComponentResource {
   public readonly adminPassword: pulumi.Output<string>;
   /** Azure VM names by Windows computer name. */
   public readonly vmNames: Readonly<Record<string, pulumi.Output<string>>>;
+  /** The demo users' UPNs (`labuser01@<tenant domain>`, ...), created in the users OU (step `ad-ous`). */
+  public readonly demoUserUpns: readonly string[];
+  /** The demo users' password (secret), apart from the admin password. */
+  public readonly demoUserPassword: pulumi.Output<string>;
   /** ConfigMgr's Entra apps and the Entra Connect setup identity (step `entra-apps`). */
   public readonly entra: EntraApps;
   /** The CMG resource group and the server app's role on it (step `cmg-azure-access`); the CMG waits for `cmgAccess.ready`. */
@@ -244,12 +253,90 @@ export class Lab extends pulumi.ComponentResource {
 
 
     // ---- ad-forest, ad-ous, hybrid-join-scp --------------------------------------------------
+    // The VNet hands every VM the DC's address as DNS server (LabNetwork dnsServers above), so
+    // everything that joins resolves the domain through the DC; the DC forwards other names to
+    // Azure DNS once promoted (ad-dns-forwarder.ps1).
+    const forestStep = scopes.get("ad-forest");
+    const forest = new AdForest(
+      "forest",
+      {
+        vm: dc,
+        domainFqdn: config.domain.fqdn,
+        netbiosName: config.domain.netbiosName,
+        // The DSRM password: the lab admin password, sent as a protected parameter.
+        safeModePassword: credentials.adminPassword,
+        tags: forestStep.tags,
+      },
+      { parent: forestStep },
+    );
+    const ousStep = scopes.get("ad-ous");
+    const directory = new AdDirectory(
+      "ad",
+      {
+        vm: dc,
+        domainFqdn: config.domain.fqdn,
+        ous: config.domain.ous,
+        usersOu: config.domain.usersOu,
+        tenantDomain: config.tenant.domain,
+        demoUserCount: config.domain.demoUsers,
+        tags: ousStep.tags,
+      },
+      { parent: ousStep },
+    );
+    const scpStep = scopes.get("hybrid-join-scp");
+    const scp = new HybridJoinScp(
+      "hybrid-join",
+      {
+        vm: dc,
+        forestFqdn: config.domain.fqdn,
+        tenantDomain: config.tenant.domain,
+        tenantId: entra.tenantId,
+        tags: scpStep.tags,
+      },
+      { parent: scpStep },
+    );
+    void forest;
+    void scp;
+
 
     // ---- site-server, enhanced-http, ad-user-discovery, azure-services, aad-user-discovery ----
 
     // ---- entra-connect, sync-scope ------------------------------------------------------------
 
     // ---- clients, device-registration ---------------------------------------------------------
+    // The VMs exist already (client-vms, in parallel with the forest); only the joins wait, for
+    // ad-ous (and so for the forest and the Workstations OU), through the step mechanism.
+    const clientsStep = scopes.get("clients");
+    const members = clients.map(
+      (client) =>
+        new DomainMember(
+          client.computerName.toLowerCase(),
+          {
+            vm: client,
+            domainFqdn: config.domain.fqdn,
+            ouDn: ouDn(config.domain.workstationsOu, config.domain.fqdn),
+            dcAddress: ADDRESSES.dc,
+            joinUser: domainAdmin.user,
+            joinPassword: domainAdmin.password,
+            tags: clientsStep.tags,
+          },
+          { parent: clientsStep },
+        ),
+    );
+    // device-registration needs clients, sync-scope and hybrid-join-scp in the runbook, so every
+    // resource of those steps (including sync-scope's sync run on the Entra Connect server) is
+    // created before these waits start; no afterSync needed here.
+    const registrationStep = scopes.get("device-registration");
+    clients.forEach(
+      (client) =>
+        new DeviceRegistration(
+          client.computerName.toLowerCase(),
+          { vm: client, tenantId: entra.tenantId, tags: registrationStep.tags },
+          { parent: registrationStep },
+        ),
+    );
+    void members;
+
 
     // ---- cmg-certificate, cmg, cmg-connection-point, client-agent, verify -------------------
 
@@ -261,6 +348,8 @@ export class Lab extends pulumi.ComponentResource {
     this.adminUsername = credentials.adminUsername;
     this.adminPassword = credentials.adminPassword;
     this.vmNames = Object.fromEntries(allVms.map((v) => [v.computerName, v.vmName]));
+    this.demoUserUpns = directory.demoUserUpns;
+    this.demoUserPassword = directory.demoUserPassword;
     this.registerOutputs({
       resourceGroupName: this.resourceGroupName,
       adminUsername: this.adminUsername,

@@ -9,6 +9,10 @@ export interface LabOutputs {
   adminUsername: string;
   adminPassword: pulumi.Output<string>;
   vmNames: Readonly<Record<string, pulumi.Output<string>>>;
+  /** The demo users' UPNs (sign in to Entra ID once synced). */
+  demoUsers: pulumi.Output<string[]>;
+  /** The demo users' password (secret; `pulumi stack output demoUserPassword --show-secrets`). */
+  demoUserPassword: pulumi.Output<string>;
   /** Entra tenant id. */
   tenantId: pulumi.Output<string>;
   /** ConfigMgr server (web) app's client id and Application ID URI (the clients' AADRESOURCEURI). */
@@ -40,6 +44,8 @@ export function buildLab(config: LabConfig): { lab: Lab; outputs: LabOutputs } {
       adminUsername: lab.adminUsername,
       adminPassword: lab.adminPassword,
       vmNames: lab.vmNames,
+      demoUsers: pulumi.output([...lab.demoUserUpns]),
+      demoUserPassword: lab.demoUserPassword,
       tenantId: lab.entra.tenantId,
       serverAppClientId: lab.entra.serverAppClientId,
       serverAppIdentifierUri: lab.entra.serverAppIdentifierUri,
