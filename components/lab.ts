@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LabConfig } from "../stacks/lab-config";
-import { ADDRESSES, labNames, ouDn, SERVER_COMPUTER_NAMES, type ServerRole, type SubnetRole } from "../stacks/names";
+import { ADDRESSES, domainDn, labNames, ouDn, SERVER_COMPUTER_NAMES, type ServerRole, type SubnetRole } from "../stacks/names";
 import { RUNBOOK, stepDef, transitiveNeeds, type StepId } from "../stacks/runbook";
 import { AdDirectory } from "./ad-directory";
 import { AdForest } from "./ad-forest";
@@ -15,6 +15,13 @@ import { LabNetwork } from "./lab-network";
 import { LabStep } from "./lab-step";
 import { serverSecretEndDate } from "../stacks/entra";
 import { WindowsVm, type WindowsOs } from "./windows-vm";
+import { AadUserDiscovery } from "./aad-user-discovery";
+import { AzureServices } from "./azure-services";
+import { EnhancedHttp } from "./enhanced-http";
+import { SiteDiscovery } from "./site-discovery";
+import { SiteMedia } from "./site-media";
+import { SiteServer } from "./site-server";
+import { ldapPath, siteName } from "../stacks/site";
 
 export interface LabArgs {
   /** Required. The validated lab configuration. */
@@ -300,6 +307,74 @@ export class Lab extends pulumi.ComponentResource {
 
 
     // ---- site-server, enhanced-http, ad-user-discovery, azure-services, aad-user-discovery ----
+    // Every run command on CM01 runs after the previous one (WindowsVm.sequence), in this order.
+    // The media download is created first, so it starts as soon as the VM exists, in parallel
+    // with the forest; the ConfigMgr work after the join runs as the domain admin, who installs
+    // the site and so is its Full Administrator (LocalSystem's ConfigMgr rights: UNCONFIRMED).
+    const mediaStep = scopes.get("site-media");
+    const media = new SiteMedia("site", { vm: siteServer, media: config.site.media, tags: mediaStep.tags }, { parent: mediaStep });
+    const siteStep = scopes.get("site-server");
+    const site = new SiteServer(
+      "site",
+      {
+        vm: siteServer,
+        domainFqdn: config.domain.fqdn,
+        domainDn: domainDn(config.domain.fqdn),
+        netbiosName: config.domain.netbiosName,
+        serversOuDn: ouDn(config.domain.serversOu, config.domain.fqdn),
+        dcAddress: ADDRESSES.dc,
+        domainAdmin,
+        siteCode: config.site.siteCode,
+        siteName: siteName(config.prefix, config.site.siteCode),
+        mediaRoot: media.mediaRoot,
+        tags: siteStep.tags,
+      },
+      { parent: siteStep },
+    );
+    const ehttpStep = scopes.get("enhanced-http");
+    new EnhancedHttp(
+      "site",
+      { vm: siteServer, siteCode: site.siteCode, siteServerFqdn: site.fqdn, runAs: domainAdmin, tags: ehttpStep.tags },
+      { parent: ehttpStep },
+    );
+    const adDiscoveryStep = scopes.get("ad-user-discovery");
+    new SiteDiscovery(
+      "site",
+      {
+        vm: siteServer,
+        siteCode: site.siteCode,
+        siteServerFqdn: site.fqdn,
+        usersOuLdap: ldapPath(config.domain.usersOu, config.domain.fqdn),
+        systemOusLdap: [config.domain.workstationsOu, config.domain.serversOu].map((ou) => ldapPath(ou, config.domain.fqdn)),
+        runAs: domainAdmin,
+        tags: adDiscoveryStep.tags,
+      },
+      { parent: adDiscoveryStep },
+    );
+    const azureStep = scopes.get("azure-services");
+    new AzureServices(
+      "site",
+      {
+        vm: siteServer,
+        siteCode: site.siteCode,
+        siteServerFqdn: site.fqdn,
+        tenantId: entra.tenantId,
+        tenantDomain: entra.tenantDomain,
+        serverAppClientId: entra.serverAppClientId,
+        serverAppName: entra.serverAppName,
+        serverAppIdentifierUri: entra.serverAppIdentifierUri,
+        serverAppSecret: entra.serverAppSecret,
+        serverAppSecretEndDate: entra.serverAppSecretEndDate,
+        clientAppClientId: entra.clientAppClientId,
+        clientAppName: entra.clientAppName,
+        appsReady: entra.ready,
+        runAs: domainAdmin,
+        tags: azureStep.tags,
+      },
+      { parent: azureStep },
+    );
+    const aadDiscoveryStep = scopes.get("aad-user-discovery");
+    new AadUserDiscovery("site", { vm: siteServer, siteCode: site.siteCode, runAs: domainAdmin, tags: aadDiscoveryStep.tags }, { parent: aadDiscoveryStep });
 
     // ---- entra-connect, sync-scope ------------------------------------------------------------
 

@@ -30,6 +30,8 @@ import type {
   LabConfig,
   ScheduleConfig,
   SiteConfig,
+  SiteMediaConfig,
+  SqlEdition,
   SyncConfig,
   TenantConfig,
 } from "./lab-config";
@@ -55,9 +57,10 @@ import {
   type VmRole,
 } from "./config-data";
 import { IANA_TO_WINDOWS, WINDOWS_TIME_ZONES } from "./windows-timezones";
+import { cmgConfigIssues } from "./cmg-config-checks";
+import { defaultSiteMedia } from "./site";
 import { SECRET_GRACE_DAYS, serverSecretEndDate } from "./entra";
 import { DEMO_USERS_DEFAULT, DEMO_USERS_MAX } from "./ad";
-import { cmgConfigIssues } from "./cmg-config-checks";
 import {
   SECRET_PLACEHOLDER,
   closest,
@@ -156,7 +159,7 @@ export const CONFIG_DEFAULTS = {
     dcVmSize: "Standard_B2ms",
     demoUsers: DEMO_USERS_DEFAULT,
   },
-  site: { enhancedHttp: true, vmSize: "Standard_D4s_v5" },
+  site: { enhancedHttp: true, vmSize: "Standard_D4s_v5", sqlEdition: "developer" },
   discovery: { activeDirectoryUsers: true, azureAdUsers: true },
   sync: { ous: ["Workstations", "LabUsers"], configuration: "scripted", vmSize: "Standard_B2ms" },
   cmg: { vmSize: "Standard_B2s", instances: 1, certificate: "lab-ca" },
@@ -714,7 +717,7 @@ function parseTenant(ctx: Ctx, value: unknown): TenantConfig | undefined {
   return { domain };
 }
 
-const SITE_FIELDS = ["siteCode", "enhancedHttp", "vmSize"] as const;
+const SITE_FIELDS = ["siteCode", "enhancedHttp", "vmSize", "sqlEdition", "media"] as const;
 
 function parseSite(ctx: Ctx, value: unknown): SiteConfig | undefined {
   const example = "{ siteCode: PS1, enhancedHttp: true }";
@@ -735,7 +738,75 @@ function parseSite(ctx: Ctx, value: unknown): SiteConfig | undefined {
     );
   }
   const vmSize = readVmSize(ctx, "site.vmSize", o.vmSize, CONFIG_DEFAULTS.site.vmSize, "siteServer");
-  return siteCode !== undefined && enhancedHttp === true && vmSize !== undefined ? { siteCode, enhancedHttp, vmSize } : undefined;
+  const sqlEdition = parseSqlEdition(ctx, o.sqlEdition);
+  const media = parseSiteMedia(ctx, o.media, sqlEdition);
+  return siteCode !== undefined && enhancedHttp === true && vmSize !== undefined && sqlEdition !== undefined && media !== undefined
+    ? { siteCode, enhancedHttp, vmSize, sqlEdition, media }
+    : undefined;
+}
+
+/**
+ * ConfigMgr supports SQL Server Standard and Enterprise for a primary site's database, Express only
+ * for a secondary site ("Supported SQL Server versions",
+ * https://learn.microsoft.com/mem/configmgr/core/plan-design/configs/support-for-sql-server-versions).
+ * The lab installs one of the two free editions that carry the Enterprise feature set: Evaluation
+ * (Enterprise, 180 days) or Developer (Enterprise features, licensed for non-production use; not
+ * named on that page: UNCONFIRMED as formally supported, widely used for labs).
+ */
+const SQL_EDITIONS: readonly SqlEdition[] = ["developer", "evaluation"];
+const REFUSED_SQL_EDITIONS: Readonly<Record<string, string>> = {
+  express: "SQL Server Express hosts only a secondary site's database; a primary site needs a full SQL Server (Supported SQL Server versions)",
+  web: "SQL Server Web is not a supported edition for a ConfigMgr site database (Supported SQL Server versions lists Standard and Enterprise)",
+  standard: "Standard needs your own licence and product key, which this lab does not take",
+  enterprise: "Enterprise needs your own licence and product key, which this lab does not take",
+};
+
+function parseSqlEdition(ctx: Ctx, value: unknown): SqlEdition | undefined {
+  const p = "site.sqlEdition";
+  const def = CONFIG_DEFAULTS.site.sqlEdition;
+  const text = value === undefined || value === null ? def : readString(ctx, p, value, def);
+  if (text === undefined) return undefined;
+  const refused = REFUSED_SQL_EDITIONS[text.toLowerCase()];
+  if (refused !== undefined) {
+    ctx.error(p, text, refused, `use ${SQL_EDITIONS.join(" or ")} (default ${def}): both carry the Enterprise feature set and are free for a lab`);
+    return undefined;
+  }
+  return readEnum(ctx, p, text, SQL_EDITIONS, def);
+}
+
+const SITE_MEDIA_FIELDS = ["sqlUrl", "adkUrl", "winpeUrl", "configMgrUrl"] as const;
+
+function parseSiteMedia(ctx: Ctx, value: unknown, sqlEdition: SqlEdition | undefined): SiteMediaConfig | undefined {
+  const defaults = defaultSiteMedia(sqlEdition ?? CONFIG_DEFAULTS.site.sqlEdition);
+  const o = readObject(ctx, "site.media", value, SITE_MEDIA_FIELDS, "{ configMgrUrl: https://... }");
+  if (o === undefined) return undefined;
+  const out: Partial<Record<(typeof SITE_MEDIA_FIELDS)[number], string>> = {};
+  let ok = true;
+  for (const field of SITE_MEDIA_FIELDS) {
+    const p = `site.media.${field}`;
+    const raw = o[field];
+    const text = raw === undefined || raw === null ? defaults[field] : readString(ctx, p, raw, defaults[field]);
+    if (text === undefined) {
+      ok = false;
+      continue;
+    }
+    let url: URL | undefined;
+    try {
+      url = new URL(text);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || url.protocol !== "https:" || /\s/.test(text)) {
+      ctx.error(p, text, "is not an https URL; the site server downloads the medium from it", `use an https URL, or remove it for the default ${defaults[field]}`);
+      ok = false;
+      continue;
+    }
+    out[field] = text;
+  }
+  const { sqlUrl, adkUrl, winpeUrl, configMgrUrl } = out;
+  return ok && sqlUrl !== undefined && adkUrl !== undefined && winpeUrl !== undefined && configMgrUrl !== undefined
+    ? { sqlUrl, adkUrl, winpeUrl, configMgrUrl }
+    : undefined;
 }
 
 function parseSiteCode(ctx: Ctx, value: unknown): string | undefined {

@@ -66,6 +66,28 @@ export const SCRIPT_MINUTES: Readonly<Record<string, Duration>> = {
     minutes: 2,
     source: "Add-Computer against a DC in the same VNet; typically under a minute plus run-command overhead (planning estimate)",
   },
+  "site-media.ps1": {
+    minutes: 35,
+    source: "about 6 GB (SQL Server CAB, ADK and WinPE layouts, ConfigMgr media, setup prerequisites) from Microsoft's CDN plus extraction; planning estimate, longer when it first waits for DNS",
+  },
+  "site-prereqs.ps1": { minutes: 8, source: "Install-WindowsFeature for IIS, BITS, RDC, .NET 3.5 (from Windows Update); planning estimate" },
+  "site-ad-prep.ps1": { minutes: 3, source: "extadsch.exe and one container with an ACE; planning estimate" },
+  "site-sql.ps1": { minutes: 20, source: "SQL Server 2022 Database Engine unattended install on a D4s_v5; planning estimate" },
+  "site-adk.ps1": { minutes: 12, source: "ADK Deployment Tools, USMT and WinPE add-on from local layouts; planning estimate" },
+  "site-install.ps1": {
+    minutes: 55,
+    source: "ConfigMgr primary site setup with SQL on the same box: most of an hour (lab builders report 40-60 minutes); planning estimate",
+  },
+  "enhanced-http.ps1": {
+    minutes: 20,
+    source: "site option read back twice plus the SMS Role SSL Certificate binding; the enhanced-http docs allow up to 30 minutes",
+  },
+  "site-discovery.ps1": { minutes: 8, source: "AD user and system discovery of a few OUs, then the read-back; planning estimate" },
+  "azure-services.ps1": { minutes: 3, source: "two app imports and the Cloud Management service; planning estimate" },
+  "check-user-discovery.ps1": {
+    minutes: 15,
+    source: "first Azure AD user discovery through a 5-minute delta interval (UNCONFIRMED whether the first delta runs a full discovery); planning estimate",
+  },
   "wait-domain-member.ps1": {
     minutes: 4,
     source: "reboot of a Windows VM on Azure until the guest agent answers again: commonly 2-4 minutes (planning estimate)",

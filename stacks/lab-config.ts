@@ -44,6 +44,27 @@ export interface SiteConfig {
   readonly enhancedHttp: boolean;
   /** Site server VM size (default Standard_D4s_v5: ConfigMgr with SQL on one box needs 4 cores, 16 GB). */
   readonly vmSize: string;
+  /** SQL Server 2022 edition for the site database (default `developer`); both are licensed for labs. */
+  readonly sqlEdition: SqlEdition;
+  /** Download URLs of the site media (defaults in stacks/site.ts). */
+  readonly media: SiteMediaConfig;
+}
+
+/**
+ * SQL Server editions the lab installs: free for non-production use and feature-equal to
+ * Enterprise, the edition ConfigMgr supports for a primary site (Standard and Express are refused).
+ */
+export type SqlEdition = "developer" | "evaluation";
+
+export interface SiteMediaConfig {
+  /** SQL Server 2022 installer bootstrapper (SSEI) for `sqlEdition`. */
+  readonly sqlUrl: string;
+  /** Windows ADK bootstrapper (adksetup.exe). */
+  readonly adkUrl: string;
+  /** Windows PE add-on bootstrapper (adkwinpesetup.exe). */
+  readonly winpeUrl: string;
+  /** ConfigMgr current branch evaluation media. */
+  readonly configMgrUrl: string;
 }
 
 export interface DiscoveryConfig {

@@ -36,9 +36,11 @@ export const CONTRACT_STEP_IDS = [
  * secrets. The three `*-vm(s)` steps create the machines as soon as the network exists, so VM
  * provisioning of every role runs in parallel and only in-guest work (promotion, domain joins)
  * waits for the forest. `admin-access` holds Azure Bastion, apart from `network` because Bastion
- * takes about ten minutes to deploy and no VM needs it to exist.
+ * takes about ten minutes to deploy and no VM needs it to exist. `site-media` downloads the
+ * ConfigMgr site's media (SQL Server, ADK, ConfigMgr) as soon as the site server VM exists, so
+ * the largest downloads leave the critical path.
  */
-export const EXTRA_STEP_IDS = ["credentials", "admin-access", "dc-vm", "server-vms", "client-vms"] as const;
+export const EXTRA_STEP_IDS = ["credentials", "admin-access", "dc-vm", "server-vms", "client-vms", "site-media"] as const;
 
 export type ContractStepId = (typeof CONTRACT_STEP_IDS)[number];
 export type StepId = ContractStepId | (typeof EXTRA_STEP_IDS)[number];
@@ -98,6 +100,12 @@ const TABLE = [
     ifMissed: "The ConfigMgr site and Entra Connect have no machine to run on.",
   },
   {
+    id: "site-media",
+    title: "Site media downloaded to the site server: SQL Server 2022, Windows ADK and WinPE add-on, ConfigMgr evaluation media and setup prerequisites",
+    needs: ["server-vms"],
+    ifMissed: "The site install waits for gigabytes of downloads after the forest, or fails on a missing or unsigned medium.",
+  },
+  {
     id: "client-vms",
     title: "Client VMs created, not yet joined (in parallel with the forest)",
     needs: ["network", "credentials"],
@@ -118,7 +126,7 @@ const TABLE = [
   {
     id: "site-server",
     title: "Site server joined to the domain (Servers OU), SQL Server, ADK, ConfigMgr primary site installed",
-    needs: ["ad-ous", "server-vms"],
+    needs: ["ad-ous", "server-vms", "site-media"],
     ifMissed: "There is no site: no management point, no discovery, no CMG.",
   },
   {
@@ -217,6 +225,7 @@ const TABLE = [
     title: "End-to-end checks: user discovered by both discoveries, device hybrid-joined, client online through the CMG",
     needs: [
       "admin-access",
+      "site-media",
       "network",
       "entra-apps",
       "ad-forest",

@@ -16,6 +16,7 @@ import {
 } from "../stacks/config";
 import { parseEngineValue, rawConfigFromPulumi, readStackConfigFile } from "../stacks/config-file";
 import type { ConfigIssue, LabConfig } from "../stacks/lab-config";
+import { defaultSiteMedia } from "../stacks/site";
 
 const ROOT = path.resolve(__dirname, "..");
 const FIXTURES = path.join(__dirname, "fixtures", "config");
@@ -155,6 +156,19 @@ const BAD: readonly BadCase[] = [
   { name: "site vmSize with 14 GB", edits: { "site.vmSize": "Standard_DS3_v2" }, key: "cmg-lab:site.vmSize", severity: "error", value: "Standard_DS3_v2", problem: "14 GB" },
   { name: "site vmSize memory-rich but 2 vCPU", edits: { "site.vmSize": "Standard_E2s_v5" }, key: "cmg-lab:site.vmSize", severity: "error", value: "Standard_E2s_v5" },
   { name: "site vmSize unknown", edits: { "site.vmSize": "Standard_D4pls_v5" }, key: "cmg-lab:site.vmSize", severity: "warning", value: "Standard_D4pls_v5" },
+  { name: "site vmSize B2s (below SQL + site)", edits: { "site.vmSize": "Standard_B2s" }, key: "cmg-lab:site.vmSize", severity: "error", value: "Standard_B2s", problem: "site server" },
+  { name: "siteCode reserved AUX", edits: { "site.siteCode": "AUX" }, key: "cmg-lab:site.siteCode", severity: "error", value: "AUX", problem: "reserved" },
+  { name: "siteCode two characters", edits: { "site.siteCode": "P1" }, key: "cmg-lab:site.siteCode", severity: "error", value: "P1", problem: "three characters" },
+  { name: "siteCode with an underscore", edits: { "site.siteCode": "P_1" }, key: "cmg-lab:site.siteCode", severity: "error", value: "P_1" },
+  { name: "sqlEdition express (secondary sites only)", edits: { "site.sqlEdition": "express" }, key: "cmg-lab:site.sqlEdition", severity: "error", value: "express", problem: "secondary site", fix: "developer or evaluation" },
+  { name: "sqlEdition web", edits: { "site.sqlEdition": "Web" }, key: "cmg-lab:site.sqlEdition", severity: "error", value: "Web", problem: "not a supported edition" },
+  { name: "sqlEdition standard (needs a licence)", edits: { "site.sqlEdition": "standard" }, key: "cmg-lab:site.sqlEdition", severity: "error", value: "standard", problem: "licence" },
+  { name: "sqlEdition unknown", edits: { "site.sqlEdition": "datacenter" }, key: "cmg-lab:site.sqlEdition", severity: "error", value: "datacenter", problem: "one of developer, evaluation" },
+  { name: "sqlEdition wrong case", edits: { "site.sqlEdition": "Developer" }, key: "cmg-lab:site.sqlEdition", severity: "error", value: "Developer", fix: "write developer" },
+  { name: "site media URL over http", edits: { "site.media": { configMgrUrl: "http://example.com/cm.exe" } }, key: "cmg-lab:site.media.configMgrUrl", severity: "error", value: '"http://example.com/cm.exe"', problem: "https" },
+  { name: "site media URL not a URL", edits: { "site.media": { sqlUrl: "sql.exe" } }, key: "cmg-lab:site.media.sqlUrl", severity: "error", value: "sql.exe", problem: "https" },
+  { name: "site media unknown field", edits: { "site.media": { sqlURL: "https://example.com/a.exe" } }, key: "cmg-lab:site.media.sqlURL", severity: "error", value: '"https://example.com/a.exe"', problem: "no field", fix: "sqlUrl" },
+  { name: "site media as text", edits: { "site.media": "https://example.com" }, key: "cmg-lab:site.media", severity: "error", value: '"https://example.com"', problem: "expected an object" },
   // discovery
   { name: "azureAdUsers off", edits: { "discovery.azureAdUsers": false }, key: "cmg-lab:discovery.azureAdUsers", severity: "error", value: "false", problem: "not completely discovered" },
   {
@@ -365,7 +379,18 @@ const GOOD: readonly GoodCase[] = [
   { name: "tenant with a custom domain", edits: { "tenant.domain": "Lab.Contoso.Com" }, check: (c) => expect(c.tenant.domain).toBe("lab.contoso.com") },
   { name: "siteCode lowercase is uppercased", edits: { "site.siteCode": "ps1" }, check: (c) => expect(c.site.siteCode).toBe("PS1") },
   { name: "siteCode all digits (allowed by ConfigMgr)", edits: { "site.siteCode": "123" }, check: (c) => expect(c.site.siteCode).toBe("123") },
-  { name: "site defaults", edits: { site: { siteCode: "PS1" } }, check: (c) => expect(c.site).toEqual({ siteCode: "PS1", enhancedHttp: true, vmSize: "Standard_D4s_v5" }) },
+  {
+    name: "site defaults",
+    edits: { site: { siteCode: "PS1" } },
+    check: (c) =>
+      expect(c.site).toEqual({ siteCode: "PS1", enhancedHttp: true, vmSize: "Standard_D4s_v5", sqlEdition: "developer", media: defaultSiteMedia("developer") }),
+  },
+  { name: "sqlEdition evaluation takes its own SQL default URL", edits: { "site.sqlEdition": "evaluation" }, check: (c) => expect(c.site.media).toEqual(defaultSiteMedia("evaluation")) },
+  {
+    name: "site media URL overridden, others default",
+    edits: { "site.media": { configMgrUrl: "https://example.com/ConfigMgr_2509.exe" } },
+    check: (c) => expect(c.site.media).toEqual({ ...defaultSiteMedia("developer"), configMgrUrl: "https://example.com/ConfigMgr_2509.exe" }),
+  },
   { name: "site on B4ms (exactly the floor)", edits: { "site.vmSize": "Standard_B4ms" } },
   { name: "site on D4as_v5", edits: { "site.vmSize": "Standard_D4as_v5" } },
   { name: "discovery absent takes the defaults", edits: { discovery: DELETE }, check: (c) => expect(c.discovery).toEqual({ activeDirectoryUsers: true, azureAdUsers: true }) },

@@ -1,4 +1,5 @@
 import type { LabConfig } from "../../stacks/lab-config";
+import { defaultSiteMedia } from "../../stacks/site";
 
 /** A hand-built valid LabConfig, independent of the loader, for component and graph tests. */
 export function sampleConfig(overrides: Partial<LabConfig> = {}): LabConfig {
@@ -17,7 +18,13 @@ export function sampleConfig(overrides: Partial<LabConfig> = {}): LabConfig {
       demoUsers: 3,
     },
     tenant: { domain: "contoso.onmicrosoft.com" },
-    site: { siteCode: "PS1", enhancedHttp: true, vmSize: "Standard_D4s_v5" },
+    site: {
+      siteCode: "PS1",
+      enhancedHttp: true,
+      vmSize: "Standard_D4s_v5",
+      sqlEdition: "developer",
+      media: defaultSiteMedia("developer"),
+    },
     discovery: { activeDirectoryUsers: true, azureAdUsers: true },
     sync: { ous: ["Workstations", "LabUsers"], configuration: "scripted", vmSize: "Standard_B2ms" },
     cmg: { name: "cmglabdev", vmSize: "Standard_B2s", instances: 1, certificate: { kind: "lab-ca" } },

@@ -1,0 +1,125 @@
+import * as pulumi from "@pulumi/pulumi";
+import { renderSetupIni, SITE_MINUTES, SITE_SERVER_FEATURES, toBase64 } from "../stacks/site";
+import { DomainMember } from "./domain-member";
+import { RunStep } from "./run-step";
+import type { WindowsVm } from "./windows-vm";
+
+/** A domain account the in-guest ConfigMgr work runs as. */
+export interface RunAsAccount {
+  /** `NETBIOS\user`. */
+  readonly user: pulumi.Input<string>;
+  /** Its password; must be a Pulumi secret. */
+  readonly password: pulumi.Input<string>;
+}
+
+export interface SiteServerArgs {
+  /** Required. The site server VM (SQL Server and the primary site on one box). */
+  readonly vm: WindowsVm;
+  /** Required. AD domain DNS name. */
+  readonly domainFqdn: string;
+  /** Required. AD domain distinguished name (`DC=corp,DC=...`), for the System Management container. */
+  readonly domainDn: string;
+  /** Required. NetBIOS domain name, for the site server's computer account (`CORP\CM01$`). */
+  readonly netbiosName: string;
+  /** Required. Distinguished name of the Servers OU the site server joins into. */
+  readonly serversOuDn: string;
+  /** Required. Address of a domain controller, waited for before joining. */
+  readonly dcAddress: string;
+  /**
+   * Required. The domain admin: joins the machine, extends the schema (Schema Admins), installs
+   * SQL Server and the site, and so becomes the site's Full Administrator.
+   */
+  readonly domainAdmin: RunAsAccount;
+  /** Required. Three-character site code (already validated). */
+  readonly siteCode: string;
+  /** Required. Friendly site name. */
+  readonly siteName: string;
+  /** Required. Local folder holding the media the site-media step downloaded. */
+  readonly mediaRoot: string;
+  /** Optional. Resources the first run command waits for beyond its step's needs. */
+  readonly after?: readonly pulumi.Resource[];
+  /** Required. Tags (lab, stack, step, expiresOn). */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * The ConfigMgr primary site server, one idempotent run command per sub-step so a rerun resumes
+ * where it stopped: Windows prerequisites, domain join into the Servers OU (join, reboot, wait),
+ * AD schema extension and the System Management container, SQL Server, ADK and WinPE add-on, and
+ * the unattended site install. Everything after the join runs as the domain admin.
+ */
+export class SiteServer extends pulumi.ComponentResource {
+  /** Done when the site is installed and answers through the SMS Provider. */
+  public readonly ready: pulumi.Resource;
+  /** FQDN of the site server: SMS Provider, MP, DP and SQL Server. */
+  public readonly fqdn: string;
+  /** The site code. */
+  public readonly siteCode: string;
+
+  constructor(name: string, args: SiteServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cmg-lab:site:SiteServer", name, {}, opts);
+    this.fqdn = `${args.vm.computerName}.${args.domainFqdn}`.toLowerCase();
+    this.siteCode = args.siteCode;
+    const step = (role: string, script: string, parameters: Record<string, pulumi.Input<string>>, timeoutMinutes: number, runAs: boolean): RunStep =>
+      new RunStep(
+        `${name}-${role}`,
+        {
+          vm: args.vm,
+          script,
+          parameters,
+          timeoutMinutes,
+          ...(runAs ? { runAs: args.domainAdmin } : {}),
+          ...(args.after ? { after: args.after } : {}),
+          tags: args.tags,
+        },
+        { parent: this },
+      );
+
+    // Before the join: the join's restart also completes any restart the features ask for.
+    step("prereqs", "site-prereqs.ps1", { Features: SITE_SERVER_FEATURES.join(",") }, SITE_MINUTES.prereqsTimeout, false);
+    new DomainMember(
+      `${name}-member`,
+      {
+        vm: args.vm,
+        domainFqdn: args.domainFqdn,
+        ouDn: args.serversOuDn,
+        dcAddress: args.dcAddress,
+        joinUser: args.domainAdmin.user,
+        joinPassword: args.domainAdmin.password,
+        ...(args.after ? { after: args.after } : {}),
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    step(
+      "ad-prep",
+      "site-ad-prep.ps1",
+      { MediaRoot: args.mediaRoot, DomainDn: args.domainDn, SiteServerAccount: `${args.netbiosName}\\${args.vm.computerName}$` },
+      SITE_MINUTES.adPrepTimeout,
+      true,
+    );
+    step(
+      "sql",
+      "site-sql.ps1",
+      { MediaRoot: args.mediaRoot, SqlSysAdmin: args.domainAdmin.user, WaitMinutes: String(SITE_MINUTES.sqlRebootWait) },
+      SITE_MINUTES.sqlTimeout,
+      true,
+    );
+    step("adk", "site-adk.ps1", { MediaRoot: args.mediaRoot }, SITE_MINUTES.adkTimeout, true);
+    const ini = renderSetupIni({
+      siteCode: args.siteCode,
+      siteName: args.siteName,
+      siteServerFqdn: this.fqdn,
+      prerequisitePath: `${args.mediaRoot}\\ConfigMgr\\Prereqs`,
+    });
+    const install = step(
+      "install",
+      "site-install.ps1",
+      { SiteCode: args.siteCode, SetupIniBase64: toBase64(ini), MediaRoot: args.mediaRoot, WaitMinutes: String(SITE_MINUTES.installWait) },
+      SITE_MINUTES.installTimeout,
+      true,
+    );
+    this.ready = install.command;
+    this.registerOutputs({ fqdn: this.fqdn, siteCode: this.siteCode });
+  }
+}

@@ -1,0 +1,132 @@
+<#
+.SYNOPSIS
+  Enhanced HTTP on the site: waits until the site is fully up (the management point answers),
+  turns on "Use Configuration Manager-generated certificates for HTTP site systems"
+  (Set-CMSite -UseSmsGeneratedCert $true) and re-applies it in a bounded loop until it reads back
+  on twice in a row (components still installing can reset it), keeps the management point on
+  HTTP, and waits (bounded) until the site's "SMS Role SSL Certificate" is bound to 0.0.0.0:443,
+  the Default Web Site's HTTPS binding. Runs as a ConfigMgr Full Administrator (the account that
+  installed the site). Idempotent.
+  Sources: https://learn.microsoft.com/mem/configmgr/core/plan-design/hierarchy/enhanced-http
+  https://learn.microsoft.com/powershell/module/configurationmanager/set-cmsite
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory = $true)]
+    [string] $SiteCode,
+
+    [Parameter(Mandatory = $true)]
+    [string] $SiteServerFqdn,
+
+    [Parameter(Mandatory = $true)]
+    [string] $WaitMinutes
+)
+
+$ErrorActionPreference = 'Stop'
+trap {
+    Write-Error -Message "enhanced-http failed: $_" -ErrorAction Continue
+    exit 1
+}
+
+function Connect-CMSite {
+    param(
+        [string] $Code,
+        [string] $Provider
+    )
+    if (-not (Get-Module -Name ConfigurationManager)) {
+        # Read the console path from the machine environment: a process started before the site
+        # install (the run-command agent) does not see the variable in its own environment.
+        $uiPath = (Get-ItemProperty -LiteralPath 'HKLM:\SYSTEM\CurrentControlSet\Control\Session Manager\Environment').SMS_ADMIN_UI_PATH
+        if (-not $uiPath) { throw 'SMS_ADMIN_UI_PATH is not set: the ConfigMgr console is not installed' }
+        Import-Module (Join-Path (Split-Path -Parent $uiPath) 'ConfigurationManager.psd1')
+    }
+    if (-not (Get-PSDrive -Name $Code -ErrorAction SilentlyContinue)) {
+        New-PSDrive -Name $Code -PSProvider CMSite -Root $Provider | Out-Null
+    }
+    Set-Location "$($Code):"
+}
+
+function Test-ManagementPointAnswers {
+    $client = New-Object System.Net.WebClient
+    try {
+        return ($client.DownloadString('http://localhost/SMS_MP/.sms_aut?MPLIST') -match '<MPList>')
+    } catch {
+        return $false
+    } finally {
+        $client.Dispose()
+    }
+}
+
+function Test-EnhancedHttpOn {
+    param(
+        [string] $Code
+    )
+    # UNCONFIRMED in Microsoft docs: the site option is bit 1024 of IISSSLState on the site
+    # component manager (how lab builders read it back). Set-CMSite itself is documented.
+    $component = Get-CimInstance -Namespace "root\SMS\site_$Code" -ClassName 'SMS_SCI_Component' -Filter "ItemName = 'SMS_SITE_COMPONENT_MANAGER|SMS Site Server' AND SiteCode = '$Code'"
+    $prop = @($component.Props | Where-Object { $_.PropertyName -eq 'IISSSLState' }) | Select-Object -First 1
+    return ($null -ne $prop) -and ((([int] $prop.Value) -band 1024) -eq 1024)
+}
+
+function Test-ManagementPointHttp {
+    param(
+        [string] $Code,
+        [string] $Server
+    )
+    # SslState 0 = HTTP (UNCONFIRMED property name; the MP role's embedded property).
+    $mp = Get-CMManagementPoint -SiteSystemServerName $Server -SiteCode $Code
+    if ($null -eq $mp) { return $false }
+    $ssl = @($mp.Props | Where-Object { $_.PropertyName -eq 'SslState' }) | Select-Object -First 1
+    return ($null -ne $ssl) -and ([int] $ssl.Value -eq 0)
+}
+
+function Test-SmsRoleCertificateBound {
+    $binding = Get-ItemProperty -LiteralPath 'HKLM:\SYSTEM\CurrentControlSet\Services\HTTP\Parameters\SslBindingInfo\0.0.0.0:443' -ErrorAction SilentlyContinue
+    if (($null -eq $binding) -or ($null -eq $binding.SslCertHash)) { return $false }
+    $thumbprint = (($binding.SslCertHash | ForEach-Object { $_.ToString('X2') }) -join '')
+    $cert = Get-Item -LiteralPath "Cert:\LocalMachine\My\$thumbprint" -ErrorAction SilentlyContinue
+    return ($null -ne $cert) -and ($cert.FriendlyName -eq 'SMS Role SSL Certificate')
+}
+
+$minutes = [int] $WaitMinutes
+$deadline = (Get-Date).AddMinutes($minutes)
+while (-not (Test-ManagementPointAnswers)) {
+    if ((Get-Date) -gt $deadline) { throw "the management point on $SiteServerFqdn did not answer within $minutes minutes; see MPSetup.log and mpcontrol.log" }
+    Start-Sleep -Seconds 30
+}
+
+Connect-CMSite -Code $SiteCode -Provider $SiteServerFqdn
+
+# Components still installing can reset the option: re-apply until it reads back on twice in a row.
+$stableReads = 0
+for ($attempt = 1; ($attempt -le 15) -and ($stableReads -lt 2); $attempt++) {
+    if (Test-EnhancedHttpOn -Code $SiteCode) {
+        $stableReads++
+    } else {
+        $stableReads = 0
+        Write-Output "Turning on Enhanced HTTP (attempt $attempt)"
+        Set-CMSite -SiteCode $SiteCode -UseSmsGeneratedCert $true
+    }
+    Start-Sleep -Seconds 60
+}
+
+if (-not (Test-ManagementPointHttp -Code $SiteCode -Server $SiteServerFqdn)) {
+    Write-Output "Setting the management point on $SiteServerFqdn to HTTP"
+    Set-CMManagementPoint -SiteSystemServerName $SiteServerFqdn -SiteCode $SiteCode -EnableSsl $false
+}
+
+# The site creates the SMS Role SSL Certificate and binds it to 443; allow up to the wait time.
+$deadline = (Get-Date).AddMinutes($minutes)
+while (-not (Test-SmsRoleCertificateBound)) {
+    if ((Get-Date) -gt $deadline) {
+        netsh.exe http show sslcert ipport=0.0.0.0:443 | Write-Output
+        throw "the SMS Role SSL Certificate is not bound to 0.0.0.0:443 after $minutes minutes; see mpcontrol.log"
+    }
+    Start-Sleep -Seconds 30
+}
+
+if (-not ((Test-EnhancedHttpOn -Code $SiteCode) -and (Test-ManagementPointHttp -Code $SiteCode -Server $SiteServerFqdn) -and (Test-SmsRoleCertificateBound))) {
+    throw 'Enhanced HTTP is not in place: the site option, the HTTP management point or the 443 binding is missing'
+}
+Write-Output "Enhanced HTTP on for site $SiteCode; SMS Role SSL Certificate bound to 443"
+exit 0

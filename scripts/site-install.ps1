@@ -1,0 +1,108 @@
+<#
+.SYNOPSIS
+  Installs the ConfigMgr primary site unattended: `setup.exe /script <ini> /NoUserInput` from the
+  evaluation media with the prerequisite files already downloaded, after the SQL ODBC driver 18
+  that setup requires since 2309. The ini is rendered by the Pulumi program (stacks/site.ts) and
+  arrives base64-encoded. Waits, bounded, for setup to finish by reading C:\ConfigMgrSetup.log,
+  then reads back the site: its code in the registry, SMS_EXECUTIVE running, the SMS Provider
+  answering. Idempotent: an installed site with this code is left alone.
+  Sources: https://learn.microsoft.com/mem/configmgr/core/servers/deploy/install/use-a-command-line-to-install-sites
+  https://learn.microsoft.com/mem/configmgr/core/servers/deploy/install/command-line-script-file
+  https://learn.microsoft.com/mem/configmgr/core/plan-design/configs/site-and-site-system-prerequisites
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory = $true)]
+    [string] $SiteCode,
+
+    [Parameter(Mandatory = $true)]
+    [string] $SetupIniBase64,
+
+    [Parameter(Mandatory = $true)]
+    [string] $MediaRoot,
+
+    [Parameter(Mandatory = $true)]
+    [string] $WaitMinutes
+)
+
+$ErrorActionPreference = 'Stop'
+trap {
+    Write-Error -Message "site-install failed: $_" -ErrorAction Continue
+    exit 1
+}
+
+$SetupLog = Join-Path $env:SystemDrive 'ConfigMgrSetup.log'
+
+function Test-OdbcDriver {
+    return (Test-Path -LiteralPath 'HKLM:\SOFTWARE\ODBC\ODBCINST.INI\ODBC Driver 18 for SQL Server')
+}
+
+function Test-SiteInstalled {
+    param(
+        [string] $Code
+    )
+    $id = Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\SMS\Identification' -ErrorAction SilentlyContinue
+    if (($null -eq $id) -or ($id.'Site Code' -ne $Code)) { return $false }
+    $exec = Get-Service -Name 'SMS_EXECUTIVE' -ErrorAction SilentlyContinue
+    if (($null -eq $exec) -or ($exec.Status -ne 'Running')) { return $false }
+    try {
+        $provider = Get-CimInstance -Namespace 'root\SMS' -ClassName 'SMS_ProviderLocation' | Where-Object { $_.SiteCode -eq $Code }
+        return ($null -ne $provider)
+    } catch {
+        return $false
+    }
+}
+
+function Test-SetupFinished {
+    if (-not (Test-Path -LiteralPath $SetupLog)) { return $false }
+    $text = Get-Content -LiteralPath $SetupLog -Raw
+    return ($text -match 'Completed Configuration Manager Server Setup') -or ($text -match 'Failed Configuration Manager Server Setup') -or ($text -match 'Setup has encountered a fatal error')
+}
+
+if (-not (Test-SiteInstalled -Code $SiteCode)) {
+    $setup = Join-Path $MediaRoot 'ConfigMgr\Media\SMSSETUP\BIN\X64\setup.exe'
+    if (-not (Test-Path -LiteralPath $setup)) { throw "ConfigMgr setup not found at $setup (is the site-media step done?)" }
+
+    if (-not (Test-OdbcDriver)) {
+        # Setup's prerequisite check requires the Microsoft ODBC Driver 18 for SQL Server (2309+);
+        # the media and the downloaded prerequisites carry its installer.
+        $msi = Get-ChildItem -LiteralPath (Join-Path $MediaRoot 'ConfigMgr') -Recurse -Filter 'msodbcsql*.msi' | Select-Object -First 1
+        if ($null -eq $msi) { throw "no msodbcsql*.msi in $MediaRoot\ConfigMgr: install the Microsoft ODBC Driver 18 for SQL Server" }
+        Write-Output "Installing $($msi.FullName)"
+        $p = Start-Process -FilePath 'msiexec.exe' -ArgumentList @('/i', "`"$($msi.FullName)`"", '/qn', '/norestart', 'IACCEPTMSODBCSQLLICENSETERMS=YES') -Wait -PassThru -NoNewWindow
+        if (($p.ExitCode -ne 0) -and ($p.ExitCode -ne 3010)) { throw "the ODBC driver installer exited with code $($p.ExitCode)" }
+    }
+
+    $ini = Join-Path $MediaRoot 'ConfigMgr\cmlab-setup.ini'
+    [System.IO.File]::WriteAllText($ini, [System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String($SetupIniBase64)))
+    if (Test-Path -LiteralPath $SetupLog) { Move-Item -LiteralPath $SetupLog -Destination "$SetupLog.previous" -Force }
+    Write-Output "Running $setup /script $ini /NoUserInput"
+    $process = Start-Process -FilePath $setup -ArgumentList @('/script', "`"$ini`"", '/NoUserInput') -WorkingDirectory (Split-Path -Parent $setup) -PassThru -NoNewWindow
+
+    $deadline = (Get-Date).AddMinutes([int] $WaitMinutes)
+    while (-not (Test-SetupFinished)) {
+        if ((Get-Date) -gt $deadline) { throw "ConfigMgr setup did not finish within $WaitMinutes minutes; see $SetupLog" }
+        if ($process.HasExited -and -not (Test-SetupFinished)) {
+            Start-Sleep -Seconds 30
+            if (-not (Test-SetupFinished)) { throw "ConfigMgr setup exited with code $($process.ExitCode) before finishing; see $SetupLog" }
+        }
+        Start-Sleep -Seconds 60
+    }
+    Get-Content -LiteralPath $SetupLog -Tail 15 | Write-Output
+    if ((Get-Content -LiteralPath $SetupLog -Raw) -notmatch 'Completed Configuration Manager Server Setup') {
+        throw "ConfigMgr setup failed; see $SetupLog and C:\ConfigMgrPrereq.log"
+    }
+
+    # Site services register a minute or two after setup's last line.
+    $serviceDeadline = (Get-Date).AddMinutes(15)
+    while (-not (Test-SiteInstalled -Code $SiteCode)) {
+        if ((Get-Date) -gt $serviceDeadline) { break }
+        Start-Sleep -Seconds 20
+    }
+}
+
+if (-not (Test-SiteInstalled -Code $SiteCode)) {
+    throw "site $SiteCode is not installed: the registry, SMS_EXECUTIVE or the SMS Provider does not show it"
+}
+Write-Output "Primary site $SiteCode installed"
+exit 0

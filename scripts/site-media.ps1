@@ -1,0 +1,203 @@
+<#
+.SYNOPSIS
+  Downloads every medium the ConfigMgr site server needs into a local folder, as early as the VM
+  exists (before the domain join): SQL Server 2022 (CAB media, extracted), the Windows ADK and
+  the WinPE add-on (offline layouts), the ConfigMgr evaluation media (extracted) and setup's
+  prerequisite files (setupdl.exe). Idempotent: a medium whose ready marker names the same URL is
+  skipped, so a rerun resumes where it stopped.
+
+  Checks: no hash is published for these downloads, so each downloaded program must carry a valid
+  Authenticode signature from Microsoft Corporation, and large payloads must have a minimum size.
+
+  DNS: the VNet's DNS server is the domain controller, which answers only once the forest exists.
+  Until then internet names do not resolve, so the script waits (bounded) for name resolution.
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory = $true)]
+    [string] $MediaRoot,
+
+    [Parameter(Mandatory = $true)]
+    [string] $SqlUrl,
+
+    [Parameter(Mandatory = $true)]
+    [string] $AdkUrl,
+
+    [Parameter(Mandatory = $true)]
+    [string] $WinPeUrl,
+
+    [Parameter(Mandatory = $true)]
+    [string] $ConfigMgrUrl,
+
+    [Parameter(Mandatory = $true)]
+    [string] $DnsWaitMinutes
+)
+
+$ErrorActionPreference = 'Stop'
+trap {
+    Write-Error -Message "site-media failed: $_" -ErrorAction Continue
+    exit 1
+}
+
+function Test-InternetName {
+    param(
+        [string] $Url
+    )
+    try {
+        $hostName = ([uri] $Url).Host
+        return (@([System.Net.Dns]::GetHostAddresses($hostName)).Count -gt 0)
+    } catch {
+        return $false
+    }
+}
+
+function Test-SignedByMicrosoft {
+    param(
+        [string] $Path
+    )
+    if (-not (Test-Path -LiteralPath $Path)) { return $false }
+    $sig = Get-AuthenticodeSignature -FilePath $Path
+    return ($sig.Status -eq 'Valid') -and ($sig.SignerCertificate.Subject -match 'O=Microsoft Corporation')
+}
+
+function Test-MediumReady {
+    param(
+        [string] $Name,
+        [string] $Url,
+        [string] $KeyFile
+    )
+    $marker = Join-Path $MediaRoot "$Name.ready"
+    if (-not (Test-Path -LiteralPath $marker)) { return $false }
+    if ((Get-Content -LiteralPath $marker -Raw).Trim() -ne $Url) { return $false }
+    return (Test-SignedByMicrosoft -Path $KeyFile)
+}
+
+function Save-Download {
+    param(
+        [string] $Url,
+        [string] $Path,
+        [long] $MinBytes
+    )
+    $dir = Split-Path -Parent $Path
+    if (-not (Test-Path -LiteralPath $dir)) { New-Item -ItemType Directory -Path $dir -Force | Out-Null }
+    for ($attempt = 1; $attempt -le 4; $attempt++) {
+        try {
+            Write-Output "Downloading $Url (attempt $attempt)"
+            Invoke-WebRequest -Uri $Url -OutFile $Path -UseBasicParsing
+            break
+        } catch {
+            if ($attempt -eq 4) { throw "download of $Url failed: $_" }
+            Start-Sleep -Seconds (30 * $attempt)
+        }
+    }
+    $size = (Get-Item -LiteralPath $Path).Length
+    if ($size -lt $MinBytes) { throw "$Path from $Url is $size bytes, expected at least $MinBytes" }
+    if (-not (Test-SignedByMicrosoft -Path $Path)) { throw "$Path from $Url is not signed by Microsoft Corporation" }
+}
+
+function Invoke-Program {
+    param(
+        [string] $FilePath,
+        [string[]] $Arguments,
+        [string] $What
+    )
+    Write-Output "$What`: $FilePath $($Arguments -join ' ')"
+    $p = Start-Process -FilePath $FilePath -ArgumentList $Arguments -Wait -PassThru -NoNewWindow
+    if (($p.ExitCode -ne 0) -and ($p.ExitCode -ne 3010)) { throw "$What exited with code $($p.ExitCode)" }
+}
+
+function Set-MediumReady {
+    param(
+        [string] $Name,
+        [string] $Url
+    )
+    Set-Content -LiteralPath (Join-Path $MediaRoot "$Name.ready") -Value $Url -Encoding ASCII
+}
+
+$ProgressPreference = 'SilentlyContinue'
+[Net.ServicePointManager]::SecurityProtocol = [Net.SecurityProtocolType]::Tls12
+
+$sqlDir = Join-Path $MediaRoot 'Sql'
+$sqlSetup = Join-Path $sqlDir 'Setup\setup.exe'
+$adkDir = Join-Path $MediaRoot 'Adk'
+$adkSetup = Join-Path $adkDir 'Layout\adksetup.exe'
+$winPeDir = Join-Path $MediaRoot 'WinPE'
+$winPeSetup = Join-Path $winPeDir 'Layout\adkwinpesetup.exe'
+$cmDir = Join-Path $MediaRoot 'ConfigMgr'
+$cmMedia = Join-Path $cmDir 'Media'
+$cmPrereqs = Join-Path $cmDir 'Prereqs'
+
+# Before the forest exists the VNet's DNS server (the DC) does not answer: wait, bounded.
+$deadline = (Get-Date).AddMinutes([int] $DnsWaitMinutes)
+while (-not (Test-InternetName -Url $ConfigMgrUrl)) {
+    if ((Get-Date) -gt $deadline) {
+        throw "internet names did not resolve within $DnsWaitMinutes minutes: the VNet's DNS server (the domain controller) does not answer yet; give this VM a DNS fallback or rerun after the ad-forest step"
+    }
+    Start-Sleep -Seconds 30
+}
+
+if (-not (Test-MediumReady -Name 'sql' -Url $SqlUrl -KeyFile $sqlSetup)) {
+    $bootstrapper = Join-Path $sqlDir 'SQL2022-SSEI.exe'
+    Save-Download -Url $SqlUrl -Path $bootstrapper -MinBytes 1048576
+    $cab = Join-Path $sqlDir 'Cab'
+    Invoke-Program -FilePath $bootstrapper -Arguments @('/ACTION=Download', "/MEDIAPATH=$cab", '/MEDIATYPE=CAB', '/QUIET') -What 'SQL Server media download'
+    $package = Get-ChildItem -LiteralPath $cab -Filter 'SQLServer2022-*x64-*.exe' | Select-Object -First 1
+    if ($null -eq $package) { throw "the SQL Server bootstrapper left no SQLServer2022-*.exe in $cab" }
+    if (-not (Test-SignedByMicrosoft -Path $package.FullName)) { throw "$($package.FullName) is not signed by Microsoft Corporation" }
+    $box = Get-ChildItem -LiteralPath $cab -Filter '*.box' | Select-Object -First 1
+    if (($null -eq $box) -or ($box.Length -lt 524288000)) { throw "the SQL Server CAB payload in $cab is missing or smaller than 500 MB" }
+    Invoke-Program -FilePath $package.FullName -Arguments @('/q', "/x:$(Join-Path $sqlDir 'Setup')") -What 'SQL Server media extraction'
+    Set-MediumReady -Name 'sql' -Url $SqlUrl
+}
+
+if (-not (Test-MediumReady -Name 'adk' -Url $AdkUrl -KeyFile $adkSetup)) {
+    $bootstrapper = Join-Path $adkDir 'adksetup.exe'
+    Save-Download -Url $AdkUrl -Path $bootstrapper -MinBytes 1048576
+    Invoke-Program -FilePath $bootstrapper -Arguments @('/quiet', '/layout', (Join-Path $adkDir 'Layout'), '/ceip', 'off') -What 'Windows ADK layout'
+    Set-MediumReady -Name 'adk' -Url $AdkUrl
+}
+
+if (-not (Test-MediumReady -Name 'winpe' -Url $WinPeUrl -KeyFile $winPeSetup)) {
+    $bootstrapper = Join-Path $winPeDir 'adkwinpesetup.exe'
+    Save-Download -Url $WinPeUrl -Path $bootstrapper -MinBytes 1048576
+    Invoke-Program -FilePath $bootstrapper -Arguments @('/quiet', '/layout', (Join-Path $winPeDir 'Layout'), '/ceip', 'off') -What 'Windows PE add-on layout'
+    Set-MediumReady -Name 'winpe' -Url $WinPeUrl
+}
+
+$cmSetup = Join-Path $cmMedia 'SMSSETUP\BIN\X64\setup.exe'
+if (-not (Test-MediumReady -Name 'configmgr' -Url $ConfigMgrUrl -KeyFile $cmSetup)) {
+    $archive = Join-Path $cmDir 'ConfigMgr_Eval.exe'
+    Save-Download -Url $ConfigMgrUrl -Path $archive -MinBytes 524288000
+    # The evaluation download is a self-extracting archive. Its silent switches are not documented
+    # (UNCONFIRMED: -d<folder> -s1 as used by lab builders); fall back to reading it as a zip.
+    Invoke-Program -FilePath $archive -Arguments @("-d`"$cmMedia`"", '-s1') -What 'ConfigMgr media extraction'
+    $found = Get-ChildItem -LiteralPath $cmMedia -Recurse -Filter 'setup.exe' -ErrorAction SilentlyContinue |
+        Where-Object { $_.FullName -like '*\SMSSETUP\BIN\X64\setup.exe' } | Select-Object -First 1
+    if ($null -eq $found) {
+        Add-Type -AssemblyName System.IO.Compression.FileSystem
+        [System.IO.Compression.ZipFile]::ExtractToDirectory($archive, $cmMedia)
+        $found = Get-ChildItem -LiteralPath $cmMedia -Recurse -Filter 'setup.exe' |
+            Where-Object { $_.FullName -like '*\SMSSETUP\BIN\X64\setup.exe' } | Select-Object -First 1
+    }
+    if ($null -eq $found) { throw "no SMSSETUP\BIN\X64\setup.exe in the extracted ConfigMgr media ($cmMedia)" }
+    if ($found.FullName -ne $cmSetup) {
+        # Some media extract into a versioned subfolder: move its content up so the path is fixed.
+        $top = $found.Directory.Parent.Parent.Parent.FullName
+        Get-ChildItem -LiteralPath $top | Move-Item -Destination $cmMedia -Force
+    }
+    # Setup Downloader: https://learn.microsoft.com/mem/configmgr/core/servers/deploy/install/setup-downloader
+    $setupDl = Join-Path $cmMedia 'SMSSETUP\BIN\X64\setupdl.exe'
+    Invoke-Program -FilePath $setupDl -Arguments @('/NOUI', $cmPrereqs) -What 'ConfigMgr prerequisite download'
+    if (@(Get-ChildItem -LiteralPath $cmPrereqs -File).Count -lt 10) { throw "setupdl.exe left fewer than 10 files in $cmPrereqs" }
+    Set-MediumReady -Name 'configmgr' -Url $ConfigMgrUrl
+}
+
+# Read back: every medium is marked ready for its URL and its setup program is signed.
+if (-not ((Test-MediumReady -Name 'sql' -Url $SqlUrl -KeyFile $sqlSetup) -and
+        (Test-MediumReady -Name 'adk' -Url $AdkUrl -KeyFile $adkSetup) -and
+        (Test-MediumReady -Name 'winpe' -Url $WinPeUrl -KeyFile $winPeSetup) -and
+        (Test-MediumReady -Name 'configmgr' -Url $ConfigMgrUrl -KeyFile $cmSetup))) {
+    throw "the site media in $MediaRoot are incomplete"
+}
+Write-Output "Site media ready in $MediaRoot"
+exit 0

@@ -1,0 +1,369 @@
+/**
+ * The ConfigMgr site area: the pure parts (setup ini, LDAP paths, the "which discovery is missing"
+ * table), the components' child contracts, and the whole lab under mocks: the site steps wait for
+ * what they need (with control cases), the scripts receive the right site code, app ids and
+ * tenant id, and the app secret stays protected.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { evaluateLab, SECRET_TEXT, type Evaluation, type RecordedResource } from "../scripts/offline/evaluate";
+import { RUN_COMMAND_TYPE, SCRIPT_MINUTES } from "../stacks/durations";
+import { SCRIPT_TAG } from "../components/run-step";
+import { LabStep } from "../components/lab-step";
+import { AzureServices } from "../components/azure-services";
+import { SiteServer } from "../components/site-server";
+import { SiteMedia } from "../components/site-media";
+import { EnhancedHttp } from "../components/enhanced-http";
+import { SiteDiscovery } from "../components/site-discovery";
+import { AadUserDiscovery } from "../components/aad-user-discovery";
+import {
+  defaultSiteMedia,
+  ldapPath,
+  missingDiscoverySteps,
+  renderSetupIni,
+  SITE_MINUTES,
+  toBase64,
+  USER_DISCOVERY_SIDES,
+} from "../stacks/site";
+import { missingWaits } from "./support/graph";
+import { sampleConfig } from "./support/sample-config";
+import { testVm } from "./support/test-vm";
+
+const TAGS = { lab: "cmglab", stack: "dev", step: "test", expiresOn: "2026-12-31" };
+const ADMIN = { user: "CORP\\labadmin", password: pulumi.secret("Sample-Passw0rd!") };
+
+const params = (rc: RecordedResource, key: "parameters" | "protectedParameters"): Record<string, unknown> =>
+  Object.fromEntries(
+    ((rc.plainInputs[key] as { name: string; value: unknown }[] | undefined) ?? []).map((p) => [p.name, p.value]),
+  );
+const runCommands = (ev: Evaluation): RecordedResource[] => ev.resources.filter((r) => r.type === RUN_COMMAND_TYPE);
+const byScript = (ev: Evaluation, script: string): RecordedResource[] =>
+  runCommands(ev).filter((r) => (r.inputs.tags as Record<string, unknown>)[SCRIPT_TAG] === script);
+const onlyOne = (list: RecordedResource[]): RecordedResource => {
+  expect(list).toHaveLength(1);
+  return list[0] as RecordedResource;
+};
+
+describe("setup ini", () => {
+  const ini = renderSetupIni({
+    siteCode: "PS1",
+    siteName: "cmg-lab cmglab PS1",
+    siteServerFqdn: "cm01.corp.cmglab.example",
+    prerequisitePath: "C:\\CMLab\\Media\\ConfigMgr\\Prereqs",
+  });
+  const lines = ini.split("\r\n");
+
+  it.each([
+    ["[Identification]"],
+    ["Action=InstallPrimarySite"],
+    ["ProductID=Eval"],
+    ["SiteCode=PS1"],
+    ["SiteName=cmg-lab cmglab PS1"],
+    ["SMSInstallDir=C:\\Program Files\\Microsoft Configuration Manager"],
+    ["SDKServer=cm01.corp.cmglab.example"],
+    ["RoleCommunicationProtocol=HTTPorHTTPS"],
+    ["ClientsUsePKICertificate=0"],
+    ["PrerequisiteComp=1"],
+    ["PrerequisitePath=C:\\CMLab\\Media\\ConfigMgr\\Prereqs"],
+    ["ManagementPoint=cm01.corp.cmglab.example"],
+    ["ManagementPointProtocol=HTTP"],
+    ["DistributionPoint=cm01.corp.cmglab.example"],
+    ["DistributionPointProtocol=HTTP"],
+    ["AdminConsole=1"],
+    ["JoinCEIP=0"],
+    ["MobileDeviceLanguage=0"],
+    ["[SQLConfigOptions]"],
+    ["SQLServerName=cm01.corp.cmglab.example"],
+    ["DatabaseName=CM_PS1"],
+    ["[CloudConnectorOptions]"],
+    ["CloudConnector=1"],
+    ["CloudConnectorServer=cm01.corp.cmglab.example"],
+    ["UseProxy=0"],
+  ])("has %s", (line) => {
+    expect(lines).toContain(line);
+  });
+
+  it("has every key once, CRLF line ends and no blank values", () => {
+    const keys = lines.filter((l) => l.includes("=")).map((l) => l.split("=")[0]);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(lines.filter((l) => /=$/.test(l))).toEqual([]);
+    expect(ini.endsWith("\r\n")).toBe(true);
+    expect(ini).not.toMatch(/[^\r]\n/);
+  });
+
+  it("refuses a value that would break the file", () => {
+    expect(() => renderSetupIni({ siteCode: "PS1", siteName: "a\nb", siteServerFqdn: "x", prerequisitePath: "y" })).toThrow(/SiteName/);
+    expect(() => renderSetupIni({ siteCode: "", siteName: "a", siteServerFqdn: "x", prerequisitePath: "y" })).toThrow(/SiteCode/);
+  });
+
+  it("round-trips through base64", () => {
+    expect(Buffer.from(toBase64(ini), "base64").toString("utf8")).toBe(ini);
+  });
+});
+
+describe("pure site helpers", () => {
+  it.each([
+    ["LabUsers", "corp.cmglab.example", "LDAP://OU=LabUsers,DC=corp,DC=cmglab,DC=example"],
+    ["Workstations", "lab.test", "LDAP://OU=Workstations,DC=lab,DC=test"],
+  ])("ldapPath(%s, %s)", (ou, fqdn, expected) => {
+    expect(ldapPath(ou, fqdn)).toBe(expected);
+  });
+
+  it("gives https defaults per SQL edition", () => {
+    const dev = defaultSiteMedia("developer");
+    const evaluation = defaultSiteMedia("evaluation");
+    expect(dev.sqlUrl).not.toBe(evaluation.sqlUrl);
+    for (const url of [...Object.values(dev), ...Object.values(evaluation)]) expect(url).toMatch(/^https:\/\//);
+  });
+
+  it.each([
+    ["both sides", { SID: "S-1-5-21-1-2-3-1105", AADUserID: "0a1b" }, []],
+    ["no AD side (the reference lab's miss)", { SID: "", AADUserID: "0a1b" }, ["ad-user-discovery"]],
+    ["no Entra side", { SID: "S-1-5-21-1-2-3-1105", AADUserID: null }, ["aad-user-discovery"]],
+    ["neither", {}, ["ad-user-discovery", "aad-user-discovery"]],
+  ])("missingDiscoverySteps: %s", (_name, record, expected) => {
+    expect(missingDiscoverySteps(record)).toEqual(expected);
+  });
+
+  it("names the fields the check script prints", () => {
+    expect(USER_DISCOVERY_SIDES.map((s) => s.field)).toEqual(["SID", "AADUserID"]);
+  });
+
+  it("has a duration row for every site script, and timeouts that cover the waits", () => {
+    for (const script of [
+      "site-media.ps1", "site-prereqs.ps1", "site-ad-prep.ps1", "site-sql.ps1", "site-adk.ps1", "site-install.ps1",
+      "enhanced-http.ps1", "site-discovery.ps1", "azure-services.ps1", "check-user-discovery.ps1",
+    ]) {
+      expect(SCRIPT_MINUTES[script], script).toBeDefined();
+    }
+    expect(SITE_MINUTES.mediaTimeout).toBeGreaterThan(SITE_MINUTES.mediaDnsWait + 30);
+    expect(SITE_MINUTES.installTimeout).toBeGreaterThan(SITE_MINUTES.installWait + 15);
+    expect(SITE_MINUTES.enhancedHttpTimeout).toBeGreaterThan(2 * SITE_MINUTES.enhancedHttpWait + 15);
+    expect(SITE_MINUTES.aadDiscoveryTimeout).toBeGreaterThan(SITE_MINUTES.aadDiscoveryWait);
+  });
+});
+
+describe("site components (child contracts)", () => {
+  const run = (program: () => void): Promise<Evaluation> =>
+    evaluateLab(sampleConfig(), {
+      program: () => {
+        program();
+        return {};
+      },
+    });
+
+  it("SiteMedia: one download run command as LocalSystem, with the media URLs", async () => {
+    const ev = await run(() => {
+      new SiteMedia("site", { vm: testVm("CM01"), media: defaultSiteMedia("developer"), tags: TAGS });
+    });
+    const rc = onlyOne(byScript(ev, "site-media.ps1"));
+    expect(rc.name).toBe("site-download-command");
+    expect(rc.plainInputs.runAsUser).toBeUndefined();
+    expect(params(rc, "parameters")).toMatchObject({ MediaRoot: "C:\\CMLab\\Media", SqlUrl: defaultSiteMedia("developer").sqlUrl });
+    expect(rc.plainInputs.timeoutInSeconds).toBe(SITE_MINUTES.mediaTimeout * 60);
+  });
+
+  it("SiteServer: prerequisites, join, wait, AD prep, SQL, ADK, install, in that order; ConfigMgr work as the domain admin", async () => {
+    const ev = await run(() => {
+      new SiteServer("site", {
+        vm: testVm("CM01"),
+        domainFqdn: "corp.cmglab.example",
+        domainDn: "DC=corp,DC=cmglab,DC=example",
+        netbiosName: "CORP",
+        serversOuDn: "OU=Servers,DC=corp,DC=cmglab,DC=example",
+        dcAddress: "10.42.1.4",
+        domainAdmin: ADMIN,
+        siteCode: "PS1",
+        siteName: "cmg-lab cmglab PS1",
+        mediaRoot: "C:\\CMLab\\Media",
+        tags: TAGS,
+      });
+    });
+    const rcs = runCommands(ev).sort((a, b) => a.seq - b.seq);
+    expect(rcs.map((r) => r.name)).toEqual([
+      "site-prereqs-command",
+      "site-member-domain-join-command",
+      "site-member-wait-domain-member-command",
+      "site-ad-prep-command",
+      "site-sql-command",
+      "site-adk-command",
+      "site-install-command",
+    ]);
+    // Strictly sequential on the VM: each waits for the one before.
+    rcs.slice(1).forEach((rc, i) => expect(rc.dependencies).toContain((rcs[i] as RecordedResource).urn));
+    const runsAs = rcs.map((r) => r.plainInputs.runAsUser);
+    expect(runsAs).toEqual([undefined, undefined, undefined, "CORP\\labadmin", "CORP\\labadmin", "CORP\\labadmin", "CORP\\labadmin"]);
+    for (const rc of rcs.filter((r) => r.plainInputs.runAsUser)) expect(rc.secretPaths).toContain("runAsPassword");
+    const adPrep = onlyOne(byScript(ev, "site-ad-prep.ps1"));
+    expect(params(adPrep, "parameters")).toMatchObject({ SiteServerAccount: "CORP\\CM01$", DomainDn: "DC=corp,DC=cmglab,DC=example" });
+    const install = onlyOne(byScript(ev, "site-install.ps1"));
+    const p = params(install, "parameters");
+    expect(p.SiteCode).toBe("PS1");
+    const ini = Buffer.from(String(p.SetupIniBase64), "base64").toString("utf8");
+    expect(ini).toContain("SiteCode=PS1");
+    expect(ini).toContain("SDKServer=cm01.corp.cmglab.example");
+    expect(install.plainInputs.timeoutInSeconds).toBe(SITE_MINUTES.installTimeout * 60);
+  });
+
+  it("EnhancedHttp, SiteDiscovery, AadUserDiscovery: one run command each, as the domain admin, with the site code", async () => {
+    const ev = await run(() => {
+      const vm = testVm("CM01");
+      new EnhancedHttp("site", { vm, siteCode: "PS1", siteServerFqdn: "cm01.corp.cmglab.example", runAs: ADMIN, tags: TAGS });
+      new SiteDiscovery("site", {
+        vm,
+        siteCode: "PS1",
+        siteServerFqdn: "cm01.corp.cmglab.example",
+        usersOuLdap: "LDAP://OU=LabUsers,DC=corp,DC=cmglab,DC=example",
+        systemOusLdap: ["LDAP://OU=Workstations,DC=corp,DC=cmglab,DC=example", "LDAP://OU=Servers,DC=corp,DC=cmglab,DC=example"],
+        runAs: ADMIN,
+        tags: TAGS,
+      });
+      new AadUserDiscovery("site", { vm, siteCode: "PS1", runAs: ADMIN, tags: TAGS });
+    });
+    expect(runCommands(ev).map((r) => r.name).sort()).toEqual(["site-ad-discovery-command", "site-check-command", "site-site-option-command"]);
+    for (const rc of runCommands(ev)) {
+      expect(params(rc, "parameters").SiteCode).toBe("PS1");
+      expect(rc.plainInputs.runAsUser).toBe("CORP\\labadmin");
+    }
+    expect(params(onlyOne(byScript(ev, "site-discovery.ps1")), "parameters")).toMatchObject({
+      UsersOuLdap: "LDAP://OU=LabUsers,DC=corp,DC=cmglab,DC=example",
+      SystemOusLdap: "LDAP://OU=Workstations,DC=corp,DC=cmglab,DC=example;LDAP://OU=Servers,DC=corp,DC=cmglab,DC=example",
+    });
+    expect(params(onlyOne(byScript(ev, "check-user-discovery.ps1")), "parameters")).toMatchObject({ Require: "entra", UserName: "*" });
+  });
+});
+
+describe("AzureServices: the apps' ids reach the script, the secret stays protected, and it waits for the apps", () => {
+  const APPS = {
+    tenantId: "11111111-1111-1111-1111-111111111111",
+    tenantDomain: "contoso.onmicrosoft.com",
+    serverAppClientId: "22222222-2222-2222-2222-222222222222",
+    serverAppName: "cmg-lab server",
+    serverAppIdentifierUri: "api://11111111-1111-1111-1111-111111111111/ConfigMgrService",
+    serverAppSecretEndDate: "2027-01-07T00:00:00Z",
+    clientAppClientId: "33333333-3333-3333-3333-333333333333",
+    clientAppName: "cmg-lab client",
+  };
+  const build = (waitForApps: boolean): Promise<Evaluation> =>
+    evaluateLab(sampleConfig(), {
+      program: () => {
+        const tags = { lab: "x" };
+        const appsStep = new LabStep({ step: "entra-apps", after: [], labTags: tags });
+        const consent = new random.RandomUuid("consent", {}, { parent: appsStep });
+        const azureStep = new LabStep({ step: "azure-services", after: waitForApps ? [appsStep] : [], labTags: tags });
+        new AzureServices(
+          "site",
+          {
+            vm: testVm("CM01"),
+            siteCode: "PS1",
+            siteServerFqdn: "cm01.corp.cmglab.example",
+            ...APPS,
+            serverAppSecret: pulumi.secret("app-secret-value"),
+            appsReady: waitForApps ? [consent] : [],
+            runAs: ADMIN,
+            tags: TAGS,
+          },
+          { parent: azureStep },
+        );
+        return {};
+      },
+    });
+
+  let ev: Evaluation;
+  beforeAll(async () => {
+    ev = await build(true);
+  });
+
+  it("passes tenant, app ids, names, URI and site code as parameters", () => {
+    const rc = onlyOne(byScript(ev, "azure-services.ps1"));
+    expect(params(rc, "parameters")).toMatchObject({
+      SiteCode: "PS1",
+      TenantId: APPS.tenantId,
+      TenantName: APPS.tenantDomain,
+      ServerAppClientId: APPS.serverAppClientId,
+      ServerAppName: APPS.serverAppName,
+      ServerAppIdUri: APPS.serverAppIdentifierUri,
+      ServerAppSecretEndDate: APPS.serverAppSecretEndDate,
+      ClientAppClientId: APPS.clientAppClientId,
+      ClientAppName: APPS.clientAppName,
+      UserDeltaDiscoveryMins: "5",
+    });
+    expect(Object.keys(params(rc, "protectedParameters"))).toEqual(["ServerAppSecret"]);
+    expect(rc.secretPaths).toContain("protectedParameters[0].value");
+    expect(JSON.stringify(rc.inputs)).not.toContain("app-secret-value");
+    expect(JSON.stringify(rc.inputs)).toContain(SECRET_TEXT);
+  });
+
+  it("waits for the apps; the control case without the wait is caught", async () => {
+    expect(missingWaits(ev, "azure-services", "entra-apps")).toEqual([]);
+    const broken = await build(false);
+    expect(missingWaits(broken, "azure-services", "entra-apps")).not.toEqual([]);
+  });
+});
+
+describe("the site in the whole lab", () => {
+  let ev: Evaluation;
+  beforeAll(async () => {
+    ev = await evaluateLab(sampleConfig());
+  });
+
+  it.each([
+    ["site-media", "server-vms"],
+    ["site-server", "site-media"],
+    ["site-server", "ad-ous"],
+    ["enhanced-http", "site-server"],
+    ["ad-user-discovery", "site-server"],
+    ["azure-services", "site-server"],
+    ["azure-services", "entra-apps"],
+    ["aad-user-discovery", "azure-services"],
+  ] as const)("%s waits for %s", (step, needed) => {
+    expect(missingWaits(ev, step, needed).length).toBe(0);
+  });
+
+  it("downloads the media in parallel with the forest (site-media does not wait for ad-forest)", () => {
+    expect(missingWaits(ev, "site-media", "ad-forest")).not.toEqual([]);
+  });
+
+  it("runs the media download first on CM01, then the site work in runbook order", () => {
+    const cm01 = runCommands(ev)
+      .filter((r) => String(r.plainInputs.vmName).endsWith("-cm01"))
+      .sort((a, b) => a.seq - b.seq)
+      .map((r) => String((r.inputs.tags as Record<string, unknown>)[SCRIPT_TAG]));
+    expect(cm01).toEqual([
+      "site-media.ps1",
+      "site-prereqs.ps1",
+      "domain-join.ps1",
+      "wait-domain-member.ps1",
+      "site-ad-prep.ps1",
+      "site-sql.ps1",
+      "site-adk.ps1",
+      "site-install.ps1",
+      "enhanced-http.ps1",
+      "site-discovery.ps1",
+      "azure-services.ps1",
+      "check-user-discovery.ps1",
+    ]);
+  });
+
+  it("gives every ConfigMgr script the configured site code and protects the app secret", () => {
+    for (const script of ["site-install.ps1", "enhanced-http.ps1", "site-discovery.ps1", "azure-services.ps1", "check-user-discovery.ps1"]) {
+      expect(params(onlyOne(byScript(ev, script)), "parameters").SiteCode, script).toBe("PS1");
+    }
+    const other = async (): Promise<void> => {
+      const ps2 = await evaluateLab(sampleConfig({ site: { ...sampleConfig().site, siteCode: "LAB" } }));
+      expect(params(onlyOne(byScript(ps2, "enhanced-http.ps1")), "parameters").SiteCode).toBe("LAB");
+    };
+    const azure = onlyOne(byScript(ev, "azure-services.ps1"));
+    expect(Object.keys(params(azure, "protectedParameters"))).toEqual(["ServerAppSecret"]);
+    expect(azure.secretPaths).toContain("protectedParameters[0].value");
+    return other();
+  });
+
+  it("discovers users in the users OU and systems in the Workstations and Servers OUs", () => {
+    expect(params(onlyOne(byScript(ev, "site-discovery.ps1")), "parameters")).toMatchObject({
+      UsersOuLdap: "LDAP://OU=LabUsers,DC=corp,DC=cmglab,DC=example",
+      SystemOusLdap: "LDAP://OU=Workstations,DC=corp,DC=cmglab,DC=example;LDAP://OU=Servers,DC=corp,DC=cmglab,DC=example",
+    });
+  });
+});
