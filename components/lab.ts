@@ -10,6 +10,9 @@ import { DomainMember } from "./domain-member";
 import { HybridJoinScp } from "./hybrid-join-scp";
 import { CmgAzureAccess } from "./cmg-azure-access";
 import { EntraApps } from "./entra-apps";
+import { EntraConnect } from "./entra-connect";
+import { SyncScope } from "./sync-scope";
+import { syncScopeSpec } from "../stacks/sync-scope";
 import { LabCredentials } from "./lab-credentials";
 import { LabNetwork } from "./lab-network";
 import { LabStep } from "./lab-step";
@@ -377,6 +380,45 @@ export class Lab extends pulumi.ComponentResource {
     new AadUserDiscovery("site", { vm: siteServer, siteCode: site.siteCode, runAs: domainAdmin, tags: aadDiscoveryStep.tags }, { parent: aadDiscoveryStep });
 
     // ---- entra-connect, sync-scope ------------------------------------------------------------
+    // Never waits for the ConfigMgr site: only for the OUs (ad-ous) and the SYNC01 VM.
+    const connectStep = scopes.get("entra-connect");
+    const syncScopeDns = syncScopeSpec({
+      fqdn: config.domain.fqdn,
+      syncOus: config.sync.ous,
+      workstationsOu: config.domain.workstationsOu,
+      usersOu: config.domain.usersOu,
+    });
+    const connect = new EntraConnect(
+      "sync01",
+      {
+        vm: entraConnect,
+        domainFqdn: config.domain.fqdn,
+        serversOuDn: ouDn(config.domain.serversOu, config.domain.fqdn),
+        dcAddress: ADDRESSES.dc,
+        join: domainAdmin,
+        admin: domainAdmin,
+        downloadUrl: config.sync.downloadUrl,
+        syncOuDns: syncScopeDns.ouDns,
+        setupUpn: entra.connectSetupUpn,
+        tags: connectStep.tags,
+      },
+      { parent: connectStep },
+    );
+    const syncScopeStep = scopes.get("sync-scope");
+    const syncScope = new SyncScope(
+      "sync-scope",
+      {
+        vm: entraConnect,
+        mode: config.sync.configuration,
+        forestFqdn: config.domain.fqdn,
+        scope: syncScopeDns,
+        admin: domainAdmin,
+        after: [connect.ready],
+        tags: syncScopeStep.tags,
+      },
+      { parent: syncScopeStep },
+    );
+    void syncScope;
 
     // ---- clients, device-registration ---------------------------------------------------------
     // The VMs exist already (client-vms, in parallel with the forest); only the joins wait, for

@@ -148,6 +148,18 @@ export const CONFIG_KEYS = [
 ] as const;
 export type ConfigKeyName = (typeof CONFIG_KEYS)[number];
 
+/**
+ * Default `sync.downloadUrl`: the Entra Connect Sync MSI behind Microsoft Download Center page 47594
+ * (https://www.microsoft.com/download/details.aspx?id=47594, the page Microsoft's Entra Connect
+ * docs linked as the download; the same file URL is used in Microsoft's microsoft/aad-hybrid-lab).
+ * Since mid-2025 new builds are published only in the Microsoft Entra admin center (Entra Connect >
+ * Connect Sync), and the Download Center may serve an older build or a notice instead: the
+ * install script refuses anything that is not a Microsoft-signed MSI. UNCONFIRMED which build
+ * this URL serves today; for a current build set `sync.downloadUrl` to a copy from the admin center.
+ */
+export const ENTRA_CONNECT_DOWNLOAD_URL =
+  "https://download.microsoft.com/download/B/0/0/B00291D0-5A83-4DE7-86F5-980BC00DE05A/AzureADConnect.msi";
+
 /** Defaults applied when a key or field is absent. */
 export const CONFIG_DEFAULTS = {
   location: "westeurope",
@@ -161,7 +173,7 @@ export const CONFIG_DEFAULTS = {
   },
   site: { enhancedHttp: true, vmSize: "Standard_D4s_v5", sqlEdition: "developer" },
   discovery: { activeDirectoryUsers: true, azureAdUsers: true },
-  sync: { ous: ["Workstations", "LabUsers"], configuration: "scripted", vmSize: "Standard_B2ms" },
+  sync: { ous: ["Workstations", "LabUsers"], configuration: "scripted", vmSize: "Standard_B2ms", downloadUrl: ENTRA_CONNECT_DOWNLOAD_URL },
   cmg: { vmSize: "Standard_B2s", instances: 1, certificate: "lab-ca" },
   clients: [{ name: "win11-01", os: "windows-11", network: "internet" }],
   client: { network: "internet", pki: false, vmSize: "Standard_B2ms" },
@@ -856,7 +868,7 @@ function parseDiscovery(ctx: Ctx, value: unknown): DiscoveryConfig | undefined {
 }
 
 function parseSync(ctx: Ctx, value: unknown, domain: ParsedDomain | undefined, clients: readonly ClientConfig[] | undefined): SyncConfig | undefined {
-  const o = readObject(ctx, "sync", value, ["ous", "configuration", "vmSize"], "{ ous: [Workstations, LabUsers] }");
+  const o = readObject(ctx, "sync", value, ["ous", "configuration", "vmSize", "downloadUrl"], "{ ous: [Workstations, LabUsers] }");
   if (o === undefined) return undefined;
   const p = "sync.ous";
   const list = readStringList(ctx, p, o.ous, CONFIG_DEFAULTS.sync.ous, "[Workstations, LabUsers]");
@@ -907,7 +919,47 @@ function parseSync(ctx: Ctx, value: unknown, domain: ParsedDomain | undefined, c
   }
   const configuration = readEnum<EntraConnectConfigMode>(ctx, "sync.configuration", o.configuration, ["scripted", "wizard"], "scripted");
   const vmSize = readVmSize(ctx, "sync.vmSize", o.vmSize, CONFIG_DEFAULTS.sync.vmSize, "entraConnect");
-  return ous !== undefined && configuration !== undefined && vmSize !== undefined ? { ous, configuration, vmSize } : undefined;
+  if (configuration === "wizard") {
+    ctx.warn(
+      "sync.configuration",
+      configuration,
+      "pulumi up stops after installing Entra Connect on SYNC01 and prints the exact wizard choices; the sync scope is then only verified, never written.",
+      `run the Entra Connect wizard on SYNC01 through Bastion as printed, then pulumi up again; or remove ${ctx.key("sync.configuration")} (default scripted: the lab writes the scope itself)`,
+    );
+  }
+  const downloadUrl = parseDownloadUrl(ctx, "sync.downloadUrl", o.downloadUrl);
+  return ous !== undefined && configuration !== undefined && vmSize !== undefined && downloadUrl !== undefined
+    ? { ous, configuration, vmSize, downloadUrl }
+    : undefined;
+}
+
+/**
+ * Where SYNC01 downloads the Entra Connect Sync MSI: an https URL without credentials in it.
+ * The install script also checks that the file is a Microsoft-signed MSI.
+ */
+function parseDownloadUrl(ctx: Ctx, p: string, value: unknown): string | undefined {
+  if (value === undefined || value === null) return ENTRA_CONNECT_DOWNLOAD_URL;
+  const text = readString(ctx, p, value, ENTRA_CONNECT_DOWNLOAD_URL);
+  if (text === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || /\s/.test(text)) {
+    ctx.error(p, value, "is not a URL", `set it to the https URL of the Entra Connect Sync MSI, or remove it for the default (${ENTRA_CONNECT_DOWNLOAD_URL})`);
+    return undefined;
+  }
+  if (url.protocol !== "https:") {
+    ctx.error(p, value, `uses ${url.protocol.replace(":", "")}, so the installer could be altered on the way to SYNC01`, "use an https URL");
+    return undefined;
+  }
+  if (url.username !== "" || url.password !== "") {
+    ctx.error(p, "[secret]", "carries a user name or password, which would be stored in the stack file and sent as a plain run-command parameter", "use a URL without user:password (a short-lived read-only SAS token in the query string works; it is stored in the stack file as plain text)", { masked: true });
+    return undefined;
+  }
+  return text;
 }
 
 // --- cmg ----------------------------------------------------------------------------------------

@@ -92,6 +92,26 @@ export const SCRIPT_MINUTES: Readonly<Record<string, Duration>> = {
     minutes: 4,
     source: "reboot of a Windows VM on Azure until the guest agent answers again: commonly 2-4 minutes (planning estimate)",
   },
+  "entra-connect-prerequisites.ps1": {
+    minutes: 1,
+    source: "eight registry values and a .NET version read, plus run-command overhead (planning estimate)",
+  },
+  "entra-connect-install.ps1": {
+    minutes: 6,
+    source: "download of the Entra Connect MSI (on the order of 150 MB) inside Azure plus msiexec laying down binaries only; the configuration is not part of it (planning estimate, UNCONFIRMED: Microsoft publishes no figure)",
+  },
+  "entra-connect-configure.ps1": {
+    minutes: 1,
+    source: "read-only check of the ADSync service, connectors and password hash sync; the one-time wizard run it may wait for is a human step, not counted (planning estimate)",
+  },
+  "sync-scope-apply.ps1": {
+    minutes: 1,
+    source: "read, write and read back of one connector's partition scope (planning estimate)",
+  },
+  "entra-sync-cycle.ps1": {
+    minutes: 4,
+    source: "an Entra Connect sync cycle over a lab forest of a few dozen objects: a few minutes for Initial, less for Delta (planning estimate; Microsoft documents the 30-minute schedule, not cycle length)",
+  },
   "ad-forest-promote.ps1": {
     minutes: 12,
     source: "Install-WindowsFeature AD-Domain-Services+DNS (a few minutes) plus Install-ADDSForest; Microsoft gives no figure (UNCONFIRMED: planning estimate, ~10 minutes plus run-command overhead)",

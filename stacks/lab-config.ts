@@ -75,10 +75,21 @@ export interface DiscoveryConfig {
 export interface SyncConfig {
   /** OUs (names from `domain.ous`) in the Entra Connect sync scope. */
   readonly ous: readonly string[];
-  /** `scripted` (default): configured by script; `wizard`: stop after install and print the wizard choices. */
+  /**
+   * `scripted` (default): the lab writes the OU scope and runs the syncs; `wizard`: the scope is
+   * only verified. In both, the one-time connection (setup identity, AD account, password hash
+   * sync) is made in the Entra Connect wizard: Microsoft supports no headless configuration, so
+   * `pulumi up` stops after the install with the exact choices until it has been made.
+   */
   readonly configuration: EntraConnectConfigMode;
   /** Entra Connect server VM size (default Standard_B2ms). */
   readonly vmSize: string;
+  /**
+   * https URL of the Entra Connect Sync MSI (default: the Microsoft Download Center file,
+   * `ENTRA_CONNECT_DOWNLOAD_URL`). New builds are published only in the Entra admin center: host
+   * that MSI (e.g. a blob with a read-only SAS URL) and point this at it.
+   */
+  readonly downloadUrl: string;
 }
 
 export type CmgCertificateConfig =

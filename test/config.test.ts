@@ -6,6 +6,7 @@ import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import {
   CONFIG_KEYS,
+  ENTRA_CONNECT_DOWNLOAD_URL,
   LabConfigError,
   SECRET_PLACEHOLDER,
   formatConfigIssues,
@@ -198,6 +199,12 @@ const BAD: readonly BadCase[] = [
   { name: "sync configuration unknown", edits: { "sync.configuration": "manual" }, key: "cmg-lab:sync.configuration", severity: "error", value: "manual", fix: "scripted" },
   { name: "sync configuration wrong case", edits: { "sync.configuration": "Wizard" }, key: "cmg-lab:sync.configuration", severity: "error", value: "Wizard", fix: "write wizard" },
   { name: "sync vmSize too small", edits: { "sync.vmSize": "Standard_B1s" }, key: "cmg-lab:sync.vmSize", severity: "error", value: "Standard_B1s" },
+  { name: "sync downloadUrl over http", edits: { "sync.downloadUrl": "http://download.microsoft.com/AzureADConnect.msi" }, key: "cmg-lab:sync.downloadUrl", severity: "error", value: '"http://download.microsoft.com/AzureADConnect.msi"', fix: "https" },
+  { name: "sync downloadUrl not a URL", edits: { "sync.downloadUrl": "AzureADConnect.msi" }, key: "cmg-lab:sync.downloadUrl", severity: "error", value: "AzureADConnect.msi", problem: "not a URL" },
+  { name: "sync downloadUrl with a space", edits: { "sync.downloadUrl": "https://example.com/Azure AD Connect.msi" }, key: "cmg-lab:sync.downloadUrl", severity: "error", value: '"https://example.com/Azure AD Connect.msi"', problem: "not a URL" },
+  { name: "sync downloadUrl as a number", edits: { "sync.downloadUrl": 42 }, key: "cmg-lab:sync.downloadUrl", severity: "error", value: "42", problem: "expected text" },
+  { name: "sync downloadUrl with user:password, never printed", edits: { "sync.downloadUrl": "https://lab:Hunter2!@files.example.com/AzureADConnect.msi" }, key: "cmg-lab:sync.downloadUrl", severity: "error", value: "[secret]", fix: "without user:password" },
+  { name: "sync field misspelt", edits: { "sync.downloadURL": "https://example.com/a.msi" }, key: "cmg-lab:sync.downloadURL", severity: "error", value: '"https://example.com/a.msi"', fix: "downloadUrl" },
   // cmg
   { name: "cmg missing", edits: { cmg: DELETE }, key: "cmg-lab:cmg", severity: "error", value: "(not set)", fix: "name" },
   { name: "cmg name missing", edits: { "cmg.name": DELETE }, key: "cmg-lab:cmg.name", severity: "error", value: "(not set)", problem: "globally unique" },
@@ -394,9 +401,15 @@ const GOOD: readonly GoodCase[] = [
   { name: "site on B4ms (exactly the floor)", edits: { "site.vmSize": "Standard_B4ms" } },
   { name: "site on D4as_v5", edits: { "site.vmSize": "Standard_D4as_v5" } },
   { name: "discovery absent takes the defaults", edits: { discovery: DELETE }, check: (c) => expect(c.discovery).toEqual({ activeDirectoryUsers: true, azureAdUsers: true }) },
-  { name: "sync absent takes the defaults", edits: { sync: DELETE }, check: (c) => expect(c.sync).toEqual({ ous: ["Workstations", "LabUsers"], configuration: "scripted", vmSize: "Standard_B2ms" }) },
+  { name: "sync absent takes the defaults", edits: { sync: DELETE }, check: (c) => expect(c.sync).toEqual({ ous: ["Workstations", "LabUsers"], configuration: "scripted", vmSize: "Standard_B2ms", downloadUrl: ENTRA_CONNECT_DOWNLOAD_URL }) },
   { name: "sync may include Servers too", edits: { "sync.ous": ["Workstations", "LabUsers", "Servers"] } },
-  { name: "sync in wizard mode", edits: { "sync.configuration": "wizard" }, check: (c) => expect(c.sync.configuration).toBe("wizard") },
+  { name: "sync in wizard mode (warned: pulumi up stops for the wizard)", edits: { "sync.configuration": "wizard" }, check: (c) => expect(c.sync.configuration).toBe("wizard"), warns: ["cmg-lab:sync.configuration"] },
+  { name: "sync downloadUrl defaults to the Download Center MSI", edits: {}, check: (c) => expect(c.sync.downloadUrl).toBe("https://download.microsoft.com/download/B/0/0/B00291D0-5A83-4DE7-86F5-980BC00DE05A/AzureADConnect.msi") },
+  {
+    name: "sync downloadUrl pointing at a hosted copy with a SAS token",
+    edits: { "sync.downloadUrl": "https://cmglabfiles.blob.core.windows.net/install/AzureADConnect.msi?sv=2024-05-04&sp=r&sig=abc" },
+    check: (c) => expect(c.sync.downloadUrl).toBe("https://cmglabfiles.blob.core.windows.net/install/AzureADConnect.msi?sv=2024-05-04&sp=r&sig=abc"),
+  },
   { name: "no clients: Workstations may be left out of the sync scope", edits: { clients: [], "sync.ous": ["LabUsers"] }, warns: ["cmg-lab:clients"] },
   { name: "cmg Standard size, 16 instances", edits: { "cmg.vmSize": "standard_a2_v2", "cmg.instances": 16 }, check: (c) => expect(c.cmg.vmSize).toBe("Standard_A2_v2") },
   { name: "cmg defaults", edits: { cmg: { name: "cmglabdev" } }, check: (c) => expect(c.cmg).toEqual({ name: "cmglabdev", vmSize: "Standard_B2s", instances: 1, certificate: { kind: "lab-ca" } }) },

@@ -1,0 +1,130 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DomainMember } from "./domain-member";
+import { RunStep } from "./run-step";
+import type { WindowsVm } from "./windows-vm";
+import { joinDns } from "../stacks/sync-scope";
+
+/** An account the in-guest steps run as; its password must be a Pulumi secret. */
+export interface RunAsAccount {
+  /** `NETBIOS\user`. */
+  readonly user: pulumi.Input<string>;
+  /** The password (secret). */
+  readonly password: pulumi.Input<string>;
+}
+
+export interface EntraConnectArgs {
+  /** Required. The Entra Connect server VM (SYNC01). */
+  readonly vm: WindowsVm;
+  /** Required. AD domain (forest root) DNS name; also the name of the AD connector. */
+  readonly domainFqdn: string;
+  /** Required. DN of the OU the server's computer account is created in (the Servers OU). */
+  readonly serversOuDn: string;
+  /** Required. Address of a domain controller, waited for before joining. */
+  readonly dcAddress: string;
+  /** Required. Account allowed to join computers, `NETBIOS\user`; its password a secret. */
+  readonly join: RunAsAccount;
+  /**
+   * Required. The domain admin the configuration check runs as, and the account to sign in with
+   * for the one-time wizard (the wizard adds the signed-in account to ADSyncAdmins, which the
+   * ADSync cmdlets need).
+   */
+  readonly admin: RunAsAccount;
+  /** Required. https URL of the Entra Connect Sync MSI (`cmg-lab:sync.downloadUrl`). */
+  readonly downloadUrl: string;
+  /** Required. The OU DNs the sync scope will hold; printed in the wizard choices. */
+  readonly syncOuDns: readonly string[];
+  /** Required. UPN of the Entra Connect setup identity (from the entra-apps step), printed in the wizard choices. */
+  readonly setupUpn: pulumi.Input<string>;
+  /** Optional. More resources the domain join waits for. */
+  readonly after?: readonly pulumi.Resource[];
+  /** Required. Tags (lab, stack, step, expiresOn). */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** Minutes the Entra Connect MSI download and install may take. */
+export const INSTALL_TIMEOUT_MINUTES = 40;
+
+/**
+ * The Entra Connect Sync server: SYNC01 joined to the domain in the Servers OU, the TLS 1.2
+ * prerequisites, the Entra Connect binaries installed unattended from `downloadUrl`, and a check
+ * that Entra Connect is configured (sync engine, AD and Entra ID connectors, password hash sync,
+ * not staging).
+ *
+ * Microsoft supports no headless configuration (reference-connect-faq), and no documented cmdlet
+ * creates the sync engine, its connectors or the Entra ID sync account, so the one-time
+ * connection is made in the wizard with the setup identity. Until it is, the check fails with the
+ * exact wizard choices, `pulumi up` stops there, and the next `pulumi up` re-runs the check (a
+ * run command whose create failed is retried on the next update). The setup identity's password
+ * is therefore not sent to the VM at all: nothing documented on the VM could consume it.
+ */
+export class EntraConnect extends pulumi.ComponentResource {
+  /** Done when the server is a domain member. */
+  public readonly member: pulumi.Resource;
+  /** Done when the Entra Connect binaries are installed. */
+  public readonly installed: pulumi.Resource;
+  /** Done when Entra Connect is configured (the check passed). */
+  public readonly ready: pulumi.Resource;
+
+  constructor(name: string, args: EntraConnectArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Checked before anything is registered.
+    if (!/^https:\/\/\S+$/.test(args.downloadUrl)) {
+      throw new Error(`EntraConnect ${name}: downloadUrl must be an https URL, got '${args.downloadUrl}'`);
+    }
+    if (args.syncOuDns.length === 0) throw new Error(`EntraConnect ${name}: syncOuDns is empty`);
+    super("cmg-lab:sync:EntraConnect", name, {}, opts);
+
+    const member = new DomainMember(
+      `${name}-member`,
+      {
+        vm: args.vm,
+        domainFqdn: args.domainFqdn,
+        ouDn: args.serversOuDn,
+        dcAddress: args.dcAddress,
+        joinUser: args.join.user,
+        joinPassword: args.join.password,
+        ...(args.after ? { after: args.after } : {}),
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    const prerequisites = new RunStep(
+      `${name}-prerequisites`,
+      { vm: args.vm, script: "entra-connect-prerequisites.ps1", timeoutMinutes: 10, after: [member.ready], tags: args.tags },
+      { parent: this },
+    );
+    const install = new RunStep(
+      `${name}-install`,
+      {
+        vm: args.vm,
+        script: "entra-connect-install.ps1",
+        parameters: { DownloadUrl: args.downloadUrl },
+        timeoutMinutes: INSTALL_TIMEOUT_MINUTES,
+        after: [prerequisites.command],
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    const configure = new RunStep(
+      `${name}-configure`,
+      {
+        vm: args.vm,
+        script: "entra-connect-configure.ps1",
+        parameters: {
+          ForestFqdn: args.domainFqdn,
+          ExpectedOuDns: joinDns(args.syncOuDns),
+          SetupUpn: args.setupUpn,
+          AdminUser: args.admin.user,
+        },
+        runAs: args.admin,
+        timeoutMinutes: 10,
+        after: [install.command],
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    this.member = member.ready;
+    this.installed = install.command;
+    this.ready = configure.command;
+    this.registerOutputs({});
+  }
+}

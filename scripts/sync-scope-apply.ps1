@@ -1,0 +1,161 @@
+<#
+.SYNOPSIS
+  Makes the Entra Connect sync scope (OU filtering) exactly the lab's OUs and reads it back.
+  The AD connector's partition for the domain must include exactly the expected OUs (the domain
+  root not included) and exclude nothing inside them. Mode 'scripted' writes the scope when it
+  differs; mode 'wizard' only compares and fails with the wizard choice to make. Either way the
+  scope is read back and a difference fails the step, naming each OU and its consequence.
+  Then the sync scheduler is enabled (the wizard leaves it off when the first sync is unticked).
+
+  UNCONFIRMED: the write goes through the connector object (Get-ADSyncConnector, edit
+  Partitions[].ConnectorPartitionScope, Add-ADSyncConnector -Connector). Both cmdlets appear in
+  Microsoft Entra docs examples; the partition-scope members are community-documented, not in
+  Microsoft's reference. The wording of the comparison mirrors stacks/sync-scope.ts.
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory = $true)]
+    [ValidateSet('scripted', 'wizard')]
+    [string] $Mode,
+
+    [Parameter(Mandatory = $true)]
+    [string] $ForestFqdn,
+
+    [Parameter(Mandatory = $true)]
+    [string] $DomainDn,
+
+    [Parameter(Mandatory = $true)]
+    [string] $ExpectedOuDns,
+
+    [Parameter(Mandatory = $true)]
+    [string] $WorkstationsOuDn,
+
+    [Parameter(Mandatory = $true)]
+    [string] $UsersOuDn
+)
+
+$ErrorActionPreference = 'Stop'
+trap {
+    Write-Error -Message "sync-scope-apply failed: $_" -ErrorAction Continue
+    exit 1
+}
+
+$expected = @($ExpectedOuDns -split ';' | Where-Object { $_ -ne '' })
+
+function Import-ADSyncModule {
+    $parameters = Get-ItemProperty -Path 'HKLM:\SYSTEM\CurrentControlSet\Services\ADSync\Parameters' -Name Path -ErrorAction SilentlyContinue
+    if ($null -ne $parameters) {
+        Import-Module -Name (Join-Path -Path $parameters.Path -ChildPath 'Bin\ADSync\ADSync.psd1')
+    } else {
+        Import-Module -Name ADSync
+    }
+}
+
+function ConvertTo-NormalDn {
+    param(
+        [string] $Dn
+    )
+    return ((($Dn -split ',') | ForEach-Object { ($_.Trim() -replace '\s*=\s*', '=') }) -join ',').ToLowerInvariant()
+}
+
+function Test-AtOrUnder {
+    param(
+        [string] $Dn,
+        [string] $Container
+    )
+    $d = ConvertTo-NormalDn -Dn $Dn
+    $c = ConvertTo-NormalDn -Dn $Container
+    return ($d -eq $c) -or $d.EndsWith(",$c")
+}
+
+function Get-ScopeConnector {
+    $connector = Get-ADSyncConnector -Name $ForestFqdn
+    if ($null -eq $connector) { throw "no Entra Connect connector named $ForestFqdn (is the entra-connect step done?)" }
+    return $connector
+}
+
+function Get-ScopePartition {
+    param(
+        $Connector
+    )
+    $partition = @($Connector.Partitions | Where-Object { (ConvertTo-NormalDn -Dn $_.DN) -eq (ConvertTo-NormalDn -Dn $DomainDn) })
+    if ($partition.Count -ne 1) { throw "the connector $ForestFqdn has no partition $DomainDn" }
+    return $partition[0]
+}
+
+function Get-MissingConsequence {
+    param(
+        [string] $Dn
+    )
+    if ((ConvertTo-NormalDn -Dn $Dn) -eq (ConvertTo-NormalDn -Dn $WorkstationsOuDn)) { return "devices never reach Entra ID; hybrid join fails with 'The device object by the given ID is not found'" }
+    if ((ConvertTo-NormalDn -Dn $Dn) -eq (ConvertTo-NormalDn -Dn $UsersOuDn)) { return 'the demo users never reach Entra ID; Azure AD user discovery cannot find them and CCM_STS.log says the AAD user is not completely discovered' }
+    return 'its objects never reach Entra ID'
+}
+
+function Get-ScopeDifference {
+    Import-ADSyncModule
+    $partition = Get-ScopePartition -Connector (Get-ScopeConnector)
+    $inclusion = @($partition.ConnectorPartitionScope.ContainerInclusionList)
+    $exclusion = @($partition.ConnectorPartitionScope.ContainerExclusionList)
+    $problems = @()
+    foreach ($dn in $expected) {
+        if (-not ($inclusion | Where-Object { (ConvertTo-NormalDn -Dn $_) -eq (ConvertTo-NormalDn -Dn $dn) })) {
+            $problems += "missing ${dn}: $(Get-MissingConsequence -Dn $dn)"
+        }
+    }
+    foreach ($dn in $inclusion) {
+        if (-not ($expected | Where-Object { (ConvertTo-NormalDn -Dn $_) -eq (ConvertTo-NormalDn -Dn $dn) })) {
+            if ((ConvertTo-NormalDn -Dn $dn) -eq (ConvertTo-NormalDn -Dn $DomainDn)) {
+                $problems += "extra ${dn}: the whole domain is synced to the tenant (admin accounts and servers included)"
+            } else {
+                $problems += "extra ${dn}: objects outside cmg-lab:sync.ous are synced to the tenant"
+            }
+        }
+    }
+    foreach ($dn in $exclusion) {
+        $inside = @($expected | Where-Object { Test-AtOrUnder -Dn $dn -Container $_ })
+        if ($inside.Count -gt 0) { $problems += "excluded ${dn}: $(Get-MissingConsequence -Dn $inside[0])" }
+    }
+    return $problems
+}
+
+function Test-ScopeExact {
+    return (@(Get-ScopeDifference).Count -eq 0)
+}
+
+function Test-SchedulerEnabled {
+    return ((Get-ADSyncScheduler).SyncCycleEnabled -eq $true)
+}
+
+function Get-ScopeMessage {
+    return "Entra Connect sync scope of $DomainDn differs from cmg-lab:sync.ous: $((Get-ScopeDifference) -join '; ')"
+}
+
+if (-not (Test-ScopeExact)) {
+    if ($Mode -eq 'wizard') {
+        throw "$(Get-ScopeMessage). Fix: on $env:COMPUTERNAME open Azure AD Connect, Customize synchronization options, Domain and OU filtering: select exactly $($expected -join ' and '), clear everything else, finish the wizard, then run pulumi up again"
+    }
+    Write-Output "Setting the sync scope of $DomainDn to $($expected -join ' and ')"
+    # No cycle may run against a half-written connector.
+    Set-ADSyncScheduler -SyncCycleEnabled $false
+    $connector = Get-ScopeConnector
+    $scope = (Get-ScopePartition -Connector $connector).ConnectorPartitionScope
+    $scope.ContainerInclusionList.Clear()
+    foreach ($dn in $expected) { [void] $scope.ContainerInclusionList.Add($dn) }
+    $scope.ContainerExclusionList.Clear()
+    Add-ADSyncConnector -Connector $connector | Out-Null
+}
+
+if (-not (Test-SchedulerEnabled)) {
+    Set-ADSyncScheduler -SyncCycleEnabled $true
+}
+
+# Read back: the connector as the sync engine now holds it.
+if (-not (Test-ScopeExact)) {
+    throw (Get-ScopeMessage)
+}
+if (-not (Test-SchedulerEnabled)) {
+    throw 'the Entra Connect sync scheduler is still disabled'
+}
+Write-Output "Sync scope of $DomainDn is exactly $($expected -join ' and '); scheduler enabled"
+exit 0

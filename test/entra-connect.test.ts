@@ -1,0 +1,362 @@
+/**
+ * Entra Connect (entra-connect) and its OU filtering (sync-scope): the child contracts of both
+ * components under mocks, the inclusion-list computation and the mismatch messages (table tests,
+ * with the script's wording pinned to the TypeScript one), and the order over the whole lab.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { evaluateLab, SECRET_TEXT, type Evaluation, type RecordedResource } from "../scripts/offline/evaluate";
+import { EntraConnect } from "../components/entra-connect";
+import { LabStep } from "../components/lab-step";
+import { SCRIPTS_DIR, SCRIPT_TAG } from "../components/run-step";
+import { SyncScope } from "../components/sync-scope";
+import { WindowsVm } from "../components/windows-vm";
+import { RUN_COMMAND_TYPE } from "../stacks/durations";
+import {
+  CONSEQUENCE_EXTRA,
+  CONSEQUENCE_OTHER,
+  CONSEQUENCE_ROOT,
+  CONSEQUENCE_USERS,
+  CONSEQUENCE_WORKSTATIONS,
+  compareSyncScope,
+  joinDns,
+  syncScopeSpec,
+  type SyncScopeSpec,
+} from "../stacks/sync-scope";
+import { customOf, missingWaits, waitClosure } from "./support/graph";
+import { sampleConfig } from "./support/sample-config";
+
+const TAGS = { lab: "cmglab", stack: "dev", step: "test", expiresOn: "2026-12-31" };
+const URL = "https://download.microsoft.com/download/B/0/0/B00291D0-5A83-4DE7-86F5-980BC00DE05A/AzureADConnect.msi";
+const ADMIN_PASSWORD = "Admin-Passw0rd!";
+const SPEC: SyncScopeSpec = syncScopeSpec({
+  fqdn: "corp.cmglab.example",
+  syncOus: ["Workstations", "LabUsers"],
+  workstationsOu: "Workstations",
+  usersOu: "LabUsers",
+});
+const W = "OU=Workstations,DC=corp,DC=cmglab,DC=example";
+const U = "OU=LabUsers,DC=corp,DC=cmglab,DC=example";
+const ROOT = "DC=corp,DC=cmglab,DC=example";
+
+const syncVm = (): WindowsVm =>
+  new WindowsVm("sync01", {
+    resourceGroupName: "rg-cmglab-dev",
+    location: "westeurope",
+    vmName: "cmglab-dev-sync01",
+    computerName: "SYNC01",
+    os: "windows-server-2022",
+    size: "Standard_B2ms",
+    subnetId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/snet-servers",
+    adminUsername: "labadmin",
+    adminPassword: pulumi.secret("Local-Passw0rd!"),
+    autoShutdown: null,
+    tags: {},
+  });
+
+const admin = (): { user: string; password: pulumi.Output<string> } => ({ user: "CORP\\labadmin", password: pulumi.secret(ADMIN_PASSWORD) });
+
+const run = (program: () => void): Promise<Evaluation> =>
+  evaluateLab(sampleConfig(), {
+    program: () => {
+      program();
+      return {};
+    },
+  });
+
+const runCommands = (ev: Evaluation): RecordedResource[] => ev.resources.filter((r) => r.type === RUN_COMMAND_TYPE);
+const script = (rc: RecordedResource): string => String((rc.inputs.tags as Record<string, unknown>)[SCRIPT_TAG]);
+const params = (rc: RecordedResource, key: "parameters" | "protectedParameters"): Record<string, string> =>
+  Object.fromEntries(((rc.plainInputs[key] as { name: string; value: string }[] | undefined) ?? []).map((p) => [p.name, String(p.value)]));
+const byName = (ev: Evaluation, name: string): RecordedResource => {
+  const found = runCommands(ev).filter((r) => r.name === `${name}-command`);
+  if (found.length !== 1) throw new Error(`expected one run command ${name}, found ${found.length}`);
+  return found[0] as RecordedResource;
+};
+const waitsFor = (ev: Evaluation, a: RecordedResource, b: RecordedResource): boolean => waitClosure(ev).get(a.urn)?.has(b.urn) ?? false;
+
+describe("EntraConnect", () => {
+  let ev: Evaluation;
+  beforeAll(async () => {
+    ev = await run(() => {
+      new EntraConnect("sync01", {
+        vm: syncVm(),
+        domainFqdn: "corp.cmglab.example",
+        serversOuDn: "OU=Servers,DC=corp,DC=cmglab,DC=example",
+        dcAddress: "10.42.1.4",
+        join: admin(),
+        admin: admin(),
+        downloadUrl: URL,
+        syncOuDns: SPEC.ouDns,
+        setupUpn: "cmglab-dev-connect-setup@contoso.onmicrosoft.com",
+        tags: TAGS,
+      });
+    });
+  });
+
+  it("runs join, wait, prerequisites, install and the configuration check on SYNC01, in that order", () => {
+    const names = ["sync01-member-domain-join", "sync01-member-wait-domain-member", "sync01-prerequisites", "sync01-install", "sync01-configure"];
+    expect(runCommands(ev).map((r) => r.plainInputs.runCommandName).sort()).toEqual([...names].sort());
+    expect(runCommands(ev).map((r) => [r.plainInputs.runCommandName, script(r)]).sort()).toEqual(
+      [
+        ["sync01-member-domain-join", "domain-join.ps1"],
+        ["sync01-member-wait-domain-member", "wait-domain-member.ps1"],
+        ["sync01-prerequisites", "entra-connect-prerequisites.ps1"],
+        ["sync01-install", "entra-connect-install.ps1"],
+        ["sync01-configure", "entra-connect-configure.ps1"],
+      ].sort(),
+    );
+    for (let i = 1; i < names.length; i++) {
+      expect(waitsFor(ev, byName(ev, names[i] as string), byName(ev, names[i - 1] as string)), `${names[i]} after ${names[i - 1]}`).toBe(true);
+    }
+    for (const rc of runCommands(ev)) expect(rc.plainInputs.vmName).toBe("cmglab-dev-sync01");
+  });
+
+  it("joins into the Servers OU and installs from the configured URL", () => {
+    expect(params(byName(ev, "sync01-member-domain-join"), "parameters")).toMatchObject({
+      OuDn: "OU=Servers,DC=corp,DC=cmglab,DC=example",
+      JoinUser: "CORP\\labadmin",
+    });
+    expect(params(byName(ev, "sync01-install"), "parameters")).toEqual({ DownloadUrl: URL });
+    expect(params(byName(ev, "sync01-prerequisites"), "parameters")).toEqual({});
+  });
+
+  it("checks the configuration as the domain admin, with the setup identity's UPN and the scope to print", () => {
+    const configure = byName(ev, "sync01-configure");
+    expect(params(configure, "parameters")).toEqual({
+      ForestFqdn: "corp.cmglab.example",
+      ExpectedOuDns: `${W};${U}`,
+      SetupUpn: "cmglab-dev-connect-setup@contoso.onmicrosoft.com",
+      AdminUser: "CORP\\labadmin",
+    });
+    expect(configure.plainInputs.runAsUser).toBe("CORP\\labadmin");
+    expect(configure.secretPaths).toContain("runAsPassword");
+    expect(configure.inputs.runAsPassword).toBe(SECRET_TEXT);
+  });
+
+  it("sends a password only as a protected parameter or runAs password, never in clear", () => {
+    const protectedNames = runCommands(ev).flatMap((rc) => Object.keys(params(rc, "protectedParameters")));
+    // The join password only: the setup identity's password is not sent to the VM (nothing
+    // documented there could use it; the wizard asks for it).
+    expect(protectedNames).toEqual(["JoinPassword"]);
+    const join = byName(ev, "sync01-member-domain-join");
+    expect(join.secretPaths).toContain("protectedParameters[0].value");
+    expect(JSON.stringify(runCommands(ev).map((r) => r.inputs))).not.toContain(ADMIN_PASSWORD);
+  });
+
+  it("refuses a download URL that is not https, before registering anything", () => {
+    // The check runs before super(): no VM is needed to reach it.
+    const noVm = undefined as unknown as WindowsVm;
+    const args = {
+      vm: noVm,
+      domainFqdn: "corp.cmglab.example",
+      serversOuDn: "OU=Servers,DC=corp,DC=cmglab,DC=example",
+      dcAddress: "10.42.1.4",
+      join: { user: "CORP\\labadmin", password: "x" },
+      admin: { user: "CORP\\labadmin", password: "x" },
+      syncOuDns: SPEC.ouDns,
+      setupUpn: "x@contoso.onmicrosoft.com",
+      tags: TAGS,
+    };
+    expect(() => new EntraConnect("sync01", { ...args, downloadUrl: "http://download.microsoft.com/AzureADConnect.msi" })).toThrow(/downloadUrl must be an https URL/);
+    expect(() => new EntraConnect("sync01", { ...args, downloadUrl: URL, syncOuDns: [] })).toThrow(/syncOuDns is empty/);
+  });
+});
+
+describe("SyncScope", () => {
+  const scope = (mode: "scripted" | "wizard"): Promise<Evaluation> =>
+    run(() => {
+      const s = new SyncScope("sync-scope", { vm: syncVm(), mode, forestFqdn: "corp.cmglab.example", scope: SPEC, admin: admin(), tags: TAGS });
+      // deltaSync is the resource later steps wait on.
+      new random.RandomPassword("after-delta", { length: 8 }, { dependsOn: [s.deltaSync] });
+    });
+
+  it("applies the scope, then a full sync, then a delta sync that later steps can wait on", async () => {
+    const ev = await scope("scripted");
+    const [apply, full, delta] = ["sync-scope-apply", "sync-scope-full-sync", "sync-scope-delta-sync"].map((n) => byName(ev, n)) as [
+      RecordedResource,
+      RecordedResource,
+      RecordedResource,
+    ];
+    expect(runCommands(ev)).toHaveLength(3);
+    expect([apply, full, delta].map(script)).toEqual(["sync-scope-apply.ps1", "entra-sync-cycle.ps1", "entra-sync-cycle.ps1"]);
+    expect(params(apply, "parameters")).toEqual({
+      Mode: "scripted",
+      ForestFqdn: "corp.cmglab.example",
+      DomainDn: ROOT,
+      ExpectedOuDns: `${W};${U}`,
+      WorkstationsOuDn: W,
+      UsersOuDn: U,
+    });
+    expect(params(full, "parameters")).toMatchObject({ PolicyType: "Initial", ForestFqdn: "corp.cmglab.example" });
+    expect(params(delta, "parameters")).toMatchObject({ PolicyType: "Delta", ForestFqdn: "corp.cmglab.example" });
+    expect(waitsFor(ev, full, apply)).toBe(true);
+    expect(waitsFor(ev, delta, full)).toBe(true);
+    const after = ev.resources.find((r) => r.name === "after-delta") as RecordedResource;
+    expect(waitsFor(ev, after, delta)).toBe(true);
+    for (const rc of [apply, full, delta]) {
+      expect(rc.plainInputs.runAsUser).toBe("CORP\\labadmin");
+      expect(rc.inputs.runAsPassword).toBe(SECRET_TEXT);
+      expect(params(rc, "protectedParameters")).toEqual({});
+    }
+  });
+
+  it("passes the wizard mode on, so the script only verifies", async () => {
+    const ev = await scope("wizard");
+    expect(params(byName(ev, "sync-scope-apply"), "parameters").Mode).toBe("wizard");
+  });
+});
+
+describe("syncScopeSpec", () => {
+  it.each([
+    ["the default two OUs", { fqdn: "corp.cmglab.example", syncOus: ["Workstations", "LabUsers"] }, [W, U]],
+    ["Servers as well", { fqdn: "corp.cmglab.example", syncOus: ["Workstations", "LabUsers", "Servers"] }, [W, U, "OU=Servers,DC=corp,DC=cmglab,DC=example"]],
+    ["a two-label domain", { fqdn: "lab.local", syncOus: ["Clients", "People"] }, ["OU=Clients,DC=lab,DC=local", "OU=People,DC=lab,DC=local"]],
+  ] as const)("%s", (_name, input, dns) => {
+    const spec = syncScopeSpec({ ...input, workstationsOu: input.syncOus[0], usersOu: input.syncOus[1] });
+    expect(spec.ouDns).toEqual(dns);
+    expect(spec.domainDn).toBe(input.fqdn.split(".").map((l) => `DC=${l}`).join(","));
+    expect(joinDns(spec.ouDns)).toBe(dns.join(";"));
+    expect(spec.ouDns).not.toContain(spec.domainDn);
+  });
+
+  it("refuses an empty scope and a DN that would break the list", () => {
+    expect(() => syncScopeSpec({ fqdn: "corp.cmglab.example", syncOus: [], workstationsOu: "W", usersOu: "U" })).toThrow(/empty/);
+    expect(() => syncScopeSpec({ fqdn: "corp.cmglab.example", syncOus: ["A;B"], workstationsOu: "A;B", usersOu: "A;B" })).toThrow(/separates/);
+  });
+});
+
+describe("compareSyncScope", () => {
+  interface Case {
+    readonly name: string;
+    readonly inclusion: readonly string[];
+    readonly exclusion?: readonly string[];
+    readonly missing?: readonly string[];
+    readonly extra?: readonly string[];
+    readonly excluded?: readonly string[];
+    /** Fragments the message must hold; none means the scope is exact. */
+    readonly says?: readonly string[];
+  }
+  const cases: Case[] = [
+    { name: "exact", inclusion: [W, U] },
+    { name: "exact in another order", inclusion: [U, W] },
+    { name: "exact, with the engine's case and spacing", inclusion: ["ou=workstations, dc=corp, dc=cmglab, dc=example", "OU = LabUsers,DC=corp,DC=cmglab,DC=example"] },
+    { name: "an exclusion outside the scope is harmless", inclusion: [W, U], exclusion: ["OU=Servers,DC=corp,DC=cmglab,DC=example"] },
+    {
+      name: "Workstations missing (the reference lab's failure)",
+      inclusion: [U],
+      missing: [W],
+      says: [`missing ${W}: devices never reach Entra ID; hybrid join fails with 'The device object by the given ID is not found'`],
+    },
+    { name: "users OU missing", inclusion: [W], missing: [U], says: [`missing ${U}: `, "Azure AD user discovery cannot find them"] },
+    { name: "nothing in scope", inclusion: [], missing: [W, U], says: [CONSEQUENCE_WORKSTATIONS, CONSEQUENCE_USERS] },
+    { name: "the domain root instead (the wizard's default)", inclusion: [ROOT], missing: [W, U], extra: [ROOT], says: [`extra ${ROOT}: ${CONSEQUENCE_ROOT}`] },
+    { name: "the domain root on top", inclusion: [ROOT, W, U], extra: [ROOT], says: [CONSEQUENCE_ROOT] },
+    {
+      name: "an extra OU",
+      inclusion: [W, U, "OU=Servers,DC=corp,DC=cmglab,DC=example"],
+      extra: ["OU=Servers,DC=corp,DC=cmglab,DC=example"],
+      says: [`extra OU=Servers,DC=corp,DC=cmglab,DC=example: ${CONSEQUENCE_EXTRA}`],
+    },
+    {
+      name: "a child of Workstations excluded",
+      inclusion: [W, U],
+      exclusion: [`OU=Kiosks,${W}`],
+      excluded: [`OU=Kiosks,${W}`],
+      says: [`excluded OU=Kiosks,${W}: ${CONSEQUENCE_WORKSTATIONS}`],
+    },
+    { name: "Workstations itself excluded", inclusion: [W, U], exclusion: [W], excluded: [W], says: [CONSEQUENCE_WORKSTATIONS] },
+  ];
+
+  it.each(cases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
+    const result = compareSyncScope(SPEC, c.inclusion, c.exclusion ?? []);
+    expect(result.missing).toEqual(c.missing ?? []);
+    expect(result.extra).toEqual(c.extra ?? []);
+    expect(result.excluded).toEqual(c.excluded ?? []);
+    if (c.says === undefined) {
+      expect(result.message).toBeNull();
+    } else {
+      expect(result.message).toMatch(new RegExp(`^Entra Connect sync scope of ${ROOT} differs from cmg-lab:sync\\.ous: `));
+      for (const fragment of c.says) expect(result.message).toContain(fragment);
+    }
+  });
+
+  it("names an OU without a special role by the generic consequence", () => {
+    const spec = syncScopeSpec({ fqdn: "corp.cmglab.example", syncOus: ["Workstations", "LabUsers", "Servers"], workstationsOu: "Workstations", usersOu: "LabUsers" });
+    expect(compareSyncScope(spec, [W, U]).message).toContain(`missing OU=Servers,DC=corp,DC=cmglab,DC=example: ${CONSEQUENCE_OTHER}`);
+  });
+
+  it("is worded exactly like the script that runs in the VM", () => {
+    const text = fs.readFileSync(path.join(SCRIPTS_DIR, "sync-scope-apply.ps1"), "utf8");
+    for (const phrase of [CONSEQUENCE_WORKSTATIONS, CONSEQUENCE_USERS, CONSEQUENCE_OTHER, CONSEQUENCE_EXTRA, CONSEQUENCE_ROOT]) {
+      expect(text, phrase).toContain(phrase);
+    }
+    expect(text).toContain("Entra Connect sync scope of $DomainDn differs from cmg-lab:sync.ous: ");
+    for (const prefix of ['"missing ${dn}: ', '"extra ${dn}: ', '"excluded ${dn}: ']) expect(text).toContain(prefix);
+  });
+});
+
+describe("Entra Connect in the whole lab", () => {
+  let ev: Evaluation;
+  beforeAll(async () => {
+    ev = await evaluateLab(sampleConfig());
+  });
+
+  it("builds both steps on SYNC01", () => {
+    expect(customOf(ev, "entra-connect").length).toBeGreaterThan(0);
+    expect(customOf(ev, "sync-scope").map((r) => r.plainInputs.runCommandName).sort()).toEqual(["sync-scope-apply", "sync-scope-delta-sync", "sync-scope-full-sync"]);
+    for (const r of [...customOf(ev, "entra-connect"), ...customOf(ev, "sync-scope")]) expect(r.plainInputs.vmName).toBe("cmglab-dev-sync01");
+  });
+
+  it("makes sync-scope wait for entra-connect, and entra-connect for the OUs", () => {
+    expect(missingWaits(ev, "sync-scope", "entra-connect")).toEqual([]);
+    expect(missingWaits(ev, "entra-connect", "ad-ous")).toEqual([]);
+    expect(customOf(ev, "ad-ous").length).toBeGreaterThan(0);
+  });
+
+  it("never makes the Entra Connect path wait for the ConfigMgr site", () => {
+    const closure = waitClosure(ev);
+    const site = customOf(ev, "site-server");
+    // Whatever the site step holds, no Entra Connect resource waits for any of it...
+    if (site.length > 0) expect(missingWaits(ev, "entra-connect", "site-server")).not.toEqual([]);
+    // ...nor for any in-guest work on the site server (meaningful before the site step has resources).
+    const siteWork = new Set([...site, ...ev.resources.filter((r) => r.type === RUN_COMMAND_TYPE && r.plainInputs.vmName === "cmglab-dev-cm01")].map((r) => r.urn));
+    for (const r of [...customOf(ev, "entra-connect"), ...customOf(ev, "sync-scope")]) {
+      const waits = [...(closure.get(r.urn) ?? [])].filter((u) => siteWork.has(u));
+      expect(waits, r.urn).toEqual([]);
+    }
+  });
+
+  it("lets device registration start only after the delta sync", () => {
+    const registration = customOf(ev, "device-registration");
+    const delta = customOf(ev, "sync-scope").find((r) => r.plainInputs.runCommandName === "sync-scope-delta-sync") as RecordedResource;
+    const closure = waitClosure(ev);
+    for (const r of registration) expect(closure.get(r.urn)?.has(delta.urn), r.urn).toBe(true);
+  });
+
+  it("passes the configured mode and download URL to the scripts", async () => {
+    const base = sampleConfig();
+    const wizard = await evaluateLab(sampleConfig({ sync: { ...base.sync, configuration: "wizard", downloadUrl: "https://files.example.com/AzureADConnect.msi" } }));
+    const apply = customOf(wizard, "sync-scope").find((r) => r.plainInputs.runCommandName === "sync-scope-apply") as RecordedResource;
+    const install = customOf(wizard, "entra-connect").find((r) => r.plainInputs.runCommandName === "sync01-install") as RecordedResource;
+    expect(params(apply, "parameters").Mode).toBe("wizard");
+    expect(params(install, "parameters").DownloadUrl).toBe("https://files.example.com/AzureADConnect.msi");
+  });
+});
+
+describe("ordering check control case", () => {
+  it("would catch entra-connect waiting for the site", async () => {
+    const build = (wait: boolean): Promise<Evaluation> =>
+      run(() => {
+        const site = new LabStep({ step: "site-server", after: [], labTags: { lab: "x" } });
+        new random.RandomPassword("site-thing", { length: 8 }, { parent: site });
+        const connect = new LabStep({ step: "entra-connect", after: wait ? [site] : [], labTags: { lab: "x" } });
+        new random.RandomPassword("connect-thing", { length: 8 }, { parent: connect });
+      });
+    expect(missingWaits(await build(false), "entra-connect", "site-server")).toHaveLength(1);
+    expect(missingWaits(await build(true), "entra-connect", "site-server")).toEqual([]);
+  });
+});
