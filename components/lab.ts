@@ -18,6 +18,14 @@ import { LabNetwork } from "./lab-network";
 import { LabStep } from "./lab-step";
 import { serverSecretEndDate } from "../stacks/entra";
 import { WindowsVm, type WindowsOs } from "./windows-vm";
+import * as path from "node:path";
+import { cmgRegion } from "../stacks/cmg-names";
+import { labCaCommonName } from "../stacks/cmg";
+import { ClientAgent } from "./client-agent";
+import { Cmg } from "./cmg";
+import { CmgCertificate } from "./cmg-certificate";
+import { CmgConnectionPoint } from "./cmg-connection-point";
+import { LabVerify } from "./lab-verify";
 import { AadUserDiscovery } from "./aad-user-discovery";
 import { AzureServices } from "./azure-services";
 import { EnhancedHttp } from "./enhanced-http";
@@ -96,6 +104,12 @@ export class Lab extends pulumi.ComponentResource {
   public readonly adminUsername: string;
   /** Admin password (secret). */
   public readonly adminPassword: pulumi.Output<string>;
+  /** CMG service name (= its deployment name, the certificate's CN). */
+  public readonly cmgServiceFqdn: pulumi.Output<string>;
+  /** Commands that print the verify step's reports (run-command output is not readable by Pulumi). */
+  public readonly verifyReportCommands: pulumi.Output<string[]>;
+  /** The end-to-end checks the verify step runs. */
+  public readonly verifyChecks: readonly string[];
   /** Azure VM names by Windows computer name. */
   public readonly vmNames: Readonly<Record<string, pulumi.Output<string>>>;
   /** The demo users' UPNs (`labuser01@<tenant domain>`, ...), created in the users OU (step `ad-ous`). */
@@ -456,6 +470,104 @@ export class Lab extends pulumi.ComponentResource {
 
 
     // ---- cmg-certificate, cmg, cmg-connection-point, client-agent, verify -------------------
+    // The CMG's names come from the certificate step: lab-ca adds a per-deployment suffix
+    // (key vault soft delete), a supplied PFX fixes the name. In-guest work on CM01 and DC01 runs
+    // after each VM's previous run command (WindowsVm.sequence), so after the site install.
+    const cmgRegionValue = cmgRegion(config.location);
+    if (cmgRegionValue === undefined) throw new Error(`internal: location ${config.location} is not a CMG region (the config loader refuses it)`);
+    const cmgCertStep = scopes.get("cmg-certificate");
+    const cmgCert = new CmgCertificate(
+      "cmg",
+      {
+        certificate: config.cmg.certificate,
+        cmgName: config.cmg.name,
+        location: config.location,
+        dc,
+        siteServer,
+        domainFqdn: config.domain.fqdn,
+        caCommonName: labCaCommonName(config.domain.netbiosName),
+        runAs: domainAdmin,
+        expiresOn: config.schedule.expiresOn,
+        projectDir: path.resolve(__dirname, ".."),
+        tags: cmgCertStep.tags,
+      },
+      { parent: cmgCertStep },
+    );
+    const cmgStep = scopes.get("cmg");
+    const cmg = new Cmg(
+      "cmg",
+      {
+        siteServer,
+        siteCode: site.siteCode,
+        siteServerFqdn: site.fqdn,
+        serviceFqdn: cmgCert.serviceFqdn,
+        region: cmgRegionValue,
+        instances: config.cmg.instances,
+        subscriptionId: cmgAccess.subscriptionId,
+        groupName: cmgAccess.cmgResourceGroupName,
+        serverAppClientId: entra.serverAppClientId,
+        pfxPath: cmgCert.pfxPath,
+        pfxPassword: cmgCert.pfxPassword,
+        runAs: domainAdmin,
+        tags: cmgStep.tags,
+      },
+      { parent: cmgStep },
+    );
+    const cpStep = scopes.get("cmg-connection-point");
+    const connectionPoint = new CmgConnectionPoint(
+      "cmg",
+      {
+        dc,
+        domainFqdn: config.domain.fqdn,
+        siteServer,
+        siteCode: site.siteCode,
+        siteServerFqdn: site.fqdn,
+        serviceFqdn: cmg.serviceFqdn,
+        runAs: domainAdmin,
+        tags: cpStep.tags,
+      },
+      { parent: cpStep },
+    );
+    const agentStep = scopes.get("client-agent");
+    clients.forEach(
+      (client, i) =>
+        new ClientAgent(
+          client.computerName.toLowerCase(),
+          {
+            vm: client,
+            clientShareUnc: connectionPoint.clientShareUnc,
+            cmgFqdn: cmg.serviceFqdn,
+            siteCode: site.siteCode,
+            tenantId: entra.tenantId,
+            clientAppClientId: entra.clientAppClientId,
+            serverAppIdentifierUri: entra.serverAppIdentifierUri,
+            ...(cmgCert.caCommonName ? { caCommonName: cmgCert.caCommonName } : {}),
+            // The step already waits for clients and cmg-connection-point; named for the reader.
+            after: [connectionPoint.ready, ...(members[i] ? [members[i].ready] : [])],
+            tags: agentStep.tags,
+          },
+          { parent: agentStep },
+        ),
+    );
+    const verifyStep = scopes.get("verify");
+    const verify = new LabVerify(
+      "verify",
+      {
+        siteServer,
+        siteCode: site.siteCode,
+        siteServerFqdn: site.fqdn,
+        cmgFqdn: cmg.serviceFqdn,
+        clients,
+        resourceGroupName: network.resourceGroupName,
+        runAs: domainAdmin,
+        tags: verifyStep.tags,
+      },
+      { parent: verifyStep },
+    );
+    this.cmgServiceFqdn = cmg.serviceFqdn;
+    this.verifyReportCommands = verify.reportCommands;
+    this.verifyChecks = verify.checks.map((c) => `${c.on}: ${c.id}: ${c.what}`);
+
 
     void domainAdmin;
     const allVms = [dc, siteServer, entraConnect, ...clients];

@@ -126,6 +126,22 @@ export const SCRIPT_MINUTES: Readonly<Record<string, Duration>> = {
     source: "a few OUs, users and a group written on the DC through AD Web Services; seconds plus run-command overhead (planning estimate)",
   },
   "hybrid-join-scp.ps1": { minutes: 1, source: "two AD objects written on the DC; seconds plus run-command overhead (planning estimate)" },
+  // CMG area (issue 7)
+  "cmg-ca-install.ps1": { minutes: 5, source: "AD CS role install plus Install-AdcsCertificationAuthority (enterprise root); a few minutes (planning estimate)" },
+  "cmg-certificate-enroll.ps1": { minutes: 2, source: "certreq against the lab CA in the same VNet, PFX export (planning estimate)" },
+  "cmg-certificate-import.ps1": { minutes: 1, source: "writes a PFX of a few KB (planning estimate)" },
+  "cmg-create.ps1": {
+    minutes: 30,
+    source: "VMSS CMG deployment: docs only say it varies (a 2018 classic-CMG doc said 5-15 min); UNCONFIRMED, planned at 30 (tech-facts 4.5)",
+  },
+  "cmg-client-share.ps1": { minutes: 1, source: "creates a folder and an SMB share (planning estimate)" },
+  "cmg-connection-point.ps1": {
+    minutes: 15,
+    source: "connection point install and the MP's CMG route published (site component polling cycles, minutes; UNCONFIRMED), plus copying the client files",
+  },
+  "client-agent-install.ps1": { minutes: 15, source: "ccmsetup over the CMG with Entra ID auth: install plus registration; commonly 10-20 min (planning estimate)" },
+  "lab-verify-client.ps1": { minutes: 10, source: "bounded wait until hybrid join, CMG route and registration read back (planning estimate)" },
+  "lab-verify-site.ps1": { minutes: 10, source: "bounded wait until the clients are online in the site (client policy/heartbeat cycles; planning estimate)" },
   "wait-hybrid-join.ps1": {
     minutes: 20,
     source:

@@ -41,3 +41,6 @@ export const clientAppClientId = outputs.clientAppClientId;
 export const connectSetupUpn = outputs.connectSetupUpn;
 export const cmgResourceGroupName = outputs.cmgResourceGroupName;
 export const cmgProviderRegistration = outputs.cmgProviderRegistration;
+export const cmgServiceFqdn = outputs.cmgServiceFqdn;
+export const verifyReportCommands = outputs.verifyReportCommands;
+export const verifyChecks = outputs.verifyChecks;

@@ -28,6 +28,12 @@ export interface LabOutputs {
   cmgResourceGroupName: pulumi.Output<string>;
   /** Prerequisite: register the CMG's resource providers once per subscription. */
   cmgProviderRegistration: string;
+  /** CMG service name (its deployment name; the server certificate's CN). */
+  cmgServiceFqdn: pulumi.Output<string>;
+  /** Commands printing the verify step's reports (run-command output is not readable by Pulumi). */
+  verifyReportCommands: pulumi.Output<string[]>;
+  /** The end-to-end checks the verify step runs. */
+  verifyChecks: readonly string[];
 }
 
 /**
@@ -54,6 +60,9 @@ export function buildLab(config: LabConfig): { lab: Lab; outputs: LabOutputs } {
       connectSetupUpn: lab.entra.connectSetupUpn,
       cmgResourceGroupName: lab.cmgAccess.cmgResourceGroupName,
       cmgProviderRegistration: lab.cmgAccess.providerRegistration,
+      cmgServiceFqdn: lab.cmgServiceFqdn,
+      verifyReportCommands: lab.verifyReportCommands,
+      verifyChecks: lab.verifyChecks,
     },
   };
 }

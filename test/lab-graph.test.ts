@@ -31,7 +31,7 @@ describe("default lab graph", () => {
 
   it("builds the steps of this stage and leaves the rest with no resources", () => {
     const built = RUNBOOK.map((s) => s.id).filter((id) => customOf(ev, id).length > 0);
-    expect(built).toEqual(["credentials", "network", "admin-access", "entra-apps", "dc-vm", "server-vms", "site-media", "client-vms", "ad-forest", "ad-ous", "site-server", "enhanced-http", "ad-user-discovery", "azure-services", "aad-user-discovery", "entra-connect", "sync-scope", "hybrid-join-scp", "cmg-azure-access", "clients", "device-registration"]);
+    expect(built).toEqual(["credentials", "network", "admin-access", "entra-apps", "dc-vm", "server-vms", "site-media", "client-vms", "ad-forest", "ad-ous", "site-server", "enhanced-http", "ad-user-discovery", "azure-services", "aad-user-discovery", "entra-connect", "sync-scope", "hybrid-join-scp", "cmg-certificate", "cmg-azure-access", "cmg", "cmg-connection-point", "clients", "device-registration", "client-agent", "verify"]);
   });
 
   it("makes every step's resources wait for every built step it needs, transitively", () => {

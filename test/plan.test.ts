@@ -95,7 +95,9 @@ describe("plan renderings", () => {
   it("prints waves, not-built steps, the timeline, warnings and the cost", () => {
     const text = renderPlan(plan, "human");
     expect(text).toMatch(/^Wave 1$/m);
-    expect(text).toMatch(/\. verify\s+not built yet/);
+    // Every runbook step has resources now, so none is "not built yet"; verify is the last wave.
+    expect(text).not.toMatch(/^\s+\. \S+\s+not built yet/m);
+    expect(text).toMatch(/verify\s+\S+-\S+\s+End-to-end checks/);
     expect(text).toMatch(/critical path: /);
     expect(text).toMatch(/Per running hour: \$\d+\.\d\d; per conference day: \$\d+\.\d\d/);
     expect(text).toContain("[secret]");

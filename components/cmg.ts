@@ -1,0 +1,75 @@
+import * as pulumi from "@pulumi/pulumi";
+import { RunStep } from "./run-step";
+import type { WindowsVm } from "./windows-vm";
+
+/** Bounded wait for the scale-set deployment (duration UNCONFIRMED: plan 15-30+ minutes). */
+export const CMG_WAIT_MINUTES = 50;
+
+export interface CmgArgs {
+  /** Required. The site server (runs the ConfigMgr cmdlets). */
+  readonly siteServer: WindowsVm;
+  readonly siteCode: pulumi.Input<string>;
+  readonly siteServerFqdn: pulumi.Input<string>;
+  /** Required. CMG service name (= deployment name), from CmgCertificate. */
+  readonly serviceFqdn: pulumi.Input<string>;
+  /** Required. `AzureRegion` value (stacks/cmg-names.ts cmgRegion). */
+  readonly region: string;
+  /** Required. VM scale set instances, 1-16. */
+  readonly instances: number;
+  /** Required. Subscription the CMG is deployed in (CmgAzureAccess). */
+  readonly subscriptionId: pulumi.Input<string>;
+  /** Required. Resource group the server app has its role on (CmgAzureAccess). */
+  readonly groupName: pulumi.Input<string>;
+  /** Required. Client id of the imported server app (EntraApps). */
+  readonly serverAppClientId: pulumi.Input<string>;
+  /** Required. PFX path on the site server and its password (secret), from CmgCertificate. */
+  readonly pfxPath: string;
+  readonly pfxPassword: pulumi.Input<string>;
+  /** Required. The site's Full Administrator. */
+  readonly runAs: { readonly user: pulumi.Input<string>; readonly password: pulumi.Input<string> };
+  /** Optional. More resources to wait for (the certificate, the Azure access, Azure Services). */
+  readonly after?: readonly pulumi.Resource[];
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** The CMG, created by the site with New-CMCloudManagementGateway (scripts/cmg-create.ps1). */
+export class Cmg extends pulumi.ComponentResource {
+  /** Done when the CMG reports ready. */
+  public readonly ready: pulumi.Resource;
+  public readonly serviceFqdn: pulumi.Output<string>;
+
+  constructor(name: string, args: CmgArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cmg-lab:cmg:Cmg", name, {}, opts);
+    if (!Number.isInteger(args.instances) || args.instances < 1 || args.instances > 16) {
+      throw new Error(`Cmg: instances must be 1-16, got ${args.instances}`);
+    }
+    const create = new RunStep(
+      `${name}-create`,
+      {
+        vm: args.siteServer,
+        script: "cmg-create.ps1",
+        parameters: {
+          SiteCode: args.siteCode,
+          SiteServerFqdn: args.siteServerFqdn,
+          ServiceFqdn: args.serviceFqdn,
+          Region: args.region,
+          InstanceCount: String(args.instances),
+          SubscriptionId: args.subscriptionId,
+          GroupName: args.groupName,
+          ServerAppClientId: args.serverAppClientId,
+          PfxPath: args.pfxPath,
+          WaitMinutes: String(CMG_WAIT_MINUTES),
+        },
+        protectedParameters: { PfxPassword: args.pfxPassword },
+        runAs: args.runAs,
+        timeoutMinutes: CMG_WAIT_MINUTES + 10,
+        ...(args.after ? { after: args.after } : {}),
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    this.ready = create.command;
+    this.serviceFqdn = pulumi.output(args.serviceFqdn);
+    this.registerOutputs({ serviceFqdn: this.serviceFqdn });
+  }
+}

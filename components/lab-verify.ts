@@ -1,0 +1,91 @@
+import * as pulumi from "@pulumi/pulumi";
+import { VERIFY_CHECKS, verifyReportCommand, type VerifyCheck } from "../stacks/cmg";
+import { RunStep } from "./run-step";
+import type { WindowsVm } from "./windows-vm";
+
+export const VERIFY_WAIT_MINUTES = 30;
+
+export interface LabVerifyArgs {
+  readonly siteServer: WindowsVm;
+  readonly siteCode: pulumi.Input<string>;
+  readonly siteServerFqdn: pulumi.Input<string>;
+  readonly cmgFqdn: pulumi.Input<string>;
+  /** Required. Client VMs to check. */
+  readonly clients: readonly WindowsVm[];
+  /** Required. Lab resource group (for the report commands). */
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly runAs: { readonly user: pulumi.Input<string>; readonly password: pulumi.Input<string> };
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * End-to-end checks, each a run command that fails the deployment with a readable report (its
+ * FAIL lines carry the log evidence that `npm run diagnose` maps to the missed step). Pulumi
+ * cannot read run-command output, so the component exports the commands that print the reports.
+ */
+export class LabVerify extends pulumi.ComponentResource {
+  /** The checks run. */
+  public readonly checks: readonly VerifyCheck[];
+  /** `az vm run-command show ... --instance-view` per verify run command. */
+  public readonly reportCommands: pulumi.Output<string[]>;
+
+  constructor(name: string, args: LabVerifyArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cmg-lab:verify:LabVerify", name, {}, opts);
+    this.checks = VERIFY_CHECKS;
+    const users = new RunStep(
+      `${name}-user-discovery`,
+      {
+        vm: args.siteServer,
+        script: "check-user-discovery.ps1",
+        parameters: { SiteCode: args.siteCode, UserName: "*", Require: "both", WaitMinutes: String(VERIFY_WAIT_MINUTES) },
+        runAs: args.runAs,
+        timeoutMinutes: VERIFY_WAIT_MINUTES + 5,
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    const clientRuns = args.clients.map(
+      (client) =>
+        new RunStep(
+          `${name}-${client.computerName.toLowerCase()}`,
+          {
+            vm: client,
+            script: "lab-verify-client.ps1",
+            parameters: { CmgFqdn: args.cmgFqdn, WaitMinutes: String(VERIFY_WAIT_MINUTES) },
+            timeoutMinutes: VERIFY_WAIT_MINUTES + 5,
+            tags: args.tags,
+          },
+          { parent: this },
+        ),
+    );
+    const site = new RunStep(
+      `${name}-site`,
+      {
+        vm: args.siteServer,
+        script: "lab-verify-site.ps1",
+        parameters: {
+          SiteCode: args.siteCode,
+          SiteServerFqdn: args.siteServerFqdn,
+          CmgFqdn: args.cmgFqdn,
+          ClientNames: args.clients.map((c) => c.computerName).join(","),
+          WaitMinutes: String(VERIFY_WAIT_MINUTES),
+        },
+        runAs: args.runAs,
+        timeoutMinutes: VERIFY_WAIT_MINUTES + 5,
+        after: [users.command, ...clientRuns.map((r) => r.command)],
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    const runs: { vm: WindowsVm; name: string }[] = [
+      { vm: args.siteServer, name: `${name}-user-discovery` },
+      ...args.clients.map((c) => ({ vm: c, name: `${name}-${c.computerName.toLowerCase()}` })),
+      { vm: args.siteServer, name: `${name}-site` },
+    ];
+    void site;
+    this.reportCommands = pulumi
+      .all([pulumi.output(args.resourceGroupName), pulumi.all(runs.map((r) => r.vm.vmName))])
+      .apply(([rg, vmNames]) => runs.map((r, i) => verifyReportCommand(rg, vmNames[i] ?? "", r.name)));
+    this.registerOutputs({ reportCommands: this.reportCommands });
+  }
+}

@@ -1,0 +1,84 @@
+<#
+.SYNOPSIS
+  Installs the ConfigMgr client on an internet-side client so that it works only through the CMG,
+  with Enhanced HTTP and Entra ID authentication (no client PKI certificate):
+  ccmsetup /source:<DC share> /mp:https://<CMG>/CCM_Proxy_MutualAuth/<id> /NoCRLCheck
+  CCMHOSTNAME=<CMG>/CCM_Proxy_MutualAuth/<id> SMSSITECODE=<code> AADTENANTID=<tenant>
+  AADCLIENTAPPID=<client app> AADRESOURCEURI=<server app id uri> CCMALWAYSINF=1.
+  The arguments come from the program (stacks/cmg.ts ccmsetupArguments) with {MpPath} standing
+  for the MP's CMG route, which only the site knows: it is read from cmg-client.json in the DC's
+  client share (written by cmg-connection-point.ps1). The files come from that share because an
+  internet client cannot reach the site server. First makes sure the lab's enterprise root CA
+  (the CMG certificate's issuer) is trusted, refreshing Group Policy if needed. Waits, bounded,
+  for ccmsetup to finish and the client to be installed. Runs as LocalSystem. Idempotent.
+  Sources: https://learn.microsoft.com/mem/configmgr/core/clients/deploy/deploy-clients-cmg-azure
+  https://learn.microsoft.com/mem/configmgr/core/clients/deploy/about-client-installation-properties
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory = $true)]
+    [string] $ClientShareUnc,
+
+    [Parameter(Mandatory = $true)]
+    [string] $CcmsetupArguments,
+
+    [Parameter(Mandatory = $true)]
+    [string] $CaCommonName,
+
+    [Parameter(Mandatory = $true)]
+    [string] $WaitMinutes
+)
+
+$ErrorActionPreference = 'Stop'
+trap {
+    Write-Error -Message "client-agent-install failed: $_" -ErrorAction Continue
+    exit 1
+}
+
+function Test-RootTrusted {
+    param(
+        [string] $Name
+    )
+    return ($null -ne (Get-ChildItem -Path Cert:\LocalMachine\Root | Where-Object { $_.Subject -like "CN=$Name*" } | Select-Object -First 1))
+}
+
+function Test-ClientInstalled {
+    $svc = Get-Service -Name CcmExec -ErrorAction SilentlyContinue
+    if ($null -eq $svc -or $svc.Status -ne 'Running') { return $false }
+    $internet = (Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\CCM\Security' -ErrorAction SilentlyContinue).ClientAlwaysOnInternet
+    return ([int] $internet -eq 1)
+}
+
+if (-not (Test-ClientInstalled)) {
+    if ($CaCommonName -and -not (Test-RootTrusted -Name $CaCommonName)) {
+        & gpupdate.exe /target:computer /force | Out-Null
+        Start-Sleep -Seconds 20
+    }
+    if ($CaCommonName -and -not (Test-RootTrusted -Name $CaCommonName)) {
+        throw "the lab root CA '$CaCommonName' is not in LocalMachine\Root: clients would fail the CMG's TLS with WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA (cmg-certificate)"
+    }
+    $settingsPath = Join-Path $ClientShareUnc 'cmg-client.json'
+    if (-not (Test-Path -LiteralPath $settingsPath)) { throw "no $settingsPath: the cmg-connection-point step has not published the client settings" }
+    $settings = Get-Content -LiteralPath $settingsPath -Raw | ConvertFrom-Json
+    if ($settings.mpPath -notlike 'CCM_Proxy_MutualAuth/*') { throw "cmg-client.json holds no CCM_Proxy_MutualAuth route" }
+    $arguments = $CcmsetupArguments.Replace('{MpPath}', [string] $settings.mpPath)
+    $work = Join-Path $env:ProgramData 'CmgLab\ccmsetup'
+    New-Item -ItemType Directory -Path $work -Force | Out-Null
+    Copy-Item -LiteralPath (Join-Path $ClientShareUnc 'ccmsetup.exe') -Destination $work -Force
+    Write-Output "ccmsetup.exe $arguments"
+    $process = Start-Process -FilePath (Join-Path $work 'ccmsetup.exe') -ArgumentList $arguments -PassThru -Wait
+    Write-Output "ccmsetup bootstrap exited with $($process.ExitCode)"
+}
+
+$deadline = (Get-Date).AddMinutes([int] $WaitMinutes)
+while (-not (Test-ClientInstalled)) {
+    if ((Get-Date) -gt $deadline) { break }
+    Start-Sleep -Seconds 30
+}
+if (-not (Test-ClientInstalled)) {
+    $log = Join-Path $env:windir 'ccmsetup\Logs\ccmsetup.log'
+    $tail = if (Test-Path -LiteralPath $log) { (Get-Content -LiteralPath $log -Tail 20) -join "`n" } else { '(no ccmsetup.log)' }
+    throw "the ConfigMgr client is not installed and internet-only after $WaitMinutes minutes. ccmsetup.log:`n$tail"
+}
+Write-Output 'ConfigMgr client installed, internet-only (ClientAlwaysOnInternet=1)'
+exit 0

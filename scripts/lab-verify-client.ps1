@@ -1,0 +1,101 @@
+<#
+.SYNOPSIS
+  End-to-end checks on one client, as a readable report; fails (exit 1) unless every check
+  passes within the wait. Each failed check prints the evidence lines it saw (dsregcmd, client
+  logs) so that `npm run diagnose` (stacks/diagnose.ts) names the missed runbook step:
+  - hybrid-join: dsregcmd /status shows AzureAdJoined : YES and DomainJoined : YES;
+  - cmg-route: the client's active management point is an Internet one (root\ccm\LocationServices
+    SMS_ActiveMPCandidate, Type Internet) pointing at the CMG;
+  - registered: ClientIDManagerStartup.log shows the client registered (Approval status 3 is the
+    Entra ID approval).
+  Changes nothing.
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory = $true)]
+    [string] $CmgFqdn,
+
+    [Parameter(Mandatory = $true)]
+    [string] $WaitMinutes
+)
+
+$ErrorActionPreference = 'Stop'
+trap {
+    Write-Error -Message "lab-verify-client failed: $_" -ErrorAction Continue
+    exit 1
+}
+
+function Test-HybridJoined {
+    $status = & dsregcmd.exe /status
+    return (($status -match '^\s*AzureAdJoined\s*:\s*YES') -and ($status -match '^\s*DomainJoined\s*:\s*YES'))
+}
+
+function Test-CmgRoute {
+    param(
+        [string] $Fqdn
+    )
+    $mp = Get-CimInstance -Namespace 'root\ccm\LocationServices' -ClassName SMS_ActiveMPCandidate -ErrorAction SilentlyContinue |
+        Where-Object { $_.Type -eq 'Internet' -and $_.MP -like "*$Fqdn*" }
+    return ($null -ne $mp)
+}
+
+function Test-Registered {
+    $log = Join-Path $env:windir 'CCM\Logs\ClientIDManagerStartup.log'
+    if (-not (Test-Path -LiteralPath $log)) { return $false }
+    return [bool] (Select-String -LiteralPath $log -Pattern 'Approval status 3|Client is registered' -Quiet)
+}
+
+function Get-Evidence {
+    param(
+        [string[]] $Logs
+    )
+    $lines = @()
+    foreach ($name in $Logs) {
+        $path = Join-Path $env:windir "CCM\Logs\$name"
+        if (Test-Path -LiteralPath $path) {
+            $lines += Get-Content -LiteralPath $path -Tail 400 |
+                Where-Object { $_ -match 'error|fail|0x8|CMGConnector|CMGService|WINHTTP|not completely discovered' } |
+                Select-Object -Last 5
+        }
+    }
+    return $lines
+}
+
+function Test-Check {
+    param(
+        [string] $Id,
+        [string] $Fqdn
+    )
+    switch ($Id) {
+        'hybrid-join' { return (Test-HybridJoined) }
+        'cmg-route' { return (Test-CmgRoute -Fqdn $Fqdn) }
+        default { return (Test-Registered) }
+    }
+}
+
+$checks = @('hybrid-join', 'cmg-route', 'registered')
+$deadline = (Get-Date).AddMinutes([int] $WaitMinutes)
+$passed = @{}
+do {
+    foreach ($id in $checks) {
+        if (-not $passed[$id]) { $passed[$id] = [bool] (Test-Check -Id $id -Fqdn $CmgFqdn) }
+    }
+    $done = @($passed.Values | Where-Object { -not $_ }).Count -eq 0
+    if (-not $done) { Start-Sleep -Seconds 30 }
+} while (-not $done -and (Get-Date) -lt $deadline)
+
+$report = @("VERIFY REPORT $env:COMPUTERNAME (client)")
+foreach ($id in $checks) {
+    $report += "VERIFY $($env:COMPUTERNAME) $id $(if ($passed[$id]) { 'PASS' } else { 'FAIL' })"
+    if (-not $passed[$id]) {
+        $evidence = switch ($id) {
+            'hybrid-join' { & dsregcmd.exe /status | Where-Object { $_ -match 'AzureAdJoined|DomainJoined|Error|0x8|not found' } }
+            'cmg-route' { Get-Evidence -Logs @('LocationServices.log', 'CcmMessaging.log') }
+            default { Get-Evidence -Logs @('ClientIDManagerStartup.log', 'CcmMessaging.log', 'LocationServices.log') }
+        }
+        foreach ($line in $evidence) { $report += "  evidence: $($line.Trim())" }
+    }
+}
+$report | ForEach-Object { Write-Output $_ }
+if (-not $done) { throw "verify failed on $($env:COMPUTERNAME): see the FAIL lines above" }
+exit 0

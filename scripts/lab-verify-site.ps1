@@ -1,0 +1,104 @@
+<#
+.SYNOPSIS
+  End-to-end checks on the site server, as a readable report; fails (exit 1) unless every check
+  passes within the wait:
+  - cmg-ready: Get-CMCloudManagementGateway reports the CMG with State 0 (taken as Ready: UNCONFIRMED);
+  - client-online <name>: each client is a ConfigMgr client, active, and online (Get-CMDevice:
+    IsClient, ClientActiveStatus 1, CNIsOnline); online through the CMG is what the client-side
+    report proves (its management point is the CMG).
+  On failure it prints evidence lines from CloudMgr.log, SMS_Cloud_ProxyConnector.log and
+  CCM_STS.log (e.g. "is not completely discovered") so that `npm run diagnose` names the missed
+  step. The user-discovery check is check-user-discovery.ps1, run by the same verify step.
+  Runs as the site's Full Administrator (the domain admin). Changes nothing.
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory = $true)]
+    [string] $SiteCode,
+
+    [Parameter(Mandatory = $true)]
+    [string] $SiteServerFqdn,
+
+    [Parameter(Mandatory = $true)]
+    [string] $CmgFqdn,
+
+    [Parameter(Mandatory = $true)]
+    [string] $ClientNames,
+
+    [Parameter(Mandatory = $true)]
+    [string] $WaitMinutes
+)
+
+$ErrorActionPreference = 'Stop'
+trap {
+    Write-Error -Message "lab-verify-site failed: $_" -ErrorAction Continue
+    exit 1
+}
+
+function Connect-CMSite {
+    param(
+        [string] $Code,
+        [string] $Provider
+    )
+    if (-not (Get-Module -Name ConfigurationManager)) {
+        $uiPath = (Get-ItemProperty -LiteralPath 'HKLM:\SYSTEM\CurrentControlSet\Control\Session Manager\Environment').SMS_ADMIN_UI_PATH
+        if (-not $uiPath) { throw 'SMS_ADMIN_UI_PATH is not set: the ConfigMgr console is not installed' }
+        Import-Module (Join-Path (Split-Path -Parent $uiPath) 'ConfigurationManager.psd1')
+    }
+    if (-not (Get-PSDrive -Name $Code -ErrorAction SilentlyContinue)) {
+        New-PSDrive -Name $Code -PSProvider CMSite -Root $Provider | Out-Null
+    }
+    Set-Location "$($Code):"
+}
+
+function Test-Check {
+    param(
+        [string] $Id,
+        [string] $Fqdn
+    )
+    if ($Id -eq 'cmg-ready') {
+        $cmg = Get-CMCloudManagementGateway -Name $Fqdn
+        return ($null -ne $cmg -and [int] $cmg.State -eq 0)
+    }
+    $name = $Id.Substring('client-online '.Length)
+    $device = Get-CMDevice -Name $name -Fast
+    return ($null -ne $device -and $device.IsClient -and [int] $device.ClientActiveStatus -eq 1 -and [int] $device.CNIsOnline -eq 1)
+}
+
+function Get-SiteEvidence {
+    $installDir = (Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\SMS\Identification' -ErrorAction SilentlyContinue).'Installation Directory'
+    $lines = @()
+    foreach ($name in @('CloudMgr.log', 'SMS_Cloud_ProxyConnector.log', 'CCM_STS.log', 'CCM_STS_ManagedBase.log')) {
+        $path = Join-Path ([string] $installDir) "Logs\$name"
+        if (Test-Path -LiteralPath $path) {
+            $lines += Get-Content -LiteralPath $path -Tail 400 |
+                Where-Object { $_ -match 'error|fail|exception|CMGConnector|not completely discovered|AuthorizationFailed|MISE' } |
+                Select-Object -Last 5
+        }
+    }
+    return $lines
+}
+
+Connect-CMSite -Code $SiteCode -Provider $SiteServerFqdn
+$checks = @('cmg-ready') + @($ClientNames.Split(',') | Where-Object { $_ } | ForEach-Object { "client-online $_" })
+$deadline = (Get-Date).AddMinutes([int] $WaitMinutes)
+$passed = @{}
+do {
+    foreach ($id in $checks) {
+        if (-not $passed[$id]) { $passed[$id] = [bool] (Test-Check -Id $id -Fqdn $CmgFqdn) }
+    }
+    $done = @($checks | Where-Object { -not $passed[$_] }).Count -eq 0
+    if (-not $done) { Start-Sleep -Seconds 30 }
+} while (-not $done -and (Get-Date) -lt $deadline)
+
+$report = @("VERIFY REPORT $SiteServerFqdn (site)")
+foreach ($id in $checks) {
+    $report += "VERIFY $SiteServerFqdn $id $(if ($passed[$id]) { 'PASS' } else { 'FAIL' })"
+}
+if (-not $done) {
+    Set-Location -Path $env:SystemDrive
+    foreach ($line in (Get-SiteEvidence)) { $report += "  evidence: $($line.Trim())" }
+}
+$report | ForEach-Object { Write-Output $_ }
+if (-not $done) { throw "verify failed on $($SiteServerFqdn): see the FAIL lines above" }
+exit 0
