@@ -275,7 +275,6 @@ export class Lab extends pulumi.ComponentResource {
     this.entra = entra;
     this.cmgAccess = cmgAccess;
 
-
     // ---- ad-forest, ad-ous, hybrid-join-scp --------------------------------------------------
     // The VNet hands every VM the DC's address as DNS server (LabNetwork dnsServers above), so
     // everything that joins resolves the domain through the DC; the DC forwards other names to
@@ -321,7 +320,6 @@ export class Lab extends pulumi.ComponentResource {
     );
     void forest;
     void scp;
-
 
     // ---- site-server, enhanced-http, ad-user-discovery, azure-services, aad-user-discovery ----
     // Every run command on CM01 runs after the previous one (WindowsVm.sequence), in this order.
@@ -468,7 +466,6 @@ export class Lab extends pulumi.ComponentResource {
     );
     void members;
 
-
     // ---- cmg-certificate, cmg, cmg-connection-point, client-agent, verify -------------------
     // The CMG's names come from the certificate step: lab-ca adds a per-deployment suffix
     // (key vault soft delete), a supplied PFX fixes the name. In-guest work on CM01 and DC01 runs
@@ -567,7 +564,6 @@ export class Lab extends pulumi.ComponentResource {
     this.cmgServiceFqdn = cmg.serviceFqdn;
     this.verifyReportCommands = verify.reportCommands;
     this.verifyChecks = verify.checks.map((c) => `${c.on}: ${c.id}: ${c.what}`);
-
 
     void domainAdmin;
     const allVms = [dc, siteServer, entraConnect, ...clients];

@@ -114,8 +114,6 @@ const GRAPH_APP_ROLE_IDS: Record<string, string> = {
 };
 const GRAPH_SCOPE_IDS: Record<string, string> = { "User.Read": "e1fe6dd8-ba31-4d61-89e7-88639da4683d" };
 
-
-
 /** Microsoft Graph objects (azuread provider): `/kind/<object id>` ids and generated client ids. */
 function azureadRule(type: string): MockRule | undefined {
   if (!type.startsWith("azuread:")) return undefined;
@@ -153,8 +151,6 @@ const INVOKES: Record<string, (inputs: Inputs) => Inputs> = {
     };
   },
 };
-
-
 
 /** Extra invoke answers a caller can add (tests). */
 export type InvokeTable = Record<string, (inputs: Inputs) => Inputs>;
