@@ -45,6 +45,22 @@ function Test-JoinPendingReboot {
     return ($null -ne $netlogon) -and (($null -ne $netlogon.JoinDomain) -or ($null -ne $netlogon.AvoidSpnSet))
 }
 
+function Get-PrimaryInterfaceIndex {
+    $nic = Get-CimInstance -ClassName Win32_NetworkAdapterConfiguration -Filter 'IPEnabled = True' |
+        Sort-Object -Property InterfaceIndex | Select-Object -First 1
+    return [uint32] $nic.InterfaceIndex
+}
+
+function Test-DnsFromDhcp {
+    # The VNet hands out the DC as DNS server; an earlier step (site-media.ps1) may have pointed
+    # this interface at Azure DNS for downloads, which cannot resolve the domain.
+    param(
+        [string] $Address
+    )
+    $servers = (Get-DnsClientServerAddress -InterfaceIndex (Get-PrimaryInterfaceIndex) -AddressFamily IPv4).ServerAddresses
+    return (@($servers) -contains $Address)
+}
+
 function Test-DomainReachable {
     param(
         [string] $Address
@@ -63,6 +79,11 @@ function Test-DomainReachable {
 if (Test-DomainMember -Fqdn $DomainFqdn) {
     Write-Output "Already a member of $DomainFqdn"
     exit 0
+}
+
+if (-not (Test-DnsFromDhcp -Address $DcAddress)) {
+    Write-Output "DNS does not point at the domain controller $DcAddress: resetting the interface to DHCP (the VNet's DNS)"
+    Set-DnsClientServerAddress -InterfaceIndex (Get-PrimaryInterfaceIndex) -ResetServerAddresses
 }
 
 if (-not (Test-JoinPendingReboot)) {

@@ -10,7 +10,10 @@
   Authenticode signature from Microsoft Corporation, and large payloads must have a minimum size.
 
   DNS: the VNet's DNS server is the domain controller, which answers only once the forest exists.
-  Until then internet names do not resolve, so the script waits (bounded) for name resolution.
+  So that the downloads start as soon as the VM exists, the script points this VM's network
+  interface at Azure DNS (168.63.129.16) while internet names do not resolve, and hands the
+  interface back to DHCP (the VNet's DNS, the DC) when it is done, success or failure, before
+  anything on this VM joins the domain. domain-join.ps1 checks that hand-back again.
 #>
 [CmdletBinding()]
 param(
@@ -34,9 +37,28 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
+# Azure's recursive resolver, reachable from every VM (https://learn.microsoft.com/azure/virtual-network/what-is-ip-address-168-63-129-16).
+$AzureDns = '168.63.129.16'
 trap {
     Write-Error -Message "site-media failed: $_" -ErrorAction Continue
+    # Never leave the interface on Azure DNS: the domain join would not find the domain.
+    try {
+        if (Test-AzureDnsOverride) { Set-DnsClientServerAddress -InterfaceIndex (Get-PrimaryInterfaceIndex) -ResetServerAddresses }
+    } catch {
+        Write-Warning "could not hand DNS back to DHCP: $_ (domain-join.ps1 does it before joining)"
+    }
     exit 1
+}
+
+function Get-PrimaryInterfaceIndex {
+    $nic = Get-CimInstance -ClassName Win32_NetworkAdapterConfiguration -Filter 'IPEnabled = True' |
+        Sort-Object -Property InterfaceIndex | Select-Object -First 1
+    return [uint32] $nic.InterfaceIndex
+}
+
+function Test-AzureDnsOverride {
+    $servers = (Get-DnsClientServerAddress -InterfaceIndex (Get-PrimaryInterfaceIndex) -AddressFamily IPv4).ServerAddresses
+    return (@($servers) -contains $AzureDns)
 }
 
 function Test-InternetName {
@@ -127,11 +149,16 @@ $cmDir = Join-Path $MediaRoot 'ConfigMgr'
 $cmMedia = Join-Path $cmDir 'Media'
 $cmPrereqs = Join-Path $cmDir 'Prereqs'
 
-# Before the forest exists the VNet's DNS server (the DC) does not answer: wait, bounded.
+# Before the forest exists the VNet's DNS server (the DC) does not answer: use Azure DNS on this
+# interface for the downloads only (handed back below), then wait, bounded, for name resolution.
+if (-not (Test-InternetName -Url $ConfigMgrUrl)) {
+    Write-Output "Internet names do not resolve through the VNet's DNS yet: using Azure DNS ($AzureDns) for the downloads"
+    Set-DnsClientServerAddress -InterfaceIndex (Get-PrimaryInterfaceIndex) -ServerAddresses $AzureDns
+}
 $deadline = (Get-Date).AddMinutes([int] $DnsWaitMinutes)
 while (-not (Test-InternetName -Url $ConfigMgrUrl)) {
     if ((Get-Date) -gt $deadline) {
-        throw "internet names did not resolve within $DnsWaitMinutes minutes: the VNet's DNS server (the domain controller) does not answer yet; give this VM a DNS fallback or rerun after the ad-forest step"
+        throw "internet names did not resolve within $DnsWaitMinutes minutes, even through Azure DNS: check the VM's outbound internet access"
     }
     Start-Sleep -Seconds 30
 }
@@ -191,6 +218,12 @@ if (-not (Test-MediumReady -Name 'configmgr' -Url $ConfigMgrUrl -KeyFile $cmSetu
     if (@(Get-ChildItem -LiteralPath $cmPrereqs -File).Count -lt 10) { throw "setupdl.exe left fewer than 10 files in $cmPrereqs" }
     Set-MediumReady -Name 'configmgr' -Url $ConfigMgrUrl
 }
+
+# Hand the interface back to DHCP (the VNet's DNS: the DC) before anything joins the domain.
+if (Test-AzureDnsOverride) {
+    Set-DnsClientServerAddress -InterfaceIndex (Get-PrimaryInterfaceIndex) -ResetServerAddresses
+}
+if (Test-AzureDnsOverride) { throw "this VM still uses Azure DNS ($AzureDns); it would not find the domain" }
 
 # Read back: every medium is marked ready for its URL and its setup program is signed.
 if (-not ((Test-MediumReady -Name 'sql' -Url $SqlUrl -KeyFile $sqlSetup) -and

@@ -68,7 +68,7 @@ export const SCRIPT_MINUTES: Readonly<Record<string, Duration>> = {
   },
   "site-media.ps1": {
     minutes: 35,
-    source: "about 6 GB (SQL Server CAB, ADK and WinPE layouts, ConfigMgr media, setup prerequisites) from Microsoft's CDN plus extraction; planning estimate, longer when it first waits for DNS",
+    source: "about 6 GB (SQL Server CAB, ADK and WinPE layouts, ConfigMgr media, setup prerequisites) from Microsoft's CDN plus extraction; planning estimate (the script uses Azure DNS until the DC answers, so it does not wait for the forest)",
   },
   "site-prereqs.ps1": { minutes: 8, source: "Install-WindowsFeature for IIS, BITS, RDC, .NET 3.5 (from Windows Update); planning estimate" },
   "site-ad-prep.ps1": { minutes: 3, source: "extadsch.exe and one container with an ACE; planning estimate" },
