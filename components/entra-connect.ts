@@ -45,6 +45,13 @@ export interface EntraConnectArgs {
 export const INSTALL_TIMEOUT_MINUTES = 40;
 
 /**
+ * Minutes the configuration check waits for the one-time wizard. Longer than the ConfigMgr site
+ * install that runs meanwhile (the critical path), so a presenter who completes the wizard while
+ * the site installs loses no time; failing early would stop `pulumi up` from starting anything new.
+ */
+export const WIZARD_WAIT_MINUTES = 180;
+
+/**
  * The Entra Connect Sync server: SYNC01 joined to the domain in the Servers OU, the TLS 1.2
  * prerequisites, the Entra Connect binaries installed unattended from `downloadUrl`, and a check
  * that Entra Connect is configured (sync engine, AD and Entra ID connectors, password hash sync,
@@ -52,10 +59,11 @@ export const INSTALL_TIMEOUT_MINUTES = 40;
  *
  * Microsoft supports no headless configuration (reference-connect-faq), and no documented cmdlet
  * creates the sync engine, its connectors or the Entra ID sync account, so the one-time
- * connection is made in the wizard with the setup identity. Until it is, the check fails with the
- * exact wizard choices, `pulumi up` stops there, and the next `pulumi up` re-runs the check (a
- * run command whose create failed is retried on the next update). The setup identity's password
- * is therefore not sent to the VM at all: nothing documented on the VM could consume it.
+ * connection is made in the wizard with the setup identity. The check waits, bounded, for it while
+ * the rest of the lab (the site install above all) goes on; on timeout it fails with the exact
+ * wizard choices and the next `pulumi up` re-runs it (a run command whose create failed is retried
+ * on the next update). The setup identity's password is not sent to the VM at all: nothing
+ * documented on the VM could consume it; `npm run credentials` prints it for the wizard.
  */
 export class EntraConnect extends pulumi.ComponentResource {
   /** Done when the server is a domain member. */
@@ -114,9 +122,10 @@ export class EntraConnect extends pulumi.ComponentResource {
           ExpectedOuDns: joinDns(args.syncOuDns),
           SetupUpn: args.setupUpn,
           AdminUser: args.admin.user,
+          WaitMinutes: String(WIZARD_WAIT_MINUTES),
         },
         runAs: args.admin,
-        timeoutMinutes: 10,
+        timeoutMinutes: WIZARD_WAIT_MINUTES + 10,
         after: [install.command],
         tags: args.tags,
       },

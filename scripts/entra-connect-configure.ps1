@@ -7,9 +7,11 @@
   Microsoft does not support configuring Entra Connect without its wizard
   (https://learn.microsoft.com/entra/identity/hybrid/connect/reference-connect-faq), and no
   documented cmdlet creates the sync engine, its connectors or the Entra ID sync account. So the
-  one-time connection is made in the wizard; while it has not been made, this script fails with
-  the exact wizard choices, so `pulumi up` stops here, and the next `pulumi up` runs it again.
-  The OU scope is then enforced (or, in wizard mode, verified) by sync-scope-apply.ps1.
+  one-time connection is made in the wizard, while `pulumi up` goes on with everything that does
+  not need it (the ConfigMgr site installs meanwhile): this script waits, bounded, for the wizard
+  to be completed, and when the time is up fails with the exact wizard choices; the next
+  `pulumi up` runs it again. The OU scope is then enforced (or, in wizard mode, verified) by
+  sync-scope-apply.ps1.
 #>
 [CmdletBinding()]
 param(
@@ -23,7 +25,10 @@ param(
     [string] $SetupUpn,
 
     [Parameter(Mandatory = $true)]
-    [string] $AdminUser
+    [string] $AdminUser,
+
+    [Parameter(Mandatory = $true)]
+    [string] $WaitMinutes
 )
 
 $ErrorActionPreference = 'Stop'
@@ -72,19 +77,13 @@ function Test-SyncConfigured {
     return (@(Get-SyncProblems).Count -eq 0)
 }
 
-if (Test-SyncConfigured) {
-    Write-Output "Entra Connect is configured: AD connector $ForestFqdn, Entra ID connector, password hash sync on"
-    exit 0
-}
-
 $ous = ($ExpectedOuDns -split ';') -join ' and '
 $steps = @(
-    "Entra Connect is installed on $env:COMPUTERNAME but not configured: $((Get-SyncProblems) -join '; ').",
-    'Complete the wizard once, then run pulumi up again (this check re-runs and the lab continues):',
+    "Entra Connect is installed on $env:COMPUTERNAME but not configured yet. Complete its wizard once; pulumi up notices within a minute and goes on (this check waits up to $WaitMinutes minutes, then fails with these choices, and the next pulumi up re-runs it):",
     "1. Connect to $env:COMPUTERNAME through Azure Bastion and sign in as $AdminUser (the wizard adds the signed-in account to ADSyncAdmins; the lab's later steps run as that account).",
     '2. Start Azure AD Connect from the desktop, agree to the terms, select Customize; on Install required components leave every box clear and select Install.',
     '3. User sign-in: Password Hash Synchronization. Leave Enable single sign-on clear.',
-    "4. Connect to Microsoft Entra ID: sign in as $SetupUpn with the password of that setup identity (a Pulumi secret of the entra-apps step).",
+    "4. Connect to Microsoft Entra ID: sign in as $SetupUpn with the password of that setup identity (npm run credentials prints it, from the stack's state).",
     "5. Connect your directories: forest $ForestFqdn, Add Directory, Create new AD account, with $AdminUser and its password.",
     '6. Microsoft Entra sign-in configuration: if the UPN suffix is not verified, tick Continue without matching all UPN suffixes to verified domains.',
     "7. Domain and OU filtering: Sync selected domains and OUs; select exactly $ous and clear everything else, the domain root included.",
@@ -92,9 +91,16 @@ $steps = @(
     '9. Device options are not needed: the lab writes the hybrid join service connection point itself (hybrid-join-scp step).',
     '10. Ready to configure: clear Start the synchronization process when configuration completes and clear Enable staging mode, then Install (the lab sets the scope and runs the first sync).'
 )
-foreach ($line in $steps) { Write-Output $line }
 
-if (-not (Test-SyncConfigured)) {
-    throw ($steps -join [Environment]::NewLine)
+$deadline = (Get-Date).AddMinutes([int] $WaitMinutes)
+while (-not (Test-SyncConfigured)) {
+    if ((Get-Date) -gt $deadline) {
+        foreach ($line in $steps) { Write-Output $line }
+        throw "Entra Connect is still not configured after $WaitMinutes minutes: $((Get-SyncProblems) -join '; '). Complete the wizard as above, then run pulumi up again."
+    }
+    Start-Sleep -Seconds 60
 }
+
+if (-not (Test-SyncConfigured)) { throw "Entra Connect is not configured: $((Get-SyncProblems) -join '; ')" }
+Write-Output "Entra Connect is configured: AD connector $ForestFqdn, Entra ID connector, password hash sync on"
 exit 0

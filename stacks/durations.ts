@@ -101,8 +101,8 @@ export const SCRIPT_MINUTES: Readonly<Record<string, Duration>> = {
     source: "download of the Entra Connect MSI (on the order of 150 MB) inside Azure plus msiexec laying down binaries only; the configuration is not part of it (planning estimate, UNCONFIRMED: Microsoft publishes no figure)",
   },
   "entra-connect-configure.ps1": {
-    minutes: 1,
-    source: "read-only check of the ADSync service, connectors and password hash sync; the one-time wizard run it may wait for is a human step, not counted (planning estimate)",
+    minutes: 15,
+    source: "waits for the presenter to complete the one-time Entra Connect wizard (about 10 minutes of clicks once prompted) plus the read-only check; a human step, so a planning estimate",
   },
   "sync-scope-apply.ps1": {
     minutes: 1,

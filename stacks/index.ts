@@ -26,13 +26,12 @@ if (warnings.length > 0) void pulumi.log.warn(formatConfigIssues(warnings));
 
 const { outputs } = buildLab(parsed.config);
 
+// One named export per LabOutputs field (stacks/program.ts); test/entry.test.ts checks the two match.
 export const resourceGroupName = outputs.resourceGroupName;
 export const bastionName = outputs.bastionName;
 export const adminUsername = outputs.adminUsername;
-export const adminPassword = outputs.adminPassword;
 export const vmNames = outputs.vmNames;
 export const demoUsers = outputs.demoUsers;
-export const demoUserPassword = outputs.demoUserPassword;
 export const tenantId = outputs.tenantId;
 export const serverAppClientId = outputs.serverAppClientId;
 export const serverAppIdentifierUri = outputs.serverAppIdentifierUri;

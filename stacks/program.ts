@@ -2,17 +2,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { Lab } from "../components/lab";
 import type { LabConfig } from "./lab-config";
 
-/** The stack outputs, by name. */
+/**
+ * The stack outputs, by name. None is a secret: outputs end up in CI logs and dashboards. The
+ * generated passwords stay in state as Pulumi secrets; `npm run credentials` prints them.
+ */
 export interface LabOutputs {
   resourceGroupName: pulumi.Output<string>;
   bastionName: pulumi.Output<string> | undefined;
   adminUsername: string;
-  adminPassword: pulumi.Output<string>;
   vmNames: Readonly<Record<string, pulumi.Output<string>>>;
   /** The demo users' UPNs (sign in to Entra ID once synced). */
   demoUsers: pulumi.Output<string[]>;
-  /** The demo users' password (secret; `pulumi stack output demoUserPassword --show-secrets`). */
-  demoUserPassword: pulumi.Output<string>;
   /** Entra tenant id. */
   tenantId: pulumi.Output<string>;
   /** ConfigMgr server (web) app's client id and Application ID URI (the clients' AADRESOURCEURI). */
@@ -48,10 +48,8 @@ export function buildLab(config: LabConfig): { lab: Lab; outputs: LabOutputs } {
       resourceGroupName: lab.resourceGroupName,
       bastionName: lab.bastionName,
       adminUsername: lab.adminUsername,
-      adminPassword: lab.adminPassword,
       vmNames: lab.vmNames,
       demoUsers: pulumi.output([...lab.demoUserUpns]),
-      demoUserPassword: lab.demoUserPassword,
       tenantId: lab.entra.tenantId,
       serverAppClientId: lab.entra.serverAppClientId,
       serverAppIdentifierUri: lab.entra.serverAppIdentifierUri,

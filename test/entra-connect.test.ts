@@ -131,7 +131,11 @@ describe("EntraConnect", () => {
       ExpectedOuDns: `${W};${U}`,
       SetupUpn: "cmglab-dev-connect-setup@contoso.onmicrosoft.com",
       AdminUser: "CORP\\labadmin",
+      WaitMinutes: "180",
     });
+    // It waits for the one-time wizard instead of failing at once (which would stop pulumi up from
+    // starting the rest of the lab); the run command's timeout covers the whole wait.
+    expect(configure.plainInputs.timeoutInSeconds).toBeGreaterThan(180 * 60);
     expect(configure.plainInputs.runAsUser).toBe("CORP\\labadmin");
     expect(configure.secretPaths).toContain("runAsPassword");
     expect(configure.inputs.runAsPassword).toBe(SECRET_TEXT);

@@ -1,0 +1,107 @@
+/**
+ * `npm run credentials -- [--stack NAME] [--file EXPORT.json]`
+ *
+ * Prints the lab's generated credentials: the admin account (local admin of every VM, domain
+ * admin of the forest), the demo users' password, and the Entra Connect setup identity that the
+ * one-time Entra Connect wizard signs in with. No secret is a stack output (outputs end up in
+ * logs and dashboards); the values live in the stack's state as Pulumi secrets, which Pulumi
+ * checkpoints as an update goes, so this works while the first `pulumi up` is still running.
+ * It reads `pulumi stack export --show-secrets` (or `--file`) and prints to the terminal only.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+/** A value from a stack export: plain, or a secret envelope with `plaintext` (JSON-encoded). */
+function reveal(value: unknown): unknown {
+  if (value !== null && typeof value === "object" && SIG_KEY in (value as Record<string, unknown>)) {
+    const plaintext = (value as Record<string, unknown>).plaintext;
+    if (typeof plaintext !== "string") throw new Error("the export holds the secrets encrypted: run pulumi stack export with --show-secrets");
+    return JSON.parse(plaintext) as unknown;
+  }
+  return value;
+}
+
+interface ExportedResource {
+  urn?: string;
+  type?: string;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+}
+
+/** Logical-name endings of the resources that hold the credentials (see the components). */
+export const CREDENTIAL_SOURCES = {
+  adminPassword: { type: "random:index/randomPassword:RandomPassword", suffix: "::admin-admin-password" },
+  demoUserPassword: { type: "random:index/randomPassword:RandomPassword", suffix: "-demo-user-password" },
+  connectSetupPassword: { type: "random:index/randomPassword:RandomPassword", suffix: "-connect-setup-password" },
+  connectSetupUser: { type: "azuread:index/user:User", suffix: "-connect-setup-user" },
+} as const;
+
+export interface LabCredentialsFound {
+  readonly admin?: { readonly user: string; readonly password: string };
+  readonly demoUsers?: { readonly users: readonly string[]; readonly password: string };
+  readonly connectSetup?: { readonly upn: string; readonly password: string };
+}
+
+/** The credentials present in a `pulumi stack export --show-secrets` document (those created so far). */
+export function findCredentials(exported: unknown): LabCredentialsFound {
+  const resources = ((exported as { deployment?: { resources?: ExportedResource[] } })?.deployment?.resources ?? []) as ExportedResource[];
+  const find = (src: { type: string; suffix: string }): ExportedResource | undefined =>
+    resources.find((r) => r.type === src.type && r.urn?.endsWith(src.suffix));
+  const str = (v: unknown): string | undefined => (typeof reveal(v) === "string" ? (reveal(v) as string) : undefined);
+
+  const found: { -readonly [K in keyof LabCredentialsFound]: LabCredentialsFound[K] } = {};
+  const adminPassword = str(find(CREDENTIAL_SOURCES.adminPassword)?.outputs?.result);
+  const vm = resources.find((r) => r.type === "azure-native:compute:VirtualMachine");
+  const adminUser = str((vm?.inputs?.osProfile as Record<string, unknown> | undefined)?.adminUsername);
+  if (adminPassword && adminUser) found.admin = { user: adminUser, password: adminPassword };
+
+  const demoPassword = str(find(CREDENTIAL_SOURCES.demoUserPassword)?.outputs?.result);
+  const stack = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+  const demoUsers = reveal(stack?.outputs?.demoUsers);
+  if (demoPassword) found.demoUsers = { users: Array.isArray(demoUsers) ? demoUsers.map(String) : [], password: demoPassword };
+
+  const setupPassword = str(find(CREDENTIAL_SOURCES.connectSetupPassword)?.outputs?.result);
+  const setupUpn = str(find(CREDENTIAL_SOURCES.connectSetupUser)?.outputs?.userPrincipalName);
+  if (setupPassword && setupUpn) found.connectSetup = { upn: setupUpn, password: setupPassword };
+  return found;
+}
+
+export function renderCredentials(found: LabCredentialsFound): string {
+  const lines: string[] = [];
+  if (found.admin) lines.push(`Admin (every VM; domain admin once the forest exists)`, `  user:     ${found.admin.user}`, `  password: ${found.admin.password}`);
+  if (found.demoUsers) {
+    lines.push(`Demo users`, `  users:    ${found.demoUsers.users.join(", ") || "(listed in the demoUsers stack output after the first pulumi up)"}`, `  password: ${found.demoUsers.password}`);
+  }
+  if (found.connectSetup) {
+    lines.push(`Entra Connect setup identity (the wizard's "Connect to Microsoft Entra ID" page)`, `  user:     ${found.connectSetup.upn}`, `  password: ${found.connectSetup.password}`);
+  }
+  if (lines.length === 0) lines.push("No credentials in the stack's state yet: run pulumi up first.");
+  return lines.join("\n") + "\n";
+}
+
+function main(argv: readonly string[]): number {
+  let stack: string | undefined;
+  let file: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--stack") stack = argv[++i];
+    else if (argv[i] === "--file") file = argv[++i];
+    else {
+      process.stderr.write("usage: npm run credentials -- [--stack NAME] [--file EXPORT.json]\n");
+      return 2;
+    }
+  }
+  try {
+    const text = file
+      ? fs.readFileSync(file, "utf8")
+      : execFileSync("pulumi", ["stack", "export", "--show-secrets", ...(stack ? ["--stack", stack] : [])], { encoding: "utf8" });
+    process.stdout.write(renderCredentials(findCredentials(JSON.parse(text))));
+    return 0;
+  } catch (e) {
+    process.stderr.write(`credentials: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,89 @@
+/**
+ * The Pulumi entry point (stacks/index.ts) as the engine runs it: config comes from the runtime
+ * (as `pulumi up` hands it over), a bad config is refused before any resource is registered, and
+ * the module's exports are exactly the LabOutputs of stacks/program.ts.
+ */
+import * as path from "node:path";
+import { describe, expect, it, vi } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
+import { readStackConfigFile } from "../stacks/config-file";
+import { labMocks } from "../scripts/offline/mocks";
+
+const DEV = path.join(__dirname, "..", "Pulumi.dev.yaml");
+
+/** Config as the engine passes it to the program: every value a string, objects as JSON. */
+function engineConfig(overrides: Record<string, unknown> = {}): Record<string, string> {
+  const raw = readStackConfigFile(DEV, "dev", "cmg-lab");
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...raw.values, ...overrides })) out[k] = typeof v === "string" ? v : JSON.stringify(v);
+  return out;
+}
+
+async function runEntry(config: Record<string, string>): Promise<{ exports: Record<string, unknown>; registered: number }> {
+  await pulumi.runtime.setMocks(labMocks(), "cmg-lab", "dev", false);
+  pulumi.runtime.setAllConfig(config, []);
+  let registered = 0;
+  let inFlight = 0;
+  type Cb = (err: unknown, resp: unknown) => void;
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: unknown, cb: Cb) => void };
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    registered++;
+    inFlight++;
+    original(req, (err, resp) => {
+      inFlight--;
+      cb(err, resp);
+    });
+  };
+  try {
+    vi.resetModules();
+    const exports = (await pulumi.runtime.runInPulumiStack(async () => ({ ...(await import("../stacks/index")) }))) ?? {};
+    // Let the program's registrations finish before the next test resets the mocks.
+    for (let quiet = 0; quiet < 5; ) {
+      await new Promise((r) => setImmediate(r));
+      quiet = inFlight === 0 ? quiet + 1 : 0;
+    }
+    return { exports: exports as Record<string, unknown>, registered };
+  } finally {
+    monitor.registerResource = original;
+  }
+}
+
+describe("stacks/index.ts", () => {
+  it("builds the lab from the engine's config and exports exactly the LabOutputs", async () => {
+    const { exports } = await runEntry(engineConfig());
+    const { evaluateLab } = await import("../scripts/offline/evaluate");
+    const { sampleConfig } = await import("./support/sample-config");
+    const expected = Object.keys((await evaluateLab(sampleConfig())).outputs).sort();
+    expect(expected.length).toBeGreaterThan(10);
+    expect(Object.keys(exports).sort()).toEqual(expected);
+    expect(exports.resourceGroupName).toBe("rg-cmglab-dev");
+    expect(exports.adminUsername).toBe("labadmin");
+  });
+
+  it("refuses a lab with a known miss before registering any resource", async () => {
+    await pulumi.runtime.setMocks(labMocks(), "cmg-lab", "dev", false);
+    pulumi.runtime.setAllConfig(engineConfig({ "cmg-lab:discovery": { activeDirectoryUsers: false, azureAdUsers: true } }), []);
+    let registered = 0;
+    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: unknown, cb: unknown) => void };
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+      registered++;
+      original(req, cb);
+    };
+    try {
+      vi.resetModules();
+      // Imported outside a stack: the module throws while loading, as the engine would see it.
+      const error = await import("../stacks/index").then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(pulumi.RunError);
+      expect(String((error as Error).message)).toContain("cmg-lab:discovery.activeDirectoryUsers");
+      expect(String((error as Error).message)).toMatch(/Fix: /);
+      expect(registered).toBe(0);
+    } finally {
+      monitor.registerResource = original;
+    }
+  });
+});
