@@ -5,6 +5,7 @@ import { RUNBOOK, stepDef, transitiveNeeds, type StepId } from "../stacks/runboo
 import { AdDirectory } from "./ad-directory";
 import { AdForest } from "./ad-forest";
 import { AdminAccess } from "./admin-access";
+import { DeviceJoinSync } from "./device-join-sync";
 import { DeviceRegistration } from "./device-registration";
 import { DomainMember } from "./domain-member";
 import { HybridJoinScp } from "./hybrid-join-scp";
@@ -452,15 +453,20 @@ export class Lab extends pulumi.ComponentResource {
           { parent: clientsStep },
         ),
     );
-    // device-registration needs clients, sync-scope and hybrid-join-scp in the runbook, so every
-    // resource of those steps (including sync-scope's sync run on the Entra Connect server) is
-    // created before these waits start; no afterSync needed here.
+    // device-registration needs clients, sync-scope and hybrid-join-scp in the runbook, so it
+    // starts once the scope is synced. Each client then writes its device certificate to AD, one
+    // delta sync carries the computer objects to Entra ID, and only then do the join waits start.
     const registrationStep = scopes.get("device-registration");
+    const deviceSync = new DeviceJoinSync(
+      "device",
+      { clients, syncServer: entraConnect, forestFqdn: config.domain.fqdn, runAs: domainAdmin, tags: registrationStep.tags },
+      { parent: registrationStep },
+    );
     clients.forEach(
       (client) =>
         new DeviceRegistration(
           client.computerName.toLowerCase(),
-          { vm: client, tenantId: entra.tenantId, tags: registrationStep.tags },
+          { vm: client, tenantId: entra.tenantId, afterSync: [deviceSync.synced], tags: registrationStep.tags },
           { parent: registrationStep },
         ),
     );

@@ -88,6 +88,10 @@ export const SCRIPT_MINUTES: Readonly<Record<string, Duration>> = {
     minutes: 15,
     source: "first Azure AD user discovery through a 5-minute delta interval (UNCONFIRMED whether the first delta runs a full discovery); planning estimate",
   },
+  "device-join-trigger.ps1": {
+    minutes: 3,
+    source: "the Automatic-Device-Join task writing the device certificate to the computer object, started at once (planning estimate)",
+  },
   "wait-domain-member.ps1": {
     minutes: 4,
     source: "reboot of a Windows VM on Azure until the guest agent answers again: commonly 2-4 minutes (planning estimate)",
@@ -143,9 +147,9 @@ export const SCRIPT_MINUTES: Readonly<Record<string, Duration>> = {
   "lab-verify-client.ps1": { minutes: 10, source: "bounded wait until hybrid join, CMG route and registration read back (planning estimate)" },
   "lab-verify-site.ps1": { minutes: 10, source: "bounded wait until the clients are online in the site (client policy/heartbeat cycles; planning estimate)" },
   "wait-hybrid-join.ps1": {
-    minutes: 20,
+    minutes: 8,
     source:
-      "the join completes at the first Automatic-Device-Join run after Entra Connect has synced the computer's certificate; syncs run every 30 minutes by default (learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-sync-feature-scheduler), the task is forced every 5 minutes (UNCONFIRMED: planning estimate; bounded at 60)",
+      "the join completes at the first Automatic-Device-Join run after the computer's certificate reached Entra ID; the device-registration step forces that sync (DeviceJoinSync) and the task every 5 minutes, so no 30-minute cycle is waited for (UNCONFIRMED: planning estimate; bounded at 60)",
   },
 };
 

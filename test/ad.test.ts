@@ -384,7 +384,11 @@ describe("the lab's AD ordering", () => {
     expect(byStep("ad-ous")).toEqual(["cmglab-dev-dc01:ad-directory.ps1"]);
     expect(byStep("hybrid-join-scp")).toEqual(["cmglab-dev-dc01:hybrid-join-scp.ps1"]);
     expect(byStep("clients")).toEqual(["cmglab-dev-win11-01:domain-join.ps1", "cmglab-dev-win11-01:wait-domain-member.ps1"]);
-    expect(byStep("device-registration")).toEqual(["cmglab-dev-win11-01:wait-hybrid-join.ps1"]);
+    expect(byStep("device-registration")).toEqual([
+      "cmglab-dev-win11-01:device-join-trigger.ps1",
+      "cmglab-dev-sync01:entra-sync-cycle.ps1",
+      "cmglab-dev-win11-01:wait-hybrid-join.ps1",
+    ]);
   });
 
   it.each([
@@ -467,5 +471,33 @@ describe("ordering check control case (AD steps)", () => {
       });
     expect(missingWaits(await build(false), "device-registration", "hybrid-join-scp")).toHaveLength(1);
     expect(missingWaits(await build(true), "device-registration", "hybrid-join-scp")).toEqual([]);
+  });
+});
+
+describe("device registration hand-off to Entra Connect", () => {
+  it("writes each device certificate, then runs one delta sync, then waits for the join", async () => {
+    const { evaluateLab } = await import("../scripts/offline/evaluate");
+    const { sampleConfig } = await import("./support/sample-config");
+    const lab = await evaluateLab(
+      sampleConfig({
+        clients: [
+          { name: "win11-01", os: "windows-11", network: "internet", pki: false, vmSize: "Standard_B2ms" },
+          { name: "win10-01", os: "windows-10", network: "intranet", pki: false, vmSize: "Standard_B2ms" },
+        ],
+      }),
+    );
+    const byName = (n: string) => {
+      const r = lab.resources.find((x) => x.name === n);
+      if (!r) throw new Error(`no ${n}`);
+      return r;
+    };
+    const triggers = ["win11-01-device-join-trigger-command", "win10-01-device-join-trigger-command"].map(byName);
+    const sync = byName("device-delta-sync-command");
+    expect(String(sync.plainInputs.vmName)).toMatch(/-sync01$/);
+    expect(sync.plainInputs.parameters).toEqual(expect.arrayContaining([{ name: "PolicyType", value: "Delta" }]));
+    for (const t of triggers) expect(sync.dependencies).toContain(t.urn);
+    for (const c of ["win11-01", "win10-01"]) {
+      expect(byName(`${c}-hybrid-join-command`).dependencies).toContain(sync.urn);
+    }
   });
 });
