@@ -281,7 +281,7 @@ export class Lab extends pulumi.ComponentResource {
     // everything that joins resolves the domain through the DC; the DC forwards other names to
     // Azure DNS once promoted (ad-dns-forwarder.ps1).
     const forestStep = scopes.get("ad-forest");
-    const forest = new AdForest(
+    new AdForest(
       "forest",
       {
         vm: dc,
@@ -308,7 +308,7 @@ export class Lab extends pulumi.ComponentResource {
       { parent: ousStep },
     );
     const scpStep = scopes.get("hybrid-join-scp");
-    const scp = new HybridJoinScp(
+    new HybridJoinScp(
       "hybrid-join",
       {
         vm: dc,
@@ -319,8 +319,6 @@ export class Lab extends pulumi.ComponentResource {
       },
       { parent: scpStep },
     );
-    void forest;
-    void scp;
 
     // ---- site-server, enhanced-http, ad-user-discovery, azure-services, aad-user-discovery ----
     // Every run command on CM01 runs after the previous one (WindowsVm.sequence), in this order.
@@ -389,8 +387,8 @@ export class Lab extends pulumi.ComponentResource {
       },
       { parent: azureStep },
     );
-    const aadDiscoveryStep = scopes.get("aad-user-discovery");
-    new AadUserDiscovery("site", { vm: siteServer, siteCode: site.siteCode, runAs: domainAdmin, tags: aadDiscoveryStep.tags }, { parent: aadDiscoveryStep });
+    // aad-user-discovery is built after the CMG connection point (below): its check waits for
+    // Azure AD discovery to report users, and on CM01's serial queue it would delay the CMG.
 
     // ---- entra-connect, sync-scope ------------------------------------------------------------
     // Never waits for the ConfigMgr site: only for the OUs (ad-ous) and the SYNC01 VM.
@@ -418,7 +416,7 @@ export class Lab extends pulumi.ComponentResource {
       { parent: connectStep },
     );
     const syncScopeStep = scopes.get("sync-scope");
-    const syncScope = new SyncScope(
+    new SyncScope(
       "sync-scope",
       {
         vm: entraConnect,
@@ -431,7 +429,6 @@ export class Lab extends pulumi.ComponentResource {
       },
       { parent: syncScopeStep },
     );
-    void syncScope;
 
     // ---- clients, device-registration ---------------------------------------------------------
     // The VMs exist already (client-vms, in parallel with the forest); only the joins wait, for
@@ -470,7 +467,6 @@ export class Lab extends pulumi.ComponentResource {
           { parent: registrationStep },
         ),
     );
-    void members;
 
     // ---- cmg-certificate, cmg, cmg-connection-point, client-agent, verify -------------------
     // The CMG's names come from the certificate step: lab-ca adds a per-deployment suffix
@@ -531,6 +527,10 @@ export class Lab extends pulumi.ComponentResource {
       },
       { parent: cpStep },
     );
+    // Needs only azure-services; placed here on CM01's queue so the CMG deployment does not wait
+    // for Azure AD discovery's first run. It runs while the clients install their agents.
+    const aadDiscoveryStep = scopes.get("aad-user-discovery");
+    new AadUserDiscovery("site", { vm: siteServer, siteCode: site.siteCode, runAs: domainAdmin, tags: aadDiscoveryStep.tags }, { parent: aadDiscoveryStep });
     const agentStep = scopes.get("client-agent");
     clients.forEach(
       (client, i) =>
@@ -571,7 +571,6 @@ export class Lab extends pulumi.ComponentResource {
     this.verifyReportCommands = verify.reportCommands;
     this.verifyChecks = verify.checks.map((c) => `${c.on}: ${c.id}: ${c.what}`);
 
-    void domainAdmin;
     const allVms = [dc, siteServer, entraConnect, ...clients];
     this.steps = new Map(scopes.built().map((id) => [id, scopes.get(id)]));
     this.resourceGroupName = network.resourceGroupName;
