@@ -118,7 +118,8 @@ export function estimateCost(resources: readonly CostResource[], cmg: { vmSize: 
     item: `CMG: ${cmg.instances} x ${cmg.vmSize} (deployed by the site; not shut down nightly)`,
     runningHourly: 0,
     alwaysHourly: cmgHourly,
-    note: "plus outbound data transfer",
+    // scripts/cmg-create.ps1 does not pass a size yet (-VMSSVMSize is not in the cmdlet's help).
+    note: "requested size: the site deploys its default size until -VMSSVMSize is confirmed; plus outbound data transfer",
   });
 
   const perRunningHour = lines.reduce((s, l) => s + l.runningHourly + l.alwaysHourly, 0);

@@ -71,6 +71,7 @@ export function renderHuman(plan: Plan): string {
     const running = l.runningHourly > 0 ? `${usd(l.runningHourly)}/h running` : "";
     const always = l.alwaysHourly > 0 ? `${usd(l.alwaysHourly)}/h always` : "";
     out.push(`  ${pad(l.item.slice(0, 70), 70)} ${[running, always].filter(Boolean).join(", ") || "free"}`);
+    if (l.note) out.push(`    (${l.note})`);
   }
   out.push(`  Per running hour: ${usd(plan.cost.perRunningHour)}; per conference day: ${usd(plan.cost.perConferenceDay)}`);
   for (const f of plan.cost.flags) out.push(`  ! ${f}`);
