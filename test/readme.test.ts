@@ -1,0 +1,19 @@
+import * as fs from "node:fs";
+import { describe, expect, it } from "vitest";
+import { README, updatedReadme } from "../scripts/readme";
+import { makePlan, parsePlanArgs } from "../scripts/plan";
+
+describe("README", () => {
+  it("holds the runbook diagram and step table of the current program (npm run readme updates them)", async () => {
+    const plan = await makePlan(parsePlanArgs([]));
+    const text = fs.readFileSync(README, "utf8");
+    expect(updatedReadme(text, plan) === text, "README.md is out of date: run npm run readme").toBe(true);
+  });
+
+  it("starts with the two quick-start commands", () => {
+    const text = fs.readFileSync(README, "utf8");
+    const quick = text.slice(text.indexOf("## Quick start"));
+    const commands = [...quick.matchAll(/^([a-z].*?)\s+#/gm)].map((m) => m[1]?.trim());
+    expect(commands.slice(0, 2)).toEqual(["npm ci && npm run plan", "npm test"]);
+  });
+});
