@@ -129,6 +129,13 @@ describe("plan CLI", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
+  it("prints only the JSON object on stdout through npm run (no npm banner)", () => {
+    const r = spawnSync("npm", ["run", "plan", "--", "--json"], { cwd: PROJECT_DIR, encoding: "utf8" });
+    expect(r.status).toBe(0);
+    const parsed = JSON.parse(r.stdout) as Plan;
+    expect(parsed.steps.length).toBe(RUNBOOK.length);
+  });
+
   it("rejects an unknown argument with usage, exit 2", () => {
     const r = runCli(["--frobnicate"]);
     expect(r.status).toBe(2);
