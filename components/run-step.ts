@@ -3,6 +3,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/azure-native/compute";
 import type * as inputs from "@pulumi/azure-native/types/input";
+import { expandIncludes } from "../stacks/script-text";
 import type { WindowsVm } from "./windows-vm";
 
 /** Where the in-VM PowerShell scripts live. */
@@ -45,7 +46,8 @@ export function readScript(file: string, dir: string = SCRIPTS_DIR): string {
   }
   const cached = scriptCache.get(full);
   if (cached !== undefined) return cached;
-  const text = fs.readFileSync(full, "utf8");
+  // `#include lib/...` lines are inlined: the run command carries one self-contained script.
+  const text = expandIncludes(file, fs.readFileSync(full, "utf8"), dir).text;
   scriptCache.set(full, text);
   return text;
 }

@@ -62,21 +62,7 @@ trap {
     exit 1
 }
 
-function Connect-CMSite {
-    param(
-        [string] $Code,
-        [string] $Provider
-    )
-    if (-not (Get-Module -Name ConfigurationManager)) {
-        $uiPath = (Get-ItemProperty -LiteralPath 'HKLM:\SYSTEM\CurrentControlSet\Control\Session Manager\Environment').SMS_ADMIN_UI_PATH
-        if (-not $uiPath) { throw 'SMS_ADMIN_UI_PATH is not set: the ConfigMgr console is not installed' }
-        Import-Module (Join-Path (Split-Path -Parent $uiPath) 'ConfigurationManager.psd1')
-    }
-    if (-not (Get-PSDrive -Name $Code -ErrorAction SilentlyContinue)) {
-        New-PSDrive -Name $Code -PSProvider CMSite -Root $Provider | Out-Null
-    }
-    Set-Location "$($Code):"
-}
+#include lib/configmgr-site.ps1
 
 function Test-CmgExists {
     param(

@@ -45,11 +45,7 @@ function Test-JoinPendingReboot {
     return ($null -ne $netlogon) -and (($null -ne $netlogon.JoinDomain) -or ($null -ne $netlogon.AvoidSpnSet))
 }
 
-function Get-PrimaryInterfaceIndex {
-    $nic = Get-CimInstance -ClassName Win32_NetworkAdapterConfiguration -Filter 'IPEnabled = True' |
-        Sort-Object -Property InterfaceIndex | Select-Object -First 1
-    return [uint32] $nic.InterfaceIndex
-}
+#include lib/primary-nic.ps1
 
 function Test-DnsFromDhcp {
     # The VNet hands out the DC as DNS server; an earlier step (site-media.ps1) may have pointed

@@ -41,15 +41,7 @@ trap {
 # script matches it (tshoot-connect-password-hash-synchronization).
 $entraSubType = 'Windows Azure Active Directory (Microsoft)'
 
-function Import-ADSyncModule {
-    # The sync engine records its install path here; the module ships in Bin\ADSync.
-    $parameters = Get-ItemProperty -Path 'HKLM:\SYSTEM\CurrentControlSet\Services\ADSync\Parameters' -Name Path -ErrorAction SilentlyContinue
-    if ($null -ne $parameters) {
-        Import-Module -Name (Join-Path -Path $parameters.Path -ChildPath 'Bin\ADSync\ADSync.psd1')
-    } else {
-        Import-Module -Name ADSync
-    }
-}
+#include lib/adsync.ps1
 
 function Get-SyncProblems {
     $problems = @()

@@ -29,14 +29,7 @@ trap {
     exit 1
 }
 
-function Import-ADSyncModule {
-    $parameters = Get-ItemProperty -Path 'HKLM:\SYSTEM\CurrentControlSet\Services\ADSync\Parameters' -Name Path -ErrorAction SilentlyContinue
-    if ($null -ne $parameters) {
-        Import-Module -Name (Join-Path -Path $parameters.Path -ChildPath 'Bin\ADSync\ADSync.psd1')
-    } else {
-        Import-Module -Name ADSync
-    }
-}
+#include lib/adsync.ps1
 
 function Test-CycleInProgress {
     return ((Get-ADSyncScheduler).SyncCycleInProgress -eq $true)

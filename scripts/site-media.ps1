@@ -50,11 +50,7 @@ trap {
     exit 1
 }
 
-function Get-PrimaryInterfaceIndex {
-    $nic = Get-CimInstance -ClassName Win32_NetworkAdapterConfiguration -Filter 'IPEnabled = True' |
-        Sort-Object -Property InterfaceIndex | Select-Object -First 1
-    return [uint32] $nic.InterfaceIndex
-}
+#include lib/primary-nic.ps1
 
 function Test-AzureDnsOverride {
     $servers = (Get-DnsClientServerAddress -InterfaceIndex (Get-PrimaryInterfaceIndex) -AddressFamily IPv4).ServerAddresses

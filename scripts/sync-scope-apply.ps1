@@ -42,14 +42,7 @@ trap {
 
 $expected = @($ExpectedOuDns -split ';' | Where-Object { $_ -ne '' })
 
-function Import-ADSyncModule {
-    $parameters = Get-ItemProperty -Path 'HKLM:\SYSTEM\CurrentControlSet\Services\ADSync\Parameters' -Name Path -ErrorAction SilentlyContinue
-    if ($null -ne $parameters) {
-        Import-Module -Name (Join-Path -Path $parameters.Path -ChildPath 'Bin\ADSync\ADSync.psd1')
-    } else {
-        Import-Module -Name ADSync
-    }
-}
+#include lib/adsync.ps1
 
 function ConvertTo-NormalDn {
     param(

@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateLab, type Evaluation, type RecordedResource } from "../scripts/offline/evaluate";
 import { checkRunCommandContract, initPsLint } from "../scripts/pslint";
 import { SCRIPTS_DIR, SCRIPT_TAG } from "../components/run-step";
+import { expandIncludes } from "../stacks/script-text";
 import { RUN_COMMAND_TYPE } from "../stacks/durations";
 import { sampleConfig } from "./support/sample-config";
 import * as pulumi from "@pulumi/pulumi";
@@ -27,9 +28,11 @@ function contractProblems(ev: Evaluation): string[] {
     const file = String((rc.inputs.tags as Record<string, unknown>)[SCRIPT_TAG]);
     const text = String((rc.plainInputs.source as Record<string, unknown>).script);
     const onDisk = path.join(SCRIPTS_DIR, file);
-    if (!fs.existsSync(onDisk) || fs.readFileSync(onDisk, "utf8") !== text) {
+    // What is sent is the file with its `#include lib/...` lines inlined, nothing else.
+    if (!fs.existsSync(onDisk) || expandIncludes(file, fs.readFileSync(onDisk, "utf8"), SCRIPTS_DIR).text !== text) {
       problems.push(`${rc.urn}: script text is not scripts/${file}`);
     }
+    if (/^#include /m.test(text)) problems.push(`${rc.urn}: an #include line was sent unexpanded`);
     for (const p of checkRunCommandContract(file, text, {
       parameters: names(rc.plainInputs.parameters),
       protectedParameters: names(rc.plainInputs.protectedParameters),

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
+import { expandIncludes } from "../../stacks/script-text";
 import { lintScript, sortProblems } from "./lint";
 import { initPsLint } from "./parser";
 import type { Problem } from "./types";
@@ -15,12 +16,16 @@ export type { Problem, RuleId, RunCommandInputs } from "./types";
 /** The repository's `scripts/` folder. */
 export const SCRIPTS_DIR = join(__dirname, "..");
 
-/** Every `.ps1` under `dir` (recursively, skipping node_modules), sorted. */
+/**
+ * Every `.ps1` under `dir` (recursively, skipping node_modules), sorted. The libraries in
+ * `lib/` are not scripts of their own: they are checked inside every script that includes them.
+ */
 export function listScripts(dir: string = SCRIPTS_DIR): string[] {
   const out: string[] = [];
   const visit = (d: string): void => {
     for (const entry of readdirSync(d).sort()) {
       if (entry === "node_modules" || entry.startsWith(".")) continue;
+      if (d === dir && entry === "lib") continue;
       const full = join(d, entry);
       if (statSync(full).isDirectory()) visit(full);
       else if (entry.toLowerCase().endsWith(".ps1")) out.push(full);
@@ -30,9 +35,19 @@ export function listScripts(dir: string = SCRIPTS_DIR): string[] {
   return out;
 }
 
-/** Lints files from disk; problems name each file relative to `base`. */
+/**
+ * Lints files from disk as the run commands send them (`#include lib/...` lines inlined, see
+ * stacks/script-text.ts); problems name the file and line they are in, relative to `base`.
+ */
 export async function lintFiles(files: readonly string[], base: string = process.cwd()): Promise<Problem[]> {
   await initPsLint();
-  const problems = files.flatMap((f) => lintScript(relative(base, f) || f, readFileSync(f, "utf8")));
+  const problems = files.flatMap((f) => {
+    const dir = dirname(f);
+    const expanded = expandIncludes(basename(f), readFileSync(f, "utf8"), dir);
+    return lintScript(relative(base, f) || f, expanded.text).map((p) => {
+      const o = expanded.origin(p.line);
+      return { ...p, file: relative(base, join(dir, o.file)) || o.file, line: o.line };
+    });
+  });
   return sortProblems(problems);
 }
