@@ -8,6 +8,7 @@ import {
   clientAppRedirectUri,
   connectSetupNickname,
   connectSetupUpn,
+  DEPLOYMENT_SUFFIX_LENGTH,
   entraDisplayNames,
   graphPermissionId,
   serverAppIdentifierUri,
@@ -89,7 +90,16 @@ export class EntraApps extends pulumi.ComponentResource {
     const graph = azuread.getServicePrincipalOutput({ clientId: GRAPH_APP_ID }, child);
     const directoryReadAll = graph.appRoleIds.apply((ids) => graphPermissionId(ids, "Directory.Read.All"));
     const userRead = graph.oauth2PermissionScopeIds.apply((ids) => graphPermissionId(ids, "User.Read"));
-    const identifierUri = client.tenantId.apply((t) => serverAppIdentifierUri(t, args.prefix, args.stack));
+    // Soft-deleted apps and users keep their identifier URI and UPN for 30 days: a suffix kept in
+    // state (new after destroy) lets a rebuild never collide with them.
+    const suffix = new random.RandomString(
+      `${name}-deployment-suffix`,
+      { length: DEPLOYMENT_SUFFIX_LENGTH, upper: false, lower: true, numeric: true, special: false },
+      child,
+    ).result;
+    const identifierUri = pulumi
+      .all([client.tenantId, suffix])
+      .apply(([t, sfx]) => serverAppIdentifierUri(t, args.prefix, args.stack, sfx));
 
     // --- server (web) app -------------------------------------------------------------------------
     // The scope id must stay the same for the life of the app: a random UUID kept in state.
@@ -200,8 +210,8 @@ export class EntraApps extends pulumi.ComponentResource {
       `${name}-connect-setup-user`,
       {
         displayName: names.connectSetup,
-        userPrincipalName: connectSetupUpn(args.prefix, args.stack, args.tenantDomain),
-        mailNickname: connectSetupNickname(args.prefix, args.stack),
+        userPrincipalName: suffix.apply((sfx) => connectSetupUpn(args.prefix, args.stack, args.tenantDomain, sfx)),
+        mailNickname: suffix.apply((sfx) => connectSetupNickname(args.prefix, args.stack, sfx)),
         password,
         // Entra Connect signs in with it unattended: no first-sign-in password change.
         forcePasswordChange: false,

@@ -60,9 +60,17 @@ export const USER_IMPERSONATION_SCOPE = "user_impersonation";
  * `Import-CMAADServerApplication -AppIdUri` says so too:
  * https://learn.microsoft.com/powershell/module/configurationmanager/import-cmaadserverapplication).
  */
-export function serverAppIdentifierUri(tenantId: string, prefix: string, stack: string): string {
-  return `api://${tenantId}/ConfigMgrService-${prefix}-${stackLabel(stack)}`;
+export function serverAppIdentifierUri(tenantId: string, prefix: string, stack: string, deploymentSuffix: string): string {
+  return `api://${tenantId}/ConfigMgrService-${prefix}-${stackLabel(stack)}-${deploymentSuffix}`;
 }
+
+/**
+ * Why a per-deployment suffix (a random string kept in state: the same on every `pulumi up`, new
+ * after `pulumi destroy`): Entra soft-deletes applications and users for 30 days and a deleted
+ * object keeps its identifier URI and UPN, so a rebuild that reused them would fail with
+ * "Another object with the same value for property identifierUris already exists".
+ */
+export const DEPLOYMENT_SUFFIX_LENGTH = 4;
 
 /** The client app's broker redirect URI, which embeds the app's own client id. */
 export function clientAppRedirectUri(clientId: string): string {
@@ -90,13 +98,13 @@ export function entraDisplayNames(entraStem: string): { serverApp: string; clien
 export const HYBRID_IDENTITY_ADMINISTRATOR_ROLE_ID = "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2";
 
 /** Mail nickname (UPN local part) of the setup identity, unique per prefix and stack. */
-export function connectSetupNickname(prefix: string, stack: string): string {
-  return `connect-${prefix}-${stackLabel(stack)}`;
+export function connectSetupNickname(prefix: string, stack: string, deploymentSuffix: string): string {
+  return `connect-${prefix}-${stackLabel(stack)}-${deploymentSuffix}`;
 }
 
 /** UPN of the Entra Connect setup identity in the tenant's domain. */
-export function connectSetupUpn(prefix: string, stack: string, tenantDomain: string): string {
-  return `${connectSetupNickname(prefix, stack)}@${tenantDomain}`;
+export function connectSetupUpn(prefix: string, stack: string, tenantDomain: string, deploymentSuffix: string): string {
+  return `${connectSetupNickname(prefix, stack, deploymentSuffix)}@${tenantDomain}`;
 }
 
 // --- server app secret lifetime -------------------------------------------------------------------

@@ -83,11 +83,11 @@ describe("pure derivations", () => {
   });
 
   it.each([
-    { prefix: "cmglab", stack: "dev", uri: `api://${MOCK_TENANT_ID}/ConfigMgrService-cmglab-dev`, upn: "connect-cmglab-dev@contoso.onmicrosoft.com" },
-    { prefix: "lab", stack: "Feature_Branch.X", uri: `api://${MOCK_TENANT_ID}/ConfigMgrService-lab-feature-bran`, upn: "connect-lab-feature-bran@contoso.onmicrosoft.com" },
-  ])("identifier URI and setup UPN for $prefix/$stack", ({ prefix, stack, uri, upn }) => {
-    expect(serverAppIdentifierUri(MOCK_TENANT_ID, prefix, stack)).toBe(uri);
-    expect(connectSetupUpn(prefix, stack, "contoso.onmicrosoft.com")).toBe(upn);
+    { prefix: "cmglab", stack: "dev", uri: `api://${MOCK_TENANT_ID}/ConfigMgrService-cmglab-dev-k3x9`, upn: "connect-cmglab-dev-k3x9@contoso.onmicrosoft.com" },
+    { prefix: "lab", stack: "Feature_Branch.X", uri: `api://${MOCK_TENANT_ID}/ConfigMgrService-lab-feature-bran-k3x9`, upn: "connect-lab-feature-bran-k3x9@contoso.onmicrosoft.com" },
+  ])("identifier URI and setup UPN for $prefix/$stack (with the per-deployment suffix)", ({ prefix, stack, uri, upn }) => {
+    expect(serverAppIdentifierUri(MOCK_TENANT_ID, prefix, stack, "k3x9")).toBe(uri);
+    expect(connectSetupUpn(prefix, stack, "contoso.onmicrosoft.com", "k3x9")).toBe(upn);
   });
 
   it("builds the client's broker redirect URI from its own client id", () => {
@@ -139,6 +139,7 @@ describe("entra-apps and cmg-azure-access in the default lab", () => {
         `${T.grant}::configmgr-client-server-grant`,
         `${T.grant}::configmgr-client-graph-grant`,
         `${T.randomPassword}::configmgr-connect-setup-password`,
+        "random:index/randomString:RandomString::configmgr-deployment-suffix",
         `${T.user}::configmgr-connect-setup-user`,
         `${T.dirRole}::configmgr-connect-setup-role`,
       ].sort(),
@@ -159,7 +160,7 @@ describe("entra-apps and cmg-azure-access in the default lab", () => {
 
   it("sets up the server app as ConfigMgr expects", async () => {
     const app = r(T.app, "configmgr-server-app");
-    const uri = `api://${MOCK_TENANT_ID}/ConfigMgrService-cmglab-dev`;
+    const uri = `api://${MOCK_TENANT_ID}/ConfigMgrService-cmglab-dev-ee20`;
     expect(input(app, "identifierUris")).toEqual([uri]);
     expect(await value(lab.entra.serverAppIdentifierUri)).toBe(uri);
     expect(input(app, "signInAudience")).toBe("AzureADMyOrg");
@@ -223,10 +224,10 @@ describe("entra-apps and cmg-azure-access in the default lab", () => {
 
   it("creates the Entra Connect setup identity in the Hybrid Identity Administrator role", async () => {
     const user = r(T.user, "configmgr-connect-setup-user");
-    expect(input(user, "userPrincipalName")).toBe("connect-cmglab-dev@contoso.onmicrosoft.com");
-    expect(input(user, "mailNickname")).toBe("connect-cmglab-dev");
+    expect(input(user, "userPrincipalName")).toBe("connect-cmglab-dev-ee20@contoso.onmicrosoft.com");
+    expect(input(user, "mailNickname")).toBe("connect-cmglab-dev-ee20");
     expect(input(user, "forcePasswordChange")).toBe(false);
-    expect(await value(lab.entra.connectSetupUpn)).toBe("connect-cmglab-dev@contoso.onmicrosoft.com");
+    expect(await value(lab.entra.connectSetupUpn)).toBe("connect-cmglab-dev-ee20@contoso.onmicrosoft.com");
     const role = r(T.dirRole, "configmgr-connect-setup-role");
     expect(input(role, "roleId")).toBe(HYBRID_IDENTITY_ADMINISTRATOR_ROLE_ID);
     expect(input(role, "directoryScopeId")).toBe("/");
@@ -253,7 +254,7 @@ describe("entra-apps and cmg-azure-access in the default lab", () => {
       tenantId: MOCK_TENANT_ID,
       serverAppSecretEndDate: "2027-01-07T00:00:00Z",
       cmgResourceGroupName: "rg-cmglab-dev-cmg",
-      connectSetupUpn: "connect-cmglab-dev@contoso.onmicrosoft.com",
+      connectSetupUpn: "connect-cmglab-dev-ee20@contoso.onmicrosoft.com",
     });
     expect(outputs).not.toHaveProperty("serverAppSecret");
     expect(outputs).not.toHaveProperty("connectSetupPassword");
@@ -336,9 +337,9 @@ describe("per stack", () => {
     const na = names(a);
     const nb = names(b);
     expect(na).toEqual({
-      uri: `api://${MOCK_TENANT_ID}/ConfigMgrService-cmglab-a`,
-      upn: "connect-cmglab-a@contoso.onmicrosoft.com",
-      nickname: "connect-cmglab-a",
+      uri: `api://${MOCK_TENANT_ID}/ConfigMgrService-cmglab-a-ee20`,
+      upn: "connect-cmglab-a-ee20@contoso.onmicrosoft.com",
+      nickname: "connect-cmglab-a-ee20",
       server: "cmg-lab cmglab-a ConfigMgr server app",
       client: "cmg-lab cmglab-a ConfigMgr client app",
       user: "cmg-lab cmglab-a Entra Connect setup",
