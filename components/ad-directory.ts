@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { labPasswordArgs } from "../stacks/passwords";
 import { DEMO_GROUP_NAME, demoUsers } from "../stacks/ad";
 import { domainDn, ouDn } from "../stacks/names";
 import { RunStep } from "./run-step";
@@ -59,16 +60,8 @@ export class AdDirectory extends pulumi.ComponentResource {
 
     const password = new random.RandomPassword(
       `${name}-demo-user-password`,
-      {
-        // Meets the default domain password policy (complexity, 7+ characters); the special
-        // characters need no quoting in PowerShell or cmd.
-        length: 20,
-        minLower: 2,
-        minUpper: 2,
-        minNumeric: 2,
-        minSpecial: 2,
-        overrideSpecial: "!#%*-_=+?",
-      },
+      // Meets the default domain password policy (complexity, 7+ characters).
+      labPasswordArgs(20),
       { parent: this },
     );
     this.demoUserPassword = pulumi.secret(password.result);

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as random from "@pulumi/random";
+import { labPasswordArgs } from "../stacks/passwords";
 import {
   GRAPH_APP_ID,
   HYBRID_IDENTITY_ADMINISTRATOR_ROLE_ID,
@@ -201,8 +202,8 @@ export class EntraApps extends pulumi.ComponentResource {
     // https://learn.microsoft.com/entra/identity/hybrid/connect/reference-connect-accounts-permissions
     const setupPassword = new random.RandomPassword(
       `${name}-connect-setup-password`,
-      // Entra: 8-256 characters from at least three classes; specials that need no quoting in PowerShell.
-      { length: 32, minLower: 2, minUpper: 2, minNumeric: 2, minSpecial: 2, overrideSpecial: "!#%*-_=+?" },
+      // Entra: 8-256 characters from at least three classes.
+      labPasswordArgs(32),
       child,
     );
     const password = pulumi.secret(setupPassword.result);

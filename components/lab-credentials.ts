@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { labPasswordArgs } from "../stacks/passwords";
 
 export interface LabCredentialsArgs {
   /** Required. Admin user name of every VM and of the domain. */
@@ -21,16 +22,8 @@ export class LabCredentials extends pulumi.ComponentResource {
     super("cmg-lab:identity:LabCredentials", name, {}, opts);
     const password = new random.RandomPassword(
       `${name}-admin-password`,
-      {
-        // Azure: 12-123 characters from at least three classes. The special characters are
-        // limited to ones that need no quoting in PowerShell, cmd or an unattend file.
-        length: 24,
-        minLower: 2,
-        minUpper: 2,
-        minNumeric: 2,
-        minSpecial: 2,
-        overrideSpecial: "!#%*-_=+?",
-      },
+      // Azure: 12-123 characters from at least three classes.
+      labPasswordArgs(24),
       { parent: this },
     );
     this.adminUsername = args.adminUsername;
