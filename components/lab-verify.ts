@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as compute from "@pulumi/azure-native/compute";
 import { VERIFY_CHECKS, verifyReportCommand, type VerifyCheck } from "../stacks/cmg";
 import { RunStep } from "./run-step";
 import type { WindowsVm } from "./windows-vm";
@@ -20,14 +21,17 @@ export interface LabVerifyArgs {
 
 /**
  * End-to-end checks, each a run command that fails the deployment with a readable report (its
- * FAIL lines carry the log evidence that `npm run diagnose` maps to the missed step). Pulumi
- * cannot read run-command output, so the component exports the commands that print the reports.
+ * FAIL lines carry the log evidence that `npm run diagnose` maps to the missed step). The reports
+ * of a green run are read back from the run commands' instance view into `report`; the commands
+ * that print them are exported too.
  */
 export class LabVerify extends pulumi.ComponentResource {
   /** The checks run. */
   public readonly checks: readonly VerifyCheck[];
   /** `az vm run-command show ... --instance-view` per verify run command. */
   public readonly reportCommands: pulumi.Output<string[]>;
+  /** The verify reports (each run command's output), read back after the checks have run. */
+  public readonly report: pulumi.Output<string>;
 
   constructor(name: string, args: LabVerifyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cmg-lab:verify:LabVerify", name, {}, opts);
@@ -77,15 +81,27 @@ export class LabVerify extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const runs: { vm: WindowsVm; name: string }[] = [
-      { vm: args.siteServer, name: `${name}-user-discovery` },
-      ...args.clients.map((c) => ({ vm: c, name: `${name}-${c.computerName.toLowerCase()}` })),
-      { vm: args.siteServer, name: `${name}-site` },
+    const runs: { vm: WindowsVm; step: RunStep; name: string }[] = [
+      { vm: args.siteServer, step: users, name: `${name}-user-discovery` },
+      ...args.clients.map((c, i) => ({ vm: c, step: clientRuns[i] as RunStep, name: `${name}-${c.computerName.toLowerCase()}` })),
+      { vm: args.siteServer, step: site, name: `${name}-site` },
     ];
-    void site;
     this.reportCommands = pulumi
       .all([pulumi.output(args.resourceGroupName), pulumi.all(runs.map((r) => r.vm.vmName))])
       .apply(([rg, vmNames]) => runs.map((r, i) => verifyReportCommand(rg, vmNames[i] ?? "", r.name)));
-    this.registerOutputs({ reportCommands: this.reportCommands });
+    // The reports themselves, read back from Azure with the run commands' instance view once they
+    // have run (their names resolve only after creation, so this read waits for them; in a
+    // preview of a new lab it is unknown). When a check fails, the deployment fails with its
+    // report instead, and the commands above print it.
+    const reports = runs.map((r) =>
+      compute
+        .getVirtualMachineRunCommandByVirtualMachineOutput(
+          { resourceGroupName: args.resourceGroupName, vmName: r.vm.vmName, runCommandName: r.step.command.name, expand: "instanceView" },
+          { parent: this },
+        )
+        .apply((rc) => `== ${r.name} (${rc.instanceView?.executionState ?? "unknown"})\n${(rc.instanceView?.output ?? "").trim()}`),
+    );
+    this.report = pulumi.all(reports).apply((parts) => parts.join("\n\n"));
+    this.registerOutputs({ reportCommands: this.reportCommands, report: this.report });
   }
 }

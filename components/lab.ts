@@ -107,7 +107,9 @@ export class Lab extends pulumi.ComponentResource {
   public readonly adminPassword: pulumi.Output<string>;
   /** CMG service name (= its deployment name, the certificate's CN). */
   public readonly cmgServiceFqdn: pulumi.Output<string>;
-  /** Commands that print the verify step's reports (run-command output is not readable by Pulumi). */
+  /** Commands that print the verify step's reports (for a failed run, when no stack output is written). */
+  /** The verify step's reports, read back after the checks ran. */
+  public readonly verifyReport: pulumi.Output<string>;
   public readonly verifyReportCommands: pulumi.Output<string[]>;
   /** The end-to-end checks the verify step runs. */
   public readonly verifyChecks: readonly string[];
@@ -568,6 +570,7 @@ export class Lab extends pulumi.ComponentResource {
       { parent: verifyStep },
     );
     this.cmgServiceFqdn = cmg.serviceFqdn;
+    this.verifyReport = verify.report;
     this.verifyReportCommands = verify.reportCommands;
     this.verifyChecks = verify.checks.map((c) => `${c.on}: ${c.id}: ${c.what}`);
 

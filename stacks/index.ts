@@ -41,5 +41,6 @@ export const connectSetupUpn = outputs.connectSetupUpn;
 export const cmgResourceGroupName = outputs.cmgResourceGroupName;
 export const cmgProviderRegistration = outputs.cmgProviderRegistration;
 export const cmgServiceFqdn = outputs.cmgServiceFqdn;
+export const verifyReport = outputs.verifyReport;
 export const verifyReportCommands = outputs.verifyReportCommands;
 export const verifyChecks = outputs.verifyChecks;

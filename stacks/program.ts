@@ -30,7 +30,9 @@ export interface LabOutputs {
   cmgProviderRegistration: string;
   /** CMG service name (its deployment name; the server certificate's CN). */
   cmgServiceFqdn: pulumi.Output<string>;
-  /** Commands printing the verify step's reports (run-command output is not readable by Pulumi). */
+  /** The verify step's reports, read back from the run commands' instance view after they ran. */
+  verifyReport: pulumi.Output<string>;
+  /** Commands printing the same reports (for a failed run, when the stack output is not written). */
   verifyReportCommands: pulumi.Output<string[]>;
   /** The end-to-end checks the verify step runs. */
   verifyChecks: readonly string[];
@@ -59,6 +61,7 @@ export function buildLab(config: LabConfig): { lab: Lab; outputs: LabOutputs } {
       cmgResourceGroupName: lab.cmgAccess.cmgResourceGroupName,
       cmgProviderRegistration: lab.cmgAccess.providerRegistration,
       cmgServiceFqdn: lab.cmgServiceFqdn,
+      verifyReport: lab.verifyReport,
       verifyReportCommands: lab.verifyReportCommands,
       verifyChecks: lab.verifyChecks,
     },

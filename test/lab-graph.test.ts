@@ -79,6 +79,11 @@ describe("default lab graph", () => {
     }
   });
 
+  it("reads the verify reports back into a stack output, one section per check run", () => {
+    const report = String(ev.outputs.verifyReport);
+    for (const run of ["verify-user-discovery", "verify-win11-01", "verify-site"]) expect(report).toContain(`== ${run} (`);
+  });
+
   it("gives identical inputs on a second evaluation", async () => {
     const again = await evaluateLab(sampleConfig());
     const view = (e: Evaluation): unknown =>
