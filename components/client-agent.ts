@@ -16,6 +16,10 @@ export interface ClientAgentArgs {
   readonly tenantId: pulumi.Input<string>;
   readonly clientAppClientId: pulumi.Input<string>;
   readonly serverAppIdentifierUri: pulumi.Input<string>;
+  /** Required. `internet`: internet-only through the CMG; `intranet`: installed from the site's MP. */
+  readonly network: "internet" | "intranet";
+  /** Required. FQDN of the intranet management point (the site server). */
+  readonly siteServerFqdn: pulumi.Input<string>;
   /** Optional. The lab CA the client must trust (lab-ca mode); empty for a supplied certificate. */
   readonly caCommonName?: string;
   /** Required. What to wait for: the connection point and this client's domain join. */
@@ -23,7 +27,7 @@ export interface ClientAgentArgs {
   readonly tags: Readonly<Record<string, string>>;
 }
 
-/** The ConfigMgr client on one client, internet-only over the CMG with Entra ID auth. */
+/** The ConfigMgr client on one client: internet-only over the CMG with Entra ID auth on the internet side. */
 export class ClientAgent extends pulumi.ComponentResource {
   public readonly ready: pulumi.Resource;
   /** The ccmsetup arguments ({MpPath} is filled in on the client). */
@@ -32,9 +36,9 @@ export class ClientAgent extends pulumi.ComponentResource {
   constructor(name: string, args: ClientAgentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cmg-lab:cmg:ClientAgent", name, {}, opts);
     this.ccmsetupArguments = pulumi
-      .all([args.cmgFqdn, args.siteCode, args.tenantId, args.clientAppClientId, args.serverAppIdentifierUri])
-      .apply(([cmgFqdn, siteCode, tenantId, clientAppId, resourceUri]) =>
-        ccmsetupArguments({ source: args.clientShareUnc, cmgFqdn, siteCode, tenantId, clientAppId, resourceUri }),
+      .all([args.cmgFqdn, args.siteCode, args.tenantId, args.clientAppClientId, args.serverAppIdentifierUri, args.siteServerFqdn])
+      .apply(([cmgFqdn, siteCode, tenantId, clientAppId, resourceUri, intranetMp]) =>
+        ccmsetupArguments({ source: args.clientShareUnc, cmgFqdn, siteCode, tenantId, clientAppId, resourceUri, network: args.network, intranetMp }),
       );
     const install = new RunStep(
       `${name}-client-agent`,
@@ -45,6 +49,7 @@ export class ClientAgent extends pulumi.ComponentResource {
           ClientShareUnc: args.clientShareUnc,
           CcmsetupArguments: this.ccmsetupArguments,
           CaCommonName: args.caCommonName ?? "",
+          InternetOnly: args.network === "internet" ? "1" : "0",
           WaitMinutes: String(CLIENT_AGENT_WAIT_MINUTES),
         },
         timeoutMinutes: CLIENT_AGENT_WAIT_MINUTES + 15,

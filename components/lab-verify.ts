@@ -13,6 +13,8 @@ export interface LabVerifyArgs {
   readonly cmgFqdn: pulumi.Input<string>;
   /** Required. Client VMs to check. */
   readonly clients: readonly WindowsVm[];
+  /** Optional. Computer names of intranet-side clients (not required to go through the CMG). Default none. */
+  readonly intranetClients?: readonly string[];
   /** Required. Lab resource group (for the report commands). */
   readonly resourceGroupName: pulumi.Input<string>;
   readonly runAs: { readonly user: pulumi.Input<string>; readonly password: pulumi.Input<string> };
@@ -55,7 +57,11 @@ export class LabVerify extends pulumi.ComponentResource {
           {
             vm: client,
             script: "lab-verify-client.ps1",
-            parameters: { CmgFqdn: args.cmgFqdn, WaitMinutes: String(VERIFY_WAIT_MINUTES) },
+            parameters: {
+              CmgFqdn: args.cmgFqdn,
+              InternetOnly: (args.intranetClients ?? []).includes(client.computerName) ? "0" : "1",
+              WaitMinutes: String(VERIFY_WAIT_MINUTES),
+            },
             timeoutMinutes: VERIFY_WAIT_MINUTES + 5,
             tags: args.tags,
           },

@@ -546,6 +546,8 @@ export class Lab extends pulumi.ComponentResource {
             tenantId: entra.tenantId,
             clientAppClientId: entra.clientAppClientId,
             serverAppIdentifierUri: entra.serverAppIdentifierUri,
+            network: config.clients[i]?.network ?? "internet",
+            siteServerFqdn: site.fqdn,
             ...(cmgCert.caCommonName ? { caCommonName: cmgCert.caCommonName } : {}),
             // The step already waits for clients and cmg-connection-point; named for the reader.
             after: [connectionPoint.ready, ...(members[i] ? [members[i].ready] : [])],
@@ -563,6 +565,7 @@ export class Lab extends pulumi.ComponentResource {
         siteServerFqdn: site.fqdn,
         cmgFqdn: cmg.serviceFqdn,
         clients,
+        intranetClients: config.clients.filter((c) => c.network === "intranet").map((c) => c.name),
         resourceGroupName: network.resourceGroupName,
         runAs: domainAdmin,
         tags: verifyStep.tags,

@@ -11,6 +11,8 @@
   internet client cannot reach the site server. First makes sure the lab's enterprise root CA
   (the CMG certificate's issuer) is trusted, refreshing Group Policy if needed. Waits, bounded,
   for ccmsetup to finish and the client to be installed. Runs as LocalSystem. Idempotent.
+  An intranet-side client (InternetOnly 0) gets /mp:http://<site server> instead, without
+  CCMHOSTNAME and CCMALWAYSINF: it uses the CMG only when it roams.
   Sources: https://learn.microsoft.com/mem/configmgr/core/clients/deploy/deploy-clients-cmg-azure
   https://learn.microsoft.com/mem/configmgr/core/clients/deploy/about-client-installation-properties
 #>
@@ -24,6 +26,10 @@ param(
 
     [Parameter(Mandatory = $true)]
     [string] $CaCommonName,
+
+    [Parameter(Mandatory = $true)]
+    [ValidateSet('0', '1')]
+    [string] $InternetOnly,
 
     [Parameter(Mandatory = $true)]
     [string] $WaitMinutes
@@ -45,6 +51,7 @@ function Test-RootTrusted {
 function Test-ClientInstalled {
     $svc = Get-Service -Name CcmExec -ErrorAction SilentlyContinue
     if ($null -eq $svc -or $svc.Status -ne 'Running') { return $false }
+    if ($InternetOnly -ne '1') { return $true }
     $internet = (Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\CCM\Security' -ErrorAction SilentlyContinue).ClientAlwaysOnInternet
     return ([int] $internet -eq 1)
 }
@@ -78,7 +85,7 @@ while (-not (Test-ClientInstalled)) {
 if (-not (Test-ClientInstalled)) {
     $log = Join-Path $env:windir 'ccmsetup\Logs\ccmsetup.log'
     $tail = if (Test-Path -LiteralPath $log) { (Get-Content -LiteralPath $log -Tail 20) -join "`n" } else { '(no ccmsetup.log)' }
-    throw "the ConfigMgr client is not installed and internet-only after $WaitMinutes minutes. ccmsetup.log:`n$tail"
+    throw "the ConfigMgr client is not installed$(if ($InternetOnly -eq '1') { ' and internet-only' }) after $WaitMinutes minutes. ccmsetup.log:`n$tail"
 }
-Write-Output 'ConfigMgr client installed, internet-only (ClientAlwaysOnInternet=1)'
+Write-Output "ConfigMgr client installed$(if ($InternetOnly -eq '1') { ', internet-only (ClientAlwaysOnInternet=1)' } else { ' (intranet side)' })"
 exit 0

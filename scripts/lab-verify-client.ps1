@@ -4,8 +4,8 @@
   passes within the wait. Each failed check prints the evidence lines it saw (dsregcmd, client
   logs) so that `npm run diagnose` (stacks/diagnose.ts) names the missed runbook step:
   - hybrid-join: dsregcmd /status shows AzureAdJoined : YES and DomainJoined : YES;
-  - cmg-route: the client's active management point is an Internet one (root\ccm\LocationServices
-    SMS_ActiveMPCandidate, Type Internet) pointing at the CMG;
+  - cmg-route (internet-side clients): the client's active management point is an Internet one
+    (root\ccm\LocationServices SMS_ActiveMPCandidate, Type Internet) pointing at the CMG;
   - registered: ClientIDManagerStartup.log shows the client registered (Approval status 3 is the
     Entra ID approval).
   Changes nothing.
@@ -14,6 +14,10 @@
 param(
     [Parameter(Mandatory = $true)]
     [string] $CmgFqdn,
+
+    [Parameter(Mandatory = $true)]
+    [ValidateSet('0', '1')]
+    [string] $InternetOnly,
 
     [Parameter(Mandatory = $true)]
     [string] $WaitMinutes
@@ -73,7 +77,8 @@ function Test-Check {
     }
 }
 
-$checks = @('hybrid-join', 'cmg-route', 'registered')
+# An intranet-side client talks to the intranet MP; only internet-side clients must use the CMG.
+$checks = if ($InternetOnly -eq '1') { @('hybrid-join', 'cmg-route', 'registered') } else { @('hybrid-join', 'registered') }
 $deadline = (Get-Date).AddMinutes([int] $WaitMinutes)
 $passed = @{}
 do {

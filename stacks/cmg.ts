@@ -18,10 +18,18 @@ export interface CcmsetupInput {
   readonly clientAppId: string;
   /** The server app's Application ID URI (AADRESOURCEURI). */
   readonly resourceUri: string;
+  /**
+   * Where the client sits: `internet` clients install through the CMG and stay internet-only;
+   * `intranet` clients install from the intranet management point (the site server, `intranetMp`)
+   * and roam to the CMG only when they leave the network.
+   */
+  readonly network: "internet" | "intranet";
+  /** FQDN of the intranet management point (the site server). */
+  readonly intranetMp: string;
 }
 
 /**
- * ccmsetup arguments for an internet-only client over the CMG with Entra ID auth
+ * ccmsetup arguments; for an internet-side client: internet-only over the CMG with Entra ID auth
  * (deploy-clients-cmg-azure; about-client-installation-properties): `/mp` and CCMHOSTNAME point
  * at the CMG route, the AAD* properties give the token audience, CCMALWAYSINF=1 keeps the client
  * on the internet side, `/NoCRLCheck` because the lab CA's CRL is not published on the internet.
@@ -31,17 +39,12 @@ export function ccmsetupArguments(i: CcmsetupInput): string {
     if (/[\s"]/.test(v) || v === "") throw new Error(`ccmsetupArguments: ${k} must be a non-empty value without spaces or quotes, got ${JSON.stringify(v)}`);
   }
   const route = `${i.cmgFqdn}/${MP_PATH_TOKEN}`;
-  return [
-    `/source:${i.source}`,
-    `/mp:https://${route}`,
-    "/NoCRLCheck",
-    `CCMHOSTNAME=${route}`,
-    `SMSSITECODE=${i.siteCode}`,
-    `AADTENANTID=${i.tenantId}`,
-    `AADCLIENTAPPID=${i.clientAppId}`,
-    `AADRESOURCEURI=${i.resourceUri}`,
-    "CCMALWAYSINF=1",
-  ].join(" ");
+  const aad = [`AADTENANTID=${i.tenantId}`, `AADCLIENTAPPID=${i.clientAppId}`, `AADRESOURCEURI=${i.resourceUri}`];
+  if (i.network === "intranet") {
+    // An intranet client finds the CMG from the site once it roams; it is not internet-only.
+    return [`/source:${i.source}`, `/mp:http://${i.intranetMp}`, "/NoCRLCheck", `SMSSITECODE=${i.siteCode}`, ...aad].join(" ");
+  }
+  return [`/source:${i.source}`, `/mp:https://${route}`, "/NoCRLCheck", `CCMHOSTNAME=${route}`, `SMSSITECODE=${i.siteCode}`, ...aad, "CCMALWAYSINF=1"].join(" ");
 }
 
 /** One end-to-end check of the verify step, and the step a failure points at. */

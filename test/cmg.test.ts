@@ -149,12 +149,20 @@ describe("ccmsetupArguments", () => {
     tenantId: "tenant-guid",
     clientAppId: "client-guid",
     resourceUri: "api://tenant-guid/ConfigMgrService",
+    network: "internet" as const,
+    intranetMp: "CM01.corp.example",
   };
   it("builds the internet-only command line", () => {
     expect(ccmsetupArguments(base)).toBe(
       "/source:\\\\DC01.corp.example\\CmgLabClient /mp:https://cmg1a2b.westeurope.cloudapp.azure.com/{MpPath} /NoCRLCheck " +
         "CCMHOSTNAME=cmg1a2b.westeurope.cloudapp.azure.com/{MpPath} SMSSITECODE=PS1 AADTENANTID=tenant-guid " +
         "AADCLIENTAPPID=client-guid AADRESOURCEURI=api://tenant-guid/ConfigMgrService CCMALWAYSINF=1",
+    );
+  });
+  it("installs an intranet-side client from the intranet MP, not internet-only", () => {
+    expect(ccmsetupArguments({ ...base, network: "intranet" })).toBe(
+      "/source:\\\\DC01.corp.example\\CmgLabClient /mp:http://CM01.corp.example /NoCRLCheck SMSSITECODE=PS1 " +
+        "AADTENANTID=tenant-guid AADCLIENTAPPID=client-guid AADRESOURCEURI=api://tenant-guid/ConfigMgrService",
     );
   });
   it.each([["siteCode", ""], ["tenantId", "a b"], ["resourceUri", 'x"y']])("refuses %s = %j", (key, value) => {
@@ -197,3 +205,30 @@ describe("verify report", () => {
   });
 });
 void path;
+
+describe("internet-side and intranet-side clients", () => {
+  it("makes only internet-side clients internet-only, in the install and in the verify checks", async () => {
+    const { evaluateLab: evaluate } = await import("../scripts/offline/evaluate");
+    const { sampleConfig: sample } = await import("./support/sample-config");
+    const lab = await evaluate(
+      sample({
+        clients: [
+          { name: "win11-01", os: "windows-11", network: "internet", pki: false, vmSize: "Standard_B2ms" },
+          { name: "win11-02", os: "windows-11", network: "intranet", pki: false, vmSize: "Standard_B2ms" },
+        ],
+      }),
+    );
+    const param = (name: string, key: string): string => {
+      const r = lab.resources.find((x) => x.name === name);
+      const list = (r?.plainInputs.parameters ?? []) as { name: string; value: string }[];
+      return String(list.find((p) => p.name === key)?.value);
+    };
+    expect(param("win11-01-client-agent-command", "InternetOnly")).toBe("1");
+    expect(param("win11-01-client-agent-command", "CcmsetupArguments")).toContain("CCMALWAYSINF=1");
+    expect(param("win11-02-client-agent-command", "InternetOnly")).toBe("0");
+    expect(param("win11-02-client-agent-command", "CcmsetupArguments")).not.toContain("CCMALWAYSINF");
+    expect(param("win11-02-client-agent-command", "CcmsetupArguments")).toMatch(/\/mp:http:\/\/CM01\./i);
+    expect(param("verify-win11-01-command", "InternetOnly")).toBe("1");
+    expect(param("verify-win11-02-command", "InternetOnly")).toBe("0");
+  });
+});
