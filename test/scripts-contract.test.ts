@@ -48,14 +48,41 @@ function contractProblems(ev: Evaluation): string[] {
 }
 
 let ev: Evaluation;
+/** The lab with a supplied PFX and an intranet-side client: the run commands the default lab has not. */
+let variant: Evaluation;
 beforeAll(async () => {
   await initPsLint();
   ev = await evaluateLab(sampleConfig());
+  variant = await evaluateLab(
+    sampleConfig({
+      cmg: {
+        name: "pfxlabcmg",
+        vmSize: "Standard_B2s",
+        instances: 2,
+        certificate: { kind: "pfx", pfxFile: "test/fixtures/config/certs/cmg.pfx", pfxPassword: pulumi.secret("x") },
+      },
+      clients: [
+        { name: "win11-01", os: "windows-11", network: "internet", pki: false, vmSize: "Standard_B2ms" },
+        { name: "win10-01", os: "windows-10", network: "intranet", pki: false, vmSize: "Standard_B2ms" },
+      ],
+    }),
+  );
 });
 
 describe("run-command contract over the whole lab", () => {
   it("matches every script's param() block and protects every secret", () => {
     expect(contractProblems(ev)).toEqual([]);
+    expect(contractProblems(variant)).toEqual([]);
+  });
+
+  it("leaves no script in scripts/ unused (every one is sent by some lab configuration)", () => {
+    const used = new Set(
+      [ev, variant].flatMap((e) =>
+        e.resources.filter((r) => r.type === RUN_COMMAND_TYPE).map((r) => String((r.inputs.tags as Record<string, unknown>)[SCRIPT_TAG])),
+      ),
+    );
+    const onDisk = fs.readdirSync(SCRIPTS_DIR).filter((f) => f.endsWith(".ps1"));
+    expect(onDisk.filter((f) => !used.has(f))).toEqual([]);
   });
 
   it("sends only scripts that exist in scripts/", () => {
