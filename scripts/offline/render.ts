@@ -1,10 +1,13 @@
 /** Human and Mermaid renderings of the offline plan. */
+import { SCRIPT_TAG } from "../../components/run-step";
+import { RUN_COMMAND_TYPE } from "../../stacks/durations";
 import { formatMinutes } from "../../stacks/timeline";
 import type { Plan, PlanResource, PlanStep } from "./plan-model";
 
 /** `azure-native:network:VirtualNetwork` -> `network:VirtualNetwork`; `random:index/x:RandomPassword` -> `random:RandomPassword`. */
 export function shortType(type: string): string {
   const [pkg, mod, name] = type.split(":");
+  if (type === RUN_COMMAND_TYPE) return "compute:RunCommand";
   if (pkg === "azure-native") return `${mod}:${name}`;
   return `${pkg}:${name ?? mod}`;
 }
@@ -13,7 +16,13 @@ const pad = (s: string, n: number): string => (s.length >= n ? s : s + " ".repea
 const usd = (n: number): string => `$${n.toFixed(2)}`;
 
 function resourceLine(r: PlanResource): string {
-  return `      ${pad(shortType(r.type), 44)} ${r.azureName ?? r.name}`;
+  let what = r.azureName ?? r.name;
+  if (r.type === RUN_COMMAND_TYPE) {
+    // A run command reads best as what runs where: "forest-promote on cmglab-dev-dc01 (ad-forest-promote.ps1)".
+    const script = (r.inputs.tags as Record<string, unknown> | undefined)?.[SCRIPT_TAG];
+    what = `${what} on ${String(r.inputs.vmName)}${typeof script === "string" ? ` (${script})` : ""}`;
+  }
+  return `      ${pad(shortType(r.type), 44)} ${what}`;
 }
 
 function bar(step: PlanStep, total: number, width: number): string {
