@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: how long the offline plan takes, as a user runs it (a fresh process, Node
- * start-up and TypeScript loading included), for the default lab and for a 25-client workshop lab.
- * Prints the median and the spread of several runs. Figures, not assertions: tests never time.
+ * start-up and TypeScript loading included), for the default lab and for a 25-client workshop lab,
+ * and the diagnosis's throughput and heap over a 100 MB log. Prints the median and the spread of
+ * several runs. Figures, not assertions: tests never time.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -48,6 +49,32 @@ function report(label: string, times: number[]): void {
   );
 }
 
+/** Throughput and heap of the diagnosis over a generated 100 MB CMTrace log (streamed, never on disk). */
+async function benchDiagnose(): Promise<void> {
+  const { Readable } = await import("node:stream");
+  const { diagnoseStreamDetailed } = await import("../stacks/diagnose");
+  const line =
+    '<![LOG[[CCMHTTP] OK: URL=https://cmglab.westeurope.cloudapp.azure.com/CCM_Proxy_ServerAuth/1/ping, Code=0]LOG]!><time="10:41:07.512+000" date="11-18-2024" component="LocationServices" context="" type="1" thread="1" file="">\r\n';
+  const chunk = Buffer.from(line.repeat(Math.floor((1 << 20) / line.length)));
+  const failing = Buffer.from('<![LOG[AAD user with ID 1 and SID S-1-5-21-1 is not completely discovered]LOG]!><time="1" date="1" component="CCM_STS" context="" type="3" thread="1" file="">\r\n');
+  const megabytes = 100;
+  function* generate(): Generator<Buffer> {
+    for (let i = 0; i < megabytes; i++) yield i === 50 ? Buffer.concat([failing, chunk]) : chunk;
+  }
+  global.gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  let heapPeak = heapBefore;
+  const timer = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 5);
+  const t0 = process.hrtime.bigint();
+  const result = await diagnoseStreamDetailed(Readable.from(generate()));
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  clearInterval(timer);
+  console.log(
+    `${"diagnose, 100 MB CMTrace stream".padEnd(34)} ${(megabytes / seconds).toFixed(0)} MB/s, heap ${(heapBefore / (1 << 20)).toFixed(1)} MB before, ` +
+      `${(heapPeak / (1 << 20)).toFixed(1)} MB peak (sampled every 5 ms), ${result.findings.length} finding(s)`,
+  );
+}
+
 function main(): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cmg-lab-bench-"));
   try {
@@ -62,4 +89,10 @@ function main(): void {
   }
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  main();
+  benchDiagnose().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}
