@@ -40,6 +40,8 @@ describe("plan --json contract", () => {
     const urns = new Set(json.resources.map((r) => r.urn));
     expect(urns.size).toBe(json.resources.length);
     for (const r of json.resources) {
+      // Every resource has every key (null where there is no value), so consumers see one shape.
+      for (const key of ["urn", "type", "name", "parent", "step", "dependsOn", "inputs"]) expect(Object.keys(r), key).toContain(key);
       expect(r.urn.startsWith("urn:pulumi:dev::cmg-lab::")).toBe(true);
       expect(typeof r.type).toBe("string");
       expect(typeof r.name).toBe("string");

@@ -33,9 +33,11 @@ export interface PlanResource {
   readonly type: string;
   readonly name: string;
   /** The name in Azure or Entra ID, where it differs from the logical name. */
-  readonly azureName: string | undefined;
-  readonly parent: string | undefined;
-  readonly step: StepId | undefined;
+  readonly azureName: string | null;
+  /** Parent URN; null only for the stack itself. */
+  readonly parent: string | null;
+  /** The runbook step the resource belongs to; null for the stack and the Lab component. */
+  readonly step: StepId | null;
   readonly custom: boolean;
   /**
    * URNs of the custom resources this one waits for: its own registration's dependencies and
@@ -170,9 +172,10 @@ export function buildPlan(
     urn: r.urn,
     type: r.type,
     name: r.name,
-    azureName: r.azureName,
-    parent: r.parent,
-    step: r.step,
+    // null, not undefined: JSON keeps the key, so every resource has the same shape.
+    azureName: r.azureName ?? null,
+    parent: r.parent ?? null,
+    step: r.step ?? null,
     custom: r.custom,
     dependsOn: deps.get(r.urn) ?? [],
     inputs: r.inputs,
