@@ -58,9 +58,11 @@ function Test-MpCloudGateway {
     )
     $mp = Get-CMManagementPoint -SiteCode $Code -SiteSystemServerName $Server
     if ($null -eq $mp) { return $false }
-    $prop = $mp.Props | Where-Object { $_.PropertyName -eq 'UseProxyCMG' }
-    # UseProxyCMG is the embedded property the MP's CMG switch sets (UNCONFIRMED name); without it, trust the cmdlet.
-    return ($null -eq $prop -or [int] $prop.Value -eq 1)
+    # AllowProxyTraffic is the MP's embedded property behind "Allow Configuration Manager cloud
+    # management gateway traffic" (Set-CMManagementPoint -EnableCloudGateway), as ConfigMgrCBDsc's
+    # CMManagementPoint resource reads it. Absent means not set: the switch is then applied.
+    $prop = @($mp.Props | Where-Object { $_.PropertyName -eq 'AllowProxyTraffic' }) | Select-Object -First 1
+    return ($null -ne $prop -and [int] $prop.Value -eq 1)
 }
 
 function Get-ProxyRoute {
