@@ -47,8 +47,11 @@ function Test-Check {
         return ($null -ne $cmg -and [int] $cmg.State -eq 0)
     }
     $name = $Id.Substring('client-online '.Length)
-    $device = Get-CMDevice -Name $name -Fast
-    return ($null -ne $device -and $device.IsClient -and [int] $device.ClientActiveStatus -eq 1 -and [int] $device.CNIsOnline -eq 1)
+    # A name can match more than one record (an AD System Discovery record next to the client's
+    # own): look for one active, online client among them instead of casting an array to [int].
+    $online = @(Get-CMDevice -Name $name -Fast |
+            Where-Object { $_.IsClient -and [int] $_.ClientActiveStatus -eq 1 -and [int] $_.CNIsOnline -eq 1 })
+    return ($online.Count -gt 0)
 }
 
 function Get-SiteEvidence {
