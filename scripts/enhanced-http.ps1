@@ -57,11 +57,12 @@ function Test-ManagementPointHttp {
         [string] $Code,
         [string] $Server
     )
-    # SslState 0 = HTTP (UNCONFIRMED property name; the MP role's embedded property).
+    # SslState is a documented property of the role's SMS_SCI_SysResUse object: 0 = HTTP
+    # (https://learn.microsoft.com/mem/configmgr/develop/reference/core/servers/configure/sms_sci_sysresuse-server-wmi-class).
     $mp = Get-CMManagementPoint -SiteSystemServerName $Server -SiteCode $Code
     if ($null -eq $mp) { return $false }
-    $ssl = @($mp.Props | Where-Object { $_.PropertyName -eq 'SslState' }) | Select-Object -First 1
-    return ($null -ne $ssl) -and ([int] $ssl.Value -eq 0)
+    $ssl = $mp.SslState
+    return ($null -ne $ssl) -and ([int] $ssl -eq 0)
 }
 
 function Test-SmsRoleCertificateBound {
