@@ -78,7 +78,7 @@ if (Test-DomainMember -Fqdn $DomainFqdn) {
 }
 
 if (-not (Test-DnsFromDhcp -Address $DcAddress)) {
-    Write-Output "DNS does not point at the domain controller $DcAddress: resetting the interface to DHCP (the VNet's DNS)"
+    Write-Output "DNS does not point at the domain controller $($DcAddress): resetting the interface to DHCP (the VNet's DNS)"
     Set-DnsClientServerAddress -InterfaceIndex (Get-PrimaryInterfaceIndex) -ResetServerAddresses
 }
 
