@@ -65,7 +65,7 @@ if (-not (Test-ClientInstalled)) {
         throw "the lab root CA '$CaCommonName' is not in LocalMachine\Root: clients would fail the CMG's TLS with WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA (cmg-certificate)"
     }
     $settingsPath = Join-Path $ClientShareUnc 'cmg-client.json'
-    if (-not (Test-Path -LiteralPath $settingsPath)) { throw "no $settingsPath: the cmg-connection-point step has not published the client settings" }
+    if (-not (Test-Path -LiteralPath $settingsPath)) { throw "no $($settingsPath): the cmg-connection-point step has not published the client settings" }
     $settings = Get-Content -LiteralPath $settingsPath -Raw | ConvertFrom-Json
     if ($settings.mpPath -notlike 'CCM_Proxy_MutualAuth/*') { throw "cmg-client.json holds no CCM_Proxy_MutualAuth route" }
     $arguments = $CcmsetupArguments.Replace('{MpPath}', [string] $settings.mpPath)

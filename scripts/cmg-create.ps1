@@ -89,7 +89,7 @@ function Test-ExistingGroupSupported {
 }
 
 Connect-CMSite -Code $SiteCode -Provider $SiteServerFqdn
-if (-not (Test-Path -LiteralPath $PfxPath)) { throw "no CMG certificate at $PfxPath: the cmg-certificate step has not run" }
+if (-not (Test-Path -LiteralPath $PfxPath)) { throw "no CMG certificate at $($PfxPath): the cmg-certificate step has not run" }
 
 if (-not (Test-CmgExists -Name $ServiceFqdn)) {
     $secure = ConvertTo-SecureString -String $PfxPassword -AsPlainText -Force

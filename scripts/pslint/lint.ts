@@ -236,6 +236,26 @@ function checkSyntax(ctx: Ctx): void {
     for (const c of n.children) visit(c);
   };
   visit(ctx.root);
+  checkVariableColon(ctx);
+}
+
+/**
+ * `"... $name: ..."` is a parse error in PowerShell ("Variable reference is not valid. ':' was
+ * not followed by a valid variable name character"): inside an expandable string, `$name:` starts
+ * a drive- or scope-qualified name (`$env:PATH`). The tree-sitter grammar accepts it, so it is
+ * checked here. Write `$($name):` or `${name}:`.
+ * https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_variables
+ */
+function checkVariableColon(ctx: Ctx): void {
+  for (const v of ofType(ctx.root, "variable")) {
+    if (!ancestors(v).some((a) => a.type === "expandable_string_literal" || a.type === "expandable_here_string_literal")) continue;
+    if (v.text.includes(":") || v.text.startsWith("${")) continue;
+    const after = ctx.text.slice(v.endIndex, v.endIndex + 2);
+    if (after.startsWith(":") && !/^:[A-Za-z0-9_?{]/.test(after)) {
+      const name = v.text.slice(1);
+      report(ctx, v, "syntax", `"${v.text}:" inside an expandable string is a PowerShell parse error (read as a drive-qualified name like $env:X): write "$(` + v.text + `):" or "\${` + name + `}:"`);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
