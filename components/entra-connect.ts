@@ -131,9 +131,24 @@ export class EntraConnect extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // A run command of its own: a new logon, whose token carries the ADSyncAdmins membership the
+    // wizard gave the account after the configure check had logged on.
+    const verify = new RunStep(
+      `${name}-verify`,
+      {
+        vm: args.vm,
+        script: "entra-connect-verify.ps1",
+        parameters: { ForestFqdn: args.domainFqdn },
+        runAs: args.admin,
+        timeoutMinutes: 10,
+        after: [configure.command],
+        tags: args.tags,
+      },
+      { parent: this },
+    );
     this.member = member.ready;
     this.installed = install.command;
-    this.ready = configure.command;
+    this.ready = verify.command;
     this.registerOutputs({});
   }
 }

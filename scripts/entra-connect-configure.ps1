@@ -1,17 +1,22 @@
 <#
 .SYNOPSIS
-  Checks that Entra Connect Sync on this server is configured for the lab: the sync engine
-  (ADSync service) runs, the AD connector for the forest and the Entra ID connector exist,
-  password hash synchronization is on, and the server is not in staging mode. Changes nothing.
+  Waits, bounded, for the one-time Entra Connect wizard to be completed on this server, and
+  prints the exact wizard choices if it is not done in time. Changes nothing.
 
   Microsoft does not support configuring Entra Connect without its wizard
   (https://learn.microsoft.com/entra/identity/hybrid/connect/reference-connect-faq), and no
   documented cmdlet creates the sync engine, its connectors or the Entra ID sync account. So the
   one-time connection is made in the wizard, while `pulumi up` goes on with everything that does
-  not need it (the ConfigMgr site installs meanwhile): this script waits, bounded, for the wizard
-  to be completed, and when the time is up fails with the exact wizard choices; the next
-  `pulumi up` runs it again. The OU scope is then enforced (or, in wizard mode, verified) by
-  sync-scope-apply.ps1.
+  not need it (the ConfigMgr site installs meanwhile); when the time is up this fails with the
+  choices, and the next `pulumi up` runs it again.
+
+  Why no ADSync cmdlet here: they need membership of ADSyncAdmins, which the wizard gives the
+  signed-in account only after this run command has logged on, and a logon token does not pick
+  up a new group. So completion is read from signs that need no rights: the ADSync service runs,
+  the wizard has written its Applied-SynchronizationPolicy-*.json to %ProgramData%\AADConnect
+  (https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-import-export-config)
+  and no wizard process is left. entra-connect-verify.ps1, a new run command with a new logon,
+  then checks the connectors, password hash sync and staging mode.
 #>
 [CmdletBinding()]
 param(
@@ -37,36 +42,18 @@ trap {
     exit 1
 }
 
-# Connector subtype of the Entra ID connector, as Microsoft's password hash sync troubleshooting
-# script matches it (tshoot-connect-password-hash-synchronization).
-$entraSubType = 'Windows Azure Active Directory (Microsoft)'
-
-#include lib/adsync.ps1
-
-function Get-SyncProblems {
-    $problems = @()
+function Get-WizardState {
     $service = Get-Service -Name ADSync -ErrorAction SilentlyContinue
-    if ($null -eq $service) {
-        return @('the sync engine is not installed: the Entra Connect wizard has not been completed on this server')
-    }
-    if ($service.Status -ne 'Running') { $problems += "the ADSync service is $($service.Status), not Running" }
-    Import-ADSyncModule
-    $connectors = @(Get-ADSyncConnector)
-    $ad = @($connectors | Where-Object { ($_.ConnectorTypeName -eq 'AD') -and ($_.Name -eq $ForestFqdn) })
-    $entra = @($connectors | Where-Object { $_.SubType -eq $entraSubType })
-    if ($ad.Count -ne 1) { $problems += "no Active Directory connector for the forest $ForestFqdn (found: $(($connectors | ForEach-Object { $_.Name }) -join ', '))" }
-    if ($entra.Count -ne 1) { $problems += "expected one Entra ID connector, found $($entra.Count)" }
-    if ($entra.Count -eq 1) {
-        $features = Get-ADSyncAADCompanyFeature
-        if ($features.PasswordHashSync -ne $true) { $problems += 'password hash synchronization is off' }
-    }
-    $scheduler = Get-ADSyncScheduler
-    if ($scheduler.StagingModeEnabled -eq $true) { $problems += 'the server is in staging mode, so nothing is exported to Entra ID' }
-    return $problems
+    if ($null -eq $service) { return 'the sync engine is not installed: the wizard has not been run' }
+    if ($service.Status -ne 'Running') { return "the ADSync service is $($service.Status)" }
+    $policies = @(Get-ChildItem -Path (Join-Path $env:ProgramData 'AADConnect') -Filter 'Applied-SynchronizationPolicy-*.json' -ErrorAction SilentlyContinue)
+    if ($policies.Count -eq 0) { return 'the wizard has not applied a configuration yet' }
+    if (@(Get-Process -Name AzureADConnect -ErrorAction SilentlyContinue).Count -gt 0) { return 'the wizard is still open' }
+    return ''
 }
 
-function Test-SyncConfigured {
-    return (@(Get-SyncProblems).Count -eq 0)
+function Test-WizardCompleted {
+    return ((Get-WizardState) -eq '')
 }
 
 $ous = ($ExpectedOuDns -split ';') -join ' and '
@@ -85,14 +72,14 @@ $steps = @(
 )
 
 $deadline = (Get-Date).AddMinutes([int] $WaitMinutes)
-while (-not (Test-SyncConfigured)) {
+while (-not (Test-WizardCompleted)) {
     if ((Get-Date) -gt $deadline) {
         foreach ($line in $steps) { Write-Output $line }
-        throw "Entra Connect is still not configured after $WaitMinutes minutes: $((Get-SyncProblems) -join '; '). Complete the wizard as above, then run pulumi up again."
+        throw "Entra Connect is still not configured after $WaitMinutes minutes ($(Get-WizardState)). Complete the wizard as above, then run pulumi up again."
     }
     Start-Sleep -Seconds 60
 }
 
-if (-not (Test-SyncConfigured)) { throw "Entra Connect is not configured: $((Get-SyncProblems) -join '; ')" }
-Write-Output "Entra Connect is configured: AD connector $ForestFqdn, Entra ID connector, password hash sync on"
+if (-not (Test-WizardCompleted)) { throw "the Entra Connect wizard has not completed: $(Get-WizardState)" }
+Write-Output 'The Entra Connect wizard has applied its configuration; entra-connect-verify.ps1 checks it next'
 exit 0

@@ -108,6 +108,10 @@ export const SCRIPT_MINUTES: Readonly<Record<string, Duration>> = {
     minutes: 15,
     source: "waits for the presenter to complete the one-time Entra Connect wizard (about 10 minutes of clicks once prompted) plus the read-only check; a human step, so a planning estimate",
   },
+  "entra-connect-verify.ps1": {
+    minutes: 1,
+    source: "read-only ADSync checks (connectors, password hash sync, staging) plus run-command overhead (planning estimate)",
+  },
   "sync-scope-apply.ps1": {
     minutes: 1,
     source: "read, write and read back of one connector's partition scope (planning estimate)",

@@ -97,8 +97,8 @@ describe("EntraConnect", () => {
     });
   });
 
-  it("runs join, wait, prerequisites, install and the configuration check on SYNC01, in that order", () => {
-    const names = ["sync01-member-domain-join", "sync01-member-wait-domain-member", "sync01-prerequisites", "sync01-install", "sync01-configure"];
+  it("runs join, wait, prerequisites, install, the wizard wait and the configuration check on SYNC01, in that order", () => {
+    const names = ["sync01-member-domain-join", "sync01-member-wait-domain-member", "sync01-prerequisites", "sync01-install", "sync01-configure", "sync01-verify"];
     expect(runCommands(ev).map((r) => r.plainInputs.runCommandName).sort()).toEqual([...names].sort());
     expect(runCommands(ev).map((r) => [r.plainInputs.runCommandName, script(r)]).sort()).toEqual(
       [
@@ -107,6 +107,7 @@ describe("EntraConnect", () => {
         ["sync01-prerequisites", "entra-connect-prerequisites.ps1"],
         ["sync01-install", "entra-connect-install.ps1"],
         ["sync01-configure", "entra-connect-configure.ps1"],
+        ["sync01-verify", "entra-connect-verify.ps1"],
       ].sort(),
     );
     for (let i = 1; i < names.length; i++) {
@@ -362,5 +363,14 @@ describe("ordering check control case", () => {
       });
     expect(missingWaits(await build(false), "entra-connect", "site-server")).toHaveLength(1);
     expect(missingWaits(await build(true), "entra-connect", "site-server")).toEqual([]);
+  });
+});
+
+describe("the wizard wait needs no ADSync rights", () => {
+  it("waits without ADSync cmdlets, and checks the connectors in a run command of its own, as the admin", async () => {
+    const { readScript } = await import("../components/run-step");
+    // The wizard adds the admin to ADSyncAdmins after the wait's logon: its token cannot use ADSync.
+    expect(readScript("entra-connect-configure.ps1")).not.toMatch(/-ADSync|Import-ADSyncModule/);
+    expect(readScript("entra-connect-verify.ps1")).toMatch(/Get-ADSyncConnector/);
   });
 });
