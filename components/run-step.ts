@@ -3,6 +3,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/azure-native/compute";
 import type * as inputs from "@pulumi/azure-native/types/input";
+import { encodeParameterValue, wrapForRunCommand } from "../stacks/run-command-transport";
 import { expandIncludes } from "../stacks/script-text";
 import type { WindowsVm } from "./windows-vm";
 
@@ -52,7 +53,10 @@ export function readScript(file: string, dir: string = SCRIPTS_DIR): string {
   return text;
 }
 
-/** Sorted `{ name, value }` pairs: key order never changes the inputs. */
+/**
+ * Sorted `{ name, value }` pairs: key order never changes the inputs. Values travel encoded where
+ * the run command's command line would mangle them (stacks/run-command-transport.ts).
+ */
 function parameterList(
   values: Readonly<Record<string, pulumi.Input<string>>> | undefined,
   secret: boolean,
@@ -60,7 +64,7 @@ function parameterList(
   return Object.keys(values ?? {})
     .sort()
     .map((name) => {
-      const value = (values ?? {})[name] as pulumi.Input<string>;
+      const value = pulumi.output((values ?? {})[name] as pulumi.Input<string>).apply(encodeParameterValue);
       return { name, value: secret ? pulumi.secret(value) : value };
     });
 }
@@ -93,7 +97,7 @@ export class RunStep extends pulumi.ComponentResource {
             // Using the VM's name output makes the command wait for the VM itself.
             vmName: args.vm.vmName,
             runCommandName: name,
-            source: { script: text },
+            source: { script: wrapForRunCommand(text, [...Object.keys(args.parameters ?? {}), ...Object.keys(args.protectedParameters ?? {})].sort()) },
             parameters: parameterList(args.parameters, false),
             protectedParameters: parameterList(args.protectedParameters, true),
             ...(args.runAs ? { runAsUser: args.runAs.user, runAsPassword: pulumi.secret(args.runAs.password) } : {}),

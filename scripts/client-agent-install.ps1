@@ -24,7 +24,9 @@ param(
     [Parameter(Mandatory = $true)]
     [string] $CcmsetupArguments,
 
+    # Empty with a supplied CMG certificate (no lab CA to trust).
     [Parameter(Mandatory = $true)]
+    [AllowEmptyString()]
     [string] $CaCommonName,
 
     [Parameter(Mandatory = $true)]

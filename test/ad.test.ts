@@ -3,6 +3,7 @@
  * logic in stacks/ad.ts (table tests), each component's exact child contract under mocks, and the
  * whole lab's ordering, with a control case proving the ordering check catches a missing edge.
  */
+import { sentParameterList } from "./support/params";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -286,7 +287,9 @@ describe("AdDirectory", () => {
       "random:index/randomPassword:RandomPassword::ad-demo-user-password",
     ]);
     const dir = command(ev, "ad-directory");
-    expect(dir.inputs.parameters).toEqual([
+    // Values with spaces travel encoded (stacks/run-command-transport.ts); the script gets them decoded.
+    expect(String((dir.inputs.parameters as { name: string; value: string }[]).find((p) => p.name === "GroupName")?.value)).toMatch(/^b64:/);
+    expect(sentParameterList(dir, "parameters", "redacted")).toEqual([
       { name: "DemoUsers", value: "labuser01,labuser02" },
       { name: "DomainDn", value: "DC=corp,DC=cmglab,DC=example" },
       { name: "GroupName", value: "CMG Lab Users" },
@@ -294,7 +297,7 @@ describe("AdDirectory", () => {
       { name: "UpnSuffix", value: "contoso.onmicrosoft.com" },
       { name: "UsersOuDn", value: "OU=lab users,DC=corp,DC=cmglab,DC=example" },
     ]);
-    expect(dir.inputs.protectedParameters).toEqual([{ name: "DemoUserPassword", value: SECRET_TEXT }]);
+    expect(sentParameterList(dir, "protectedParameters", "redacted")).toEqual([{ name: "DemoUserPassword", value: SECRET_TEXT }]);
     const pw = one(ev, "random:index/randomPassword:RandomPassword", "ad-demo-user-password");
     expect(dir.dependencies).toContain(pw.urn);
   });

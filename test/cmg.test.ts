@@ -14,6 +14,7 @@ import { diagnoseText } from "../stacks/diagnose";
 import { customOf, missingWaits } from "./support/graph";
 import { sampleConfig } from "./support/sample-config";
 import * as pulumi from "@pulumi/pulumi";
+import { sentParameters } from "./support/params";
 
 let ev: Evaluation;
 beforeAll(async () => {
@@ -24,8 +25,7 @@ function runCommands(e: Evaluation, script: string): RecordedResource[] {
   return e.resources.filter((r) => r.type === RUN_COMMAND_TYPE && (r.inputs.tags as Record<string, string>)[SCRIPT_TAG] === script);
 }
 function params(rc: RecordedResource, key: "parameters" | "protectedParameters"): Record<string, unknown> {
-  const list = (rc.plainInputs[key] ?? []) as { name: string; value: unknown }[];
-  return Object.fromEntries(list.map((p) => [p.name, p.value]));
+  return sentParameters(rc, key);
 }
 
 describe("CMG steps: order", () => {
@@ -220,8 +220,7 @@ describe("internet-side and intranet-side clients", () => {
     );
     const param = (name: string, key: string): string => {
       const r = lab.resources.find((x) => x.name === name);
-      const list = (r?.plainInputs.parameters ?? []) as { name: string; value: string }[];
-      return String(list.find((p) => p.name === key)?.value);
+      return r ? String(sentParameters(r, "parameters")[key]) : "";
     };
     expect(param("win11-01-client-agent-command", "InternetOnly")).toBe("1");
     expect(param("win11-01-client-agent-command", "CcmsetupArguments")).toContain("CCMALWAYSINF=1");

@@ -3,6 +3,7 @@
  * components under mocks, the inclusion-list computation and the mismatch messages (table tests,
  * with the script's wording pinned to the TypeScript one), and the order over the whole lab.
  */
+import { sentParameters } from "./support/params";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -70,7 +71,7 @@ const run = (program: () => void): Promise<Evaluation> =>
 const runCommands = (ev: Evaluation): RecordedResource[] => ev.resources.filter((r) => r.type === RUN_COMMAND_TYPE);
 const script = (rc: RecordedResource): string => String((rc.inputs.tags as Record<string, unknown>)[SCRIPT_TAG]);
 const params = (rc: RecordedResource, key: "parameters" | "protectedParameters"): Record<string, string> =>
-  Object.fromEntries(((rc.plainInputs[key] as { name: string; value: string }[] | undefined) ?? []).map((p) => [p.name, String(p.value)]));
+  Object.fromEntries(Object.entries(sentParameters(rc, key)).map(([name, value]) => [name, String(value)]));
 const byName = (ev: Evaluation, name: string): RecordedResource => {
   const found = runCommands(ev).filter((r) => r.name === `${name}-command`);
   if (found.length !== 1) throw new Error(`expected one run command ${name}, found ${found.length}`);

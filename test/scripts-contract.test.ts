@@ -11,6 +11,7 @@ import { evaluateLab, type Evaluation, type RecordedResource } from "../scripts/
 import { checkRunCommandContract, initPsLint } from "../scripts/pslint";
 import { SCRIPTS_DIR, SCRIPT_TAG } from "../components/run-step";
 import { expandIncludes } from "../stacks/script-text";
+import { decodeParameterValue, wrapForRunCommand } from "../stacks/run-command-transport";
 import { RUN_COMMAND_TYPE } from "../stacks/durations";
 import { sampleConfig } from "./support/sample-config";
 import * as pulumi from "@pulumi/pulumi";
@@ -26,13 +27,14 @@ function contractProblems(ev: Evaluation): string[] {
   const problems: string[] = [];
   for (const rc of ev.resources.filter((r: RecordedResource) => r.type === RUN_COMMAND_TYPE)) {
     const file = String((rc.inputs.tags as Record<string, unknown>)[SCRIPT_TAG]);
-    const text = String((rc.plainInputs.source as Record<string, unknown>).script);
+    const sent = String((rc.plainInputs.source as Record<string, unknown>).script);
     const onDisk = path.join(SCRIPTS_DIR, file);
-    // What is sent is the file with its `#include lib/...` lines inlined, nothing else.
-    if (!fs.existsSync(onDisk) || expandIncludes(file, fs.readFileSync(onDisk, "utf8"), SCRIPTS_DIR).text !== text) {
-      problems.push(`${rc.urn}: script text is not scripts/${file}`);
-    }
-    if (/^#include /m.test(text)) problems.push(`${rc.urn}: an #include line was sent unexpanded`);
+    const passed = [...names(rc.plainInputs.parameters), ...names(rc.plainInputs.protectedParameters)].sort();
+    // What is sent is the transport wrapper around the file with its `#include lib/...` lines
+    // inlined, nothing else; the contract is checked on that inner script.
+    const text = fs.existsSync(onDisk) ? expandIncludes(file, fs.readFileSync(onDisk, "utf8"), SCRIPTS_DIR).text : "";
+    if (!text || wrapForRunCommand(text, passed) !== sent) problems.push(`${rc.urn}: script text is not scripts/${file} in the transport wrapper`);
+    if (/^#include /m.test(sent)) problems.push(`${rc.urn}: an #include line was sent unexpanded`);
     for (const p of checkRunCommandContract(file, text, {
       parameters: names(rc.plainInputs.parameters),
       protectedParameters: names(rc.plainInputs.protectedParameters),
@@ -131,5 +133,24 @@ describe("run-command contract check (control cases)", () => {
     const problems = contractProblems(bad).join("\n");
     expect(problems).toMatch(/WaitMinutes/);
     expect(problems).toMatch(/secret-protection: .*JoinPassword/);
+  });
+});
+
+describe("parameters that may be empty", () => {
+  it("are declared [AllowEmptyString()] in the script (a mandatory string refuses \"\" otherwise)", () => {
+    const problems: string[] = [];
+    for (const e of [ev, variant]) {
+      for (const rc of e.resources.filter((r) => r.type === RUN_COMMAND_TYPE)) {
+        const file = String((rc.inputs.tags as Record<string, unknown>)[SCRIPT_TAG]);
+        const text = fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8");
+        for (const key of ["parameters", "protectedParameters"] as const) {
+          for (const p of (rc.plainInputs[key] as { name: string; value: unknown }[] | undefined) ?? []) {
+            if (typeof p.value !== "string" || decodeParameterValue(p.value) !== "") continue;
+            if (!new RegExp(`\\[AllowEmptyString\\(\\)\\][\\s\\S]{0,80}?\\$${p.name}\\b`).test(text)) problems.push(`${file}: ${p.name} is sent empty`);
+          }
+        }
+      }
+    }
+    expect(problems).toEqual([]);
   });
 });

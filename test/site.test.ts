@@ -12,6 +12,7 @@ import { RUN_COMMAND_TYPE, SCRIPT_MINUTES } from "../stacks/durations";
 import { SCRIPT_TAG } from "../components/run-step";
 import { LabStep } from "../components/lab-step";
 import type { StepId } from "../stacks/runbook";
+import { sentParameters } from "./support/params";
 import { AzureServices } from "../components/azure-services";
 import { SiteServer } from "../components/site-server";
 import { SiteMedia } from "../components/site-media";
@@ -36,7 +37,7 @@ const ADMIN = { user: "CORP\\labadmin", password: pulumi.secret("Sample-Passw0rd
 
 const params = (rc: RecordedResource, key: "parameters" | "protectedParameters"): Record<string, unknown> =>
   Object.fromEntries(
-    ((rc.plainInputs[key] as { name: string; value: unknown }[] | undefined) ?? []).map((p) => [p.name, p.value]),
+    Object.entries(sentParameters(rc, key)).map(([name, value]) => [name, value]),
   );
 const runCommands = (ev: Evaluation): RecordedResource[] => ev.resources.filter((r) => r.type === RUN_COMMAND_TYPE);
 const byScript = (ev: Evaluation, script: string): RecordedResource[] =>
