@@ -72,7 +72,9 @@ function Test-DomainReachable {
     }
 }
 
-if (Test-DomainMember -Fqdn $DomainFqdn) {
+# A member whose join still waits for its reboot (a run cut off before it scheduled the restart)
+# goes on to the restart below instead of stopping here.
+if ((Test-DomainMember -Fqdn $DomainFqdn) -and -not (Test-JoinPendingReboot)) {
     Write-Output "Already a member of $DomainFqdn"
     exit 0
 }
