@@ -193,7 +193,12 @@ if (-not (Test-MediumReady -Name 'configmgr' -Url $ConfigMgrUrl -KeyFile $cmSetu
     Save-Download -Url $ConfigMgrUrl -Path $archive -MinBytes 524288000
     # The evaluation download is a self-extracting archive. Its silent switches are not documented
     # (UNCONFIRMED: -d<folder> -s1 as used by lab builders); fall back to reading it as a zip.
-    Invoke-Program -FilePath $archive -Arguments @("-d`"$cmMedia`"", '-s1') -What 'ConfigMgr media extraction'
+    try {
+        Invoke-Program -FilePath $archive -Arguments @("-d`"$cmMedia`"", '-s1') -What 'ConfigMgr media extraction'
+    } catch {
+        # Not fatal: the zip reading below is the fallback for media whose extractor differs.
+        Write-Warning "the self-extractor did not run silently ($_); reading the archive as a zip instead"
+    }
     $found = Get-ChildItem -LiteralPath $cmMedia -Recurse -Filter 'setup.exe' -ErrorAction SilentlyContinue |
         Where-Object { $_.FullName -like '*\SMSSETUP\BIN\X64\setup.exe' } | Select-Object -First 1
     if ($null -eq $found) {
