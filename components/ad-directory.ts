@@ -89,6 +89,7 @@ export class AdDirectory extends pulumi.ComponentResource {
     this.ready = directory.command;
     this.demoUserUpns = users.map((u) => u.userPrincipalName);
     this.groupName = DEMO_GROUP_NAME;
-    this.registerOutputs({ demoUserUpns: this.demoUserUpns, demoUserPassword: this.demoUserPassword, groupName: this.groupName });
+    // Secrets stay off the component's registered outputs: they are read from the resources that hold them.
+    this.registerOutputs({ demoUserUpns: this.demoUserUpns, groupName: this.groupName });
   }
 }

@@ -244,11 +244,9 @@ export class EntraApps extends pulumi.ComponentResource {
       tenantId: this.tenantId,
       serverAppClientId: this.serverAppClientId,
       serverAppIdentifierUri: this.serverAppIdentifierUri,
-      serverAppSecret: this.serverAppSecret,
       serverAppSecretEndDate: this.serverAppSecretEndDate,
       clientAppClientId: this.clientAppClientId,
       connectSetupUpn: this.connectSetupUpn,
-      connectSetupPassword: this.connectSetupPassword,
     });
   }
 }

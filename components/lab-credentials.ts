@@ -28,6 +28,7 @@ export class LabCredentials extends pulumi.ComponentResource {
     );
     this.adminUsername = args.adminUsername;
     this.adminPassword = pulumi.secret(password.result);
-    this.registerOutputs({ adminUsername: this.adminUsername, adminPassword: this.adminPassword });
+    // The password stays off the registered outputs; `adminPassword` is the property to use.
+    this.registerOutputs({ adminUsername: this.adminUsername });
   }
 }

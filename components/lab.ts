@@ -107,9 +107,9 @@ export class Lab extends pulumi.ComponentResource {
   public readonly adminPassword: pulumi.Output<string>;
   /** CMG service name (= its deployment name, the certificate's CN). */
   public readonly cmgServiceFqdn: pulumi.Output<string>;
-  /** Commands that print the verify step's reports (for a failed run, when no stack output is written). */
   /** The verify step's reports, read back after the checks ran. */
   public readonly verifyReport: pulumi.Output<string>;
+  /** Commands that print the verify step's reports (for a failed run, when no stack output is written). */
   public readonly verifyReportCommands: pulumi.Output<string[]>;
   /** The end-to-end checks the verify step runs. */
   public readonly verifyChecks: readonly string[];
@@ -586,10 +586,6 @@ export class Lab extends pulumi.ComponentResource {
     this.vmNames = Object.fromEntries(allVms.map((v) => [v.computerName, v.vmName]));
     this.demoUserUpns = directory.demoUserUpns;
     this.demoUserPassword = directory.demoUserPassword;
-    this.registerOutputs({
-      resourceGroupName: this.resourceGroupName,
-      adminUsername: this.adminUsername,
-      adminPassword: this.adminPassword,
-    });
+    this.registerOutputs({ resourceGroupName: this.resourceGroupName, adminUsername: this.adminUsername });
   }
 }

@@ -64,6 +64,8 @@ describe("default lab graph", () => {
     const password = (vms[0]?.plainInputs.osProfile as Record<string, unknown>).adminPassword as string;
     expect(password.length).toBeGreaterThan(8);
     expect(JSON.stringify(ev.resources.map((r) => r.inputs))).not.toContain(password);
+    // No component registers a secret among its outputs either.
+    expect(ev.componentSecretOutputs).toEqual([]);
     // No stack output is a secret (outputs reach logs); npm run credentials reads them from state.
     expect(JSON.stringify(ev.outputs)).not.toContain(SECRET_TEXT);
     expect(Object.keys(ev.outputs)).not.toContain("adminPassword");
@@ -106,6 +108,19 @@ describe("default lab graph", () => {
     expect(new Set(urns).size).toBe(urns.length);
     const vmNames = vms.map((v) => v.plainInputs.vmName);
     expect(new Set(vmNames).size).toBe(28);
+  });
+});
+
+describe("component outputs check control case", () => {
+  it("catches a component that registers a secret output", async () => {
+    const e = await evaluateLab(sampleConfig(), {
+      program: () => {
+        const c = new pulumi.ComponentResource("test:index:Leaky", "leaky", {}, {});
+        c.registerOutputs({ token: pulumi.secret("s3cret") });
+        return {};
+      },
+    });
+    expect(e.componentSecretOutputs).toEqual(["urn:pulumi:dev::cmg-lab::test:index:Leaky::leaky: token"]);
   });
 });
 

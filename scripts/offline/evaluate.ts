@@ -48,6 +48,8 @@ export interface RecordedResource {
 
 export interface Evaluation {
   readonly resources: readonly RecordedResource[];
+  /** `urn: path` of every secret a component registered among its outputs (outputs should hold none). */
+  readonly componentSecretOutputs: readonly string[];
   /** Stack outputs; secret outputs are replaced by {@link SECRET_TEXT}. */
   readonly outputs: Record<string, unknown>;
 }
@@ -100,8 +102,13 @@ interface RegisterResponse {
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 type Callback = (err: unknown, resp: RegisterResponse | undefined) => void;
+interface OutputsRequest {
+  getUrn(): string;
+  getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
 interface MonitorLike {
   registerResource(req: RegisterRequest, cb: Callback): void;
+  registerResourceOutputs(req: OutputsRequest, cb: (err: unknown, resp: unknown) => void): void;
   newUrn(parent: string, type: string, name: string): string;
 }
 
@@ -160,6 +167,14 @@ export async function evaluateLab(config: LabConfig, options: EvaluateOptions = 
   await pulumi.runtime.setMocks(labMocks(options.invokes), project, config.stack, false);
   const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
   const original = monitor.registerResource.bind(monitor);
+  const originalOutputs = monitor.registerResourceOutputs.bind(monitor);
+  const componentSecretOutputs: string[] = [];
+  monitor.registerResourceOutputs = (req, cb) => {
+    const secretPaths: string[] = [];
+    unwrap(req.getOutputs()?.toJavaScript() ?? {}, "", secretPaths);
+    for (const p of secretPaths) componentSecretOutputs.push(`${req.getUrn()}: ${p}`);
+    originalOutputs(req, cb);
+  };
   monitor.newUrn = (parent, type, name) => engineUrn(config.stack, project, parent, type, name);
 
   const records: RecordedResource[] = [];
@@ -211,6 +226,7 @@ export async function evaluateLab(config: LabConfig, options: EvaluateOptions = 
     }
   } finally {
     monitor.registerResource = original;
+    monitor.registerResourceOutputs = originalOutputs;
   }
 
   const byUrn = new Map(records.map((r) => [r.urn, r]));
@@ -223,5 +239,5 @@ export async function evaluateLab(config: LabConfig, options: EvaluateOptions = 
   const resources = records
     .map((r) => ({ ...r, step: stepOf(r) }))
     .sort((a, b) => a.seq - b.seq);
-  return { resources, outputs };
+  return { resources, outputs, componentSecretOutputs: componentSecretOutputs.sort() };
 }
