@@ -115,8 +115,13 @@ describe("component outputs check control case", () => {
   it("catches a component that registers a secret output", async () => {
     const e = await evaluateLab(sampleConfig(), {
       program: () => {
-        const c = new pulumi.ComponentResource("test:index:Leaky", "leaky", {}, {});
-        c.registerOutputs({ token: pulumi.secret("s3cret") });
+        class Leaky extends pulumi.ComponentResource {
+          constructor() {
+            super("test:index:Leaky", "leaky", {}, {});
+            this.registerOutputs({ token: pulumi.secret("s3cret") });
+          }
+        }
+        new Leaky();
         return {};
       },
     });
