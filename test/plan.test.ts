@@ -116,6 +116,17 @@ describe("plan renderings", () => {
   });
 });
 
+describe("manual steps", () => {
+  it("tells when the Entra Connect wizard is due, from the timeline", () => {
+    expect(plan.manualSteps).toHaveLength(1);
+    const [wizard] = plan.manualSteps;
+    expect(wizard?.step).toBe("entra-connect");
+    const step = plan.steps.find((s) => s.id === "entra-connect");
+    expect(wizard && step && wizard.at >= step.start && wizard.at <= step.finish).toBe(true);
+    expect(renderPlan(plan, "human")).toMatch(/^Manual steps during pulumi up\n  ~\d+m \(entra-connect\): .*Entra Connect wizard/m);
+  });
+});
+
 describe("plan CLI", () => {
   it("refuses a bad config with one paragraph per problem on stderr, exit 2, nothing on stdout", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cmg-lab-plan-"));

@@ -59,8 +59,26 @@ export interface Plan {
   readonly warnings: readonly { readonly key: string; readonly value: string; readonly problem: string; readonly fix: string }[];
   readonly cost: CostEstimate;
   readonly teardown: Teardown;
+  /** What a person has to do during `pulumi up`, and when (minutes from its start). */
+  readonly manualSteps: readonly ManualStep[];
   readonly outputs: Readonly<Record<string, unknown>>;
 }
+
+export interface ManualStep {
+  readonly step: StepId;
+  /** Minutes from the start of `pulumi up` when the lab starts waiting for the person. */
+  readonly at: number;
+  readonly what: string;
+}
+
+/**
+ * Run commands that wait for a person, by script: what the person does. The plan places each at
+ * the time its run command starts.
+ */
+export const MANUAL_SCRIPTS: Readonly<Record<string, string>> = {
+  "entra-connect-configure.ps1":
+    "Connect to SYNC01 through Bastion as the domain admin and run the Entra Connect wizard once (choices: README, \"The one manual moment\"; the setup identity: npm run credentials). pulumi up waits up to 3 hours and goes on by itself.",
+};
 
 /** What `pulumi destroy` removes, and what lives outside the lab's resource groups or state. */
 export interface Teardown {
@@ -198,6 +216,12 @@ export function buildPlan(
     }),
   };
 
+  const manualSteps: ManualStep[] = ordered.flatMap((r) => {
+    const script = r.type === "azure-native:compute:VirtualMachineRunCommandByVirtualMachine" ? scriptOf(r) : undefined;
+    const what = script ? MANUAL_SCRIPTS[script] : undefined;
+    return what && r.step ? [{ step: r.step, at: Math.round((timeline.resources.get(r.urn)?.start ?? 0) * 10) / 10, what }] : [];
+  });
+
   return {
     project,
     stack: config.stack,
@@ -212,6 +236,7 @@ export function buildPlan(
       { vmSize: config.cmg.vmSize, instances: config.cmg.instances },
     ),
     teardown,
+    manualSteps,
     outputs: evaluation.outputs,
   };
 }

@@ -70,6 +70,11 @@ export function renderHuman(plan: Plan): string {
   );
 
   out.push("");
+  out.push("Manual steps during pulumi up");
+  if (plan.manualSteps.length === 0) out.push("  none");
+  for (const m of plan.manualSteps) out.push(`  ~${formatMinutes(m.at)} (${m.step}): ${m.what}`);
+
+  out.push("");
   out.push("Warnings");
   if (plan.warnings.length === 0) out.push("  none");
   for (const w of plan.warnings) out.push(`  ! ${w.key} = ${w.value}: ${w.problem} Fix: ${w.fix}`);
