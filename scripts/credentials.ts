@@ -10,12 +10,11 @@
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
+import { isSecretEnvelope } from "./offline/wire";
 
 /** A value from a stack export: plain, or a secret envelope with `plaintext` (JSON-encoded). */
 function reveal(value: unknown): unknown {
-  if (value !== null && typeof value === "object" && SIG_KEY in (value as Record<string, unknown>)) {
+  if (isSecretEnvelope(value)) {
     const plaintext = (value as Record<string, unknown>).plaintext;
     if (typeof plaintext !== "string") throw new Error("the export holds the secrets encrypted: run pulumi stack export with --show-secrets");
     return JSON.parse(plaintext) as unknown;

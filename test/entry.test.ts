@@ -8,6 +8,7 @@ import { describe, expect, it, vi } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { readStackConfigFile } from "../stacks/config-file";
 import { labMocks } from "../scripts/offline/mocks";
+import { settleRegistrations } from "../scripts/offline/evaluate";
 
 const DEV = path.join(__dirname, "..", "Pulumi.dev.yaml");
 
@@ -39,10 +40,7 @@ async function runEntry(config: Record<string, string>): Promise<{ exports: Reco
     vi.resetModules();
     const exports = (await pulumi.runtime.runInPulumiStack(async () => ({ ...(await import("../stacks/index")) }))) ?? {};
     // Let the program's registrations finish before the next test resets the mocks.
-    for (let quiet = 0; quiet < 5; ) {
-      await new Promise((r) => setImmediate(r));
-      quiet = inFlight === 0 ? quiet + 1 : 0;
-    }
+    await settleRegistrations(() => inFlight);
     return { exports: exports as Record<string, unknown>, registered };
   } finally {
     monitor.registerResource = original;

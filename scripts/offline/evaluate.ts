@@ -14,14 +14,11 @@ import { buildLab, type LabOutputs } from "../../stacks/program";
 import { isStepId, type StepId } from "../../stacks/runbook";
 import { LAB_STEP_TYPE } from "../../components/lab-step";
 import { labMocks, type InvokeTable } from "./mocks";
+import { isSecretEnvelope, RESOURCE_REF_SIG, SIG_KEY } from "./wire";
 
 /** Printed in place of every secret value. */
 export const SECRET_TEXT = "[secret]";
 
-/** Signatures of Pulumi's RPC wire format (sdk/nodejs/runtime/rpc.ts). */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
 
 export interface RecordedResource {
   readonly urn: string;
@@ -67,7 +64,7 @@ function unwrap(value: unknown, path: string, secretPaths: string[]): Unwrapped 
   }
   if (value !== null && typeof value === "object") {
     const obj = value as Record<string, unknown>;
-    if (obj[SIG_KEY] === SECRET_SIG) {
+    if (isSecretEnvelope(obj)) {
       secretPaths.push(path);
       const inner = unwrap(obj.value, path, []);
       return { redacted: SECRET_TEXT, plain: inner.plain };
@@ -149,6 +146,18 @@ async function resolveOutputs(outputs: LabOutputs): Promise<Record<string, unkno
   return result;
 }
 
+/**
+ * Registrations continue after a program returns: waits until none has been in flight for a few
+ * event-loop turns (a finished registration can start a dependent one). Bounded.
+ */
+export async function settleRegistrations(inFlight: () => number): Promise<void> {
+  for (let quiet = 0, turns = 0; quiet < 5; turns++) {
+    if (turns > 100_000) throw new Error("offline evaluation: resource registrations never settled");
+    await new Promise((r) => setImmediate(r));
+    quiet = inFlight() === 0 ? quiet + 1 : 0;
+  }
+}
+
 export interface EvaluateOptions {
   /** Project name used in URNs. Default `cmg-lab`. */
   readonly project?: string;
@@ -217,13 +226,7 @@ export async function evaluateLab(config: LabConfig, options: EvaluateOptions = 
       outputs = await resolveOutputs(built.outputs);
       return {};
     });
-    // Registrations continue after the program returns: wait until none has been in flight
-    // for a few event-loop turns (a finished registration can start a dependent one).
-    for (let quiet = 0, turns = 0; quiet < 5; turns++) {
-      if (turns > 100_000) throw new Error("offline evaluation: resource registrations never settled");
-      await new Promise((r) => setImmediate(r));
-      quiet = inFlight === 0 ? quiet + 1 : 0;
-    }
+    await settleRegistrations(() => inFlight);
   } finally {
     monitor.registerResource = original;
     monitor.registerResourceOutputs = originalOutputs;

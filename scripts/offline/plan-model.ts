@@ -131,7 +131,8 @@ export function effectiveDependencies(resources: readonly RecordedResource[]): M
   return result;
 }
 
-function scriptOf(r: RecordedResource): string | undefined {
+/** The script file a run command carries (its `cmgLabScript` tag), if any. */
+export function scriptOf(r: { readonly inputs: Readonly<Record<string, unknown>> }): string | undefined {
   const tags = r.inputs.tags;
   if (tags && typeof tags === "object") {
     const s = (tags as Record<string, unknown>)[SCRIPT_TAG];

@@ -1,8 +1,7 @@
 /** Human and Mermaid renderings of the offline plan. */
-import { SCRIPT_TAG } from "../../components/run-step";
 import { RUN_COMMAND_TYPE } from "../../stacks/durations";
 import { formatMinutes } from "../../stacks/timeline";
-import type { Plan, PlanResource, PlanStep } from "./plan-model";
+import { scriptOf, type Plan, type PlanResource, type PlanStep } from "./plan-model";
 
 /** `azure-native:network:VirtualNetwork` -> `network:VirtualNetwork`; `random:index/x:RandomPassword` -> `random:RandomPassword`. */
 export function shortType(type: string): string {
@@ -19,8 +18,8 @@ function resourceLine(r: PlanResource): string {
   let what = r.azureName ?? r.name;
   if (r.type === RUN_COMMAND_TYPE) {
     // A run command reads best as what runs where: "forest-promote on cmglab-dev-dc01 (ad-forest-promote.ps1)".
-    const script = (r.inputs.tags as Record<string, unknown> | undefined)?.[SCRIPT_TAG];
-    what = `${what} on ${String(r.inputs.vmName)}${typeof script === "string" ? ` (${script})` : ""}`;
+    const script = scriptOf(r);
+    what = `${what} on ${String(r.inputs.vmName)}${script ? ` (${script})` : ""}`;
   }
   return `      ${pad(shortType(r.type), 44)} ${what}`;
 }
