@@ -96,6 +96,57 @@ describe("pslint rules on fixtures", () => {
   });
 });
 
+describe("splatted hashtables and run-time probes", () => {
+  // A minimal script that passes every other rule; only the New-CMCloudManagementGateway call varies.
+  const script = (body: string[]): string =>
+    [
+      "param([string] $Name)",
+      "$ErrorActionPreference = 'Stop'",
+      "function Test-Created {",
+      "    param([string] $ServiceName)",
+      "    return ($null -ne (Get-CMCloudManagementGateway -Name $ServiceName))",
+      "}",
+      "try {",
+      "    if (-not (Test-Created -ServiceName $Name)) {",
+      ...body.map((l) => `        ${l}`),
+      "    }",
+      "    if (-not (Test-Created -ServiceName $Name)) { throw 'not created' }",
+      "} catch {",
+      "    Write-Error $_ -ErrorAction Continue",
+      "    exit 1",
+      "}",
+      "exit 0",
+      "",
+    ].join("\n");
+  const rules = (body: string[]): string[] => lintScript("t.ps1", script(body)).map((p) => p.rule);
+
+  it("checks keys added to a splatted hashtable by name after its literal", () => {
+    expect(rules(["$create = @{ ServiceName = $Name }", "$create['VMInstanceCount'] = 1", "$create.Force = $true", "New-CMCloudManagementGateway @create"])).toEqual([]);
+    expect(rules(["$create = @{ ServiceName = $Name }", "$create['VmCount'] = 1", "New-CMCloudManagementGateway @create"])).toEqual(["unknown-parameter"]);
+    expect(rules(["$create = @{ ServiceName = $Name }", "$create.VMInstance = 1", "New-CMCloudManagementGateway @create"])).toEqual(["abbreviated-parameter"]);
+  });
+
+  it("cannot check a key added under a computed name", () => {
+    expect(rules(["$key = 'Force'", "$create = @{ ServiceName = $Name }", "$create[$key] = $true", "New-CMCloudManagementGateway @create"])).toEqual(["splat-unverified"]);
+  });
+
+  it("ignores keys added after the call, and keys added before the literal that replaced them", () => {
+    expect(rules(["$create = @{ Bogus = 1 }", "$create = @{ ServiceName = $Name }", "New-CMCloudManagementGateway @create", "$create['Bogus'] = 1"])).toEqual([]);
+  });
+
+  it("allows an unconfirmed parameter only when the script probes the installed cmdlet for it", () => {
+    const use = ["$create = @{ ServiceName = $Name }", "$create['VMSSVMSize'] = 'Standard_B2s'", "New-CMCloudManagementGateway @create"];
+    expect(rules(use)).toEqual(["unconfirmed-parameter"]);
+    expect(lintScript("t.ps1", script(use))[0]?.message).toContain("(Get-Command -Name New-CMCloudManagementGateway).Parameters['VMSSVMSize']");
+    const probe = "$size = (Get-Command -Name New-CMCloudManagementGateway).Parameters['VMSSVMSize']";
+    expect(rules([probe, ...use])).toEqual([]);
+    expect(rules([probe, "New-CMCloudManagementGateway -ServiceName $Name -VMSSVMSize 'Standard_B2s'"])).toEqual([]);
+    // A probe of another parameter, or one inside a comment, does not count.
+    expect(rules(["$v = (Get-Command -Name New-CMCloudManagementGateway).Parameters['Version']", ...use])).toEqual(["unconfirmed-parameter"]);
+    expect(rules([`# ${probe}`, ...use])).toEqual(["unconfirmed-parameter"]);
+  });
+});
+
 describe("checkRunCommandContract", () => {
   const good = fixture("good.ps1");
   const ok = { parameters: ["SiteCode", "UsersOuDn"], protectedParameters: ["AdminPassword"] };

@@ -127,7 +127,27 @@ function allCommands(ctx: Ctx, root: Node = ctx.root): CommandInfo[] {
   return ofType(root, "command").map((n) => classifyCommand(ctx, n));
 }
 
-function checkParameterName(c: CatalogCmdlet, raw: string): { rule: RuleId; message: string } | null {
+/**
+ * Unconfirmed parameters the script probes at run time before it may pass them:
+ * `(Get-Command -Name <Cmdlet>).Parameters['<Name>']` (or `.Parameters.ContainsKey('<Name>')`),
+ * outside comments. Keys are `cmdlet|parameter`, lower case. Such a parameter asks the installed
+ * module itself, so it is allowed; passing it only when the probe found it is the script's job
+ * (reviewed, not proven here).
+ */
+function probedParameters(ctx: Ctx): Set<string> {
+  let code = ctx.text;
+  for (const c of ofType(ctx.root, "comment")) {
+    code = code.slice(0, c.startIndex) + " ".repeat(c.endIndex - c.startIndex) + code.slice(c.endIndex);
+  }
+  const out = new Set<string>();
+  const probe = /\(\s*Get-Command\s+(?:-Name\s+)?['"]?([A-Za-z]+-[A-Za-z0-9]+)['"]?\s*\)\.Parameters(?:\[\s*|\.ContainsKey\(\s*)['"]([A-Za-z][A-Za-z0-9]*)['"]/gi;
+  for (const m of code.matchAll(probe)) {
+    if (m[1] && m[2]) out.add(`${m[1].toLowerCase()}|${m[2].toLowerCase()}`);
+  }
+  return out;
+}
+
+function checkParameterName(c: CatalogCmdlet, raw: string, probed: ReadonlySet<string> = new Set()): { rule: RuleId; message: string } | null {
   const lc = raw.toLowerCase();
   if (c.parameters.some((p) => p.toLowerCase() === lc)) return null;
   if (Object.keys(c.aliases).some((a) => a.toLowerCase() === lc)) return null;
@@ -138,9 +158,10 @@ function checkParameterName(c: CatalogCmdlet, raw: string): { rule: RuleId; mess
   }
   const unconfirmed = Object.entries(c.unconfirmed).find(([u]) => u.toLowerCase() === lc);
   if (unconfirmed) {
+    if (probed.has(`${c.name.toLowerCase()}|${lc}`)) return null;
     return {
       rule: "unconfirmed-parameter",
-      message: `-${unconfirmed[0]} of ${c.name} is not confirmed in Microsoft's docs (${unconfirmed[1]}); confirm it and move it into "parameters" in the catalog`,
+      message: `-${unconfirmed[0]} of ${c.name} is not confirmed in Microsoft's docs (${unconfirmed[1]}); confirm it and move it into "parameters" in the catalog, or probe it at run time with (Get-Command -Name ${c.name}).Parameters['${unconfirmed[0]}'] and pass it only when present`,
     };
   }
   const candidates = [...c.parameters, ...COMMON_PARAMETERS].filter((p) => p.toLowerCase().startsWith(lc));
@@ -153,7 +174,10 @@ function checkParameterName(c: CatalogCmdlet, raw: string): { rule: RuleId; mess
   return { rule: "unknown-parameter", message: `-${raw} is not a documented parameter of ${c.name} (${c.doc})` };
 }
 
-/** Keys of the literal hashtable last assigned to `$name` before `before`, or null if not provable. */
+/**
+ * Keys of the literal hashtable last assigned to `$name` before `before`, plus keys added to it by
+ * name afterwards, or null if not provable.
+ */
 function splatKeys(ctx: Ctx, name: string, before: Node): { keys: string[]; at: Node } | null {
   let found: Node | null = null;
   for (const a of ofType(ctx.root, "assignment_expression")) {
@@ -163,7 +187,8 @@ function splatKeys(ctx: Ctx, name: string, before: Node): { keys: string[]; at: 
     found = a;
   }
   if (!found) return null;
-  const value = found.children.find((c) => c.type === "pipeline");
+  const literal = found;
+  const value = literal.children.find((c) => c.type === "pipeline");
   if (!value) return null;
   const hashes = ofType(value, "hash_literal_expression");
   const hash = hashes[0];
@@ -176,10 +201,23 @@ function splatKeys(ctx: Ctx, name: string, before: Node): { keys: string[]; at: 
     if (!/^[A-Za-z][A-Za-z0-9]*$/.test(k)) return null;
     keys.push(k);
   }
+  // Keys added later by `$name['Key'] = ...` or `$name.Key = ...`, up to the call.
+  for (const a of ofType(ctx.root, "assignment_expression")) {
+    if (a.startIndex <= literal.startIndex) continue;
+    if (a.startIndex > before.startIndex) break;
+    const left = a.children.find((c) => c.type === "left_assignment_expression")?.text.trim() ?? "";
+    const target = /^\$([A-Za-z_][A-Za-z0-9_]*)(\[|\.)/.exec(left);
+    if (!target?.[1] || target[1].toLowerCase() !== name) continue;
+    const added = /^\$[A-Za-z_][A-Za-z0-9_]*(?:\[\s*'([A-Za-z][A-Za-z0-9]*)'\s*\]|\[\s*"([A-Za-z][A-Za-z0-9]*)"\s*\]|\.([A-Za-z][A-Za-z0-9]*))$/.exec(left);
+    const k = added?.[1] ?? added?.[2] ?? added?.[3];
+    if (k === undefined) return null;
+    keys.push(k);
+  }
   return { keys, at: hash };
 }
 
 function checkCommands(ctx: Ctx): void {
+  const probed = probedParameters(ctx);
   for (const cmd of allCommands(ctx)) {
     if (cmd.kind === "unknown") {
       report(ctx, cmd.node, "unknown-cmdlet",
@@ -197,7 +235,7 @@ function checkCommands(ctx: Ctx): void {
       if (el.type === "command_parameter") {
         const raw = el.text.replace(/^-/, "").replace(/:$/, "");
         if (raw === "" || /^[0-9]/.test(raw)) continue;
-        const bad = checkParameterName(cmdlet, raw);
+        const bad = checkParameterName(cmdlet, raw, probed);
         if (bad) report(ctx, el, bad.rule, bad.message);
         continue;
       }
@@ -206,11 +244,11 @@ function checkCommands(ctx: Ctx): void {
         const resolved = splatKeys(ctx, splat[1].toLowerCase(), cmd.node);
         if (!resolved) {
           report(ctx, el, "splat-unverified",
-            `@${splat[1]} is not a literal hashtable assigned earlier in this script, so its keys cannot be checked against ${cmdlet.name}; pass the parameters by name`);
+            `@${splat[1]} is not a literal hashtable assigned earlier in this script (with keys added only as $${splat[1]}['Name'] or $${splat[1]}.Name), so its keys cannot be checked against ${cmdlet.name}; pass the parameters by name`);
           continue;
         }
         for (const k of resolved.keys) {
-          const bad = checkParameterName(cmdlet, k);
+          const bad = checkParameterName(cmdlet, k, probed);
           if (bad) report(ctx, el, bad.rule, `${bad.message} (key of @${splat[1]})`);
         }
       }
