@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { CMG_DEFAULT_VM_SIZE, cmgVmSizeNames } from "../stacks/config-data";
 import { RunStep } from "./run-step";
 import type { WindowsVm } from "./windows-vm";
 
@@ -16,6 +17,8 @@ export interface CmgArgs {
   readonly region: string;
   /** Required. VM scale set instances, 1-16. */
   readonly instances: number;
+  /** Required. VM size of the scale set, one of CMG_VM_SIZES (Azure SKU, e.g. `Standard_B2s`). */
+  readonly vmSize: string;
   /** Required. Subscription the CMG is deployed in (CmgAzureAccess). */
   readonly subscriptionId: pulumi.Input<string>;
   /** Required. Resource group the server app has its role on (CmgAzureAccess). */
@@ -43,6 +46,7 @@ export class Cmg extends pulumi.ComponentResource {
     if (!Number.isInteger(args.instances) || args.instances < 1 || args.instances > 16) {
       throw new Error(`Cmg: instances must be 1-16, got ${args.instances}`);
     }
+    const vmSizeNames = cmgVmSizeNames(args.vmSize); // throws on a size the CMG does not offer
     const create = new RunStep(
       `${name}-create`,
       {
@@ -54,6 +58,9 @@ export class Cmg extends pulumi.ComponentResource {
           ServiceFqdn: args.serviceFqdn,
           Region: args.region,
           InstanceCount: String(args.instances),
+          VmSize: args.vmSize,
+          VmSizeNames: vmSizeNames.join(";"),
+          DefaultVmSize: CMG_DEFAULT_VM_SIZE,
           SubscriptionId: args.subscriptionId,
           GroupName: args.groupName,
           ServerAppClientId: args.serverAppClientId,

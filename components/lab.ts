@@ -504,6 +504,7 @@ export class Lab extends pulumi.ComponentResource {
         serviceFqdn: cmgCert.serviceFqdn,
         region: cmgRegionValue,
         instances: config.cmg.instances,
+        vmSize: config.cmg.vmSize,
         subscriptionId: cmgAccess.subscriptionId,
         groupName: cmgAccess.cmgResourceGroupName,
         serverAppClientId: entra.serverAppClientId,

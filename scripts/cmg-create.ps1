@@ -15,8 +15,15 @@
   role scoped to it is UNCONFIRMED.
   State: SMS_AzureService.State 0 is taken as "Ready" (UNCONFIRMED: the state values are not
   documented); the script also prints the state it saw.
-  Not used: -TenantId, -VMSSVMSize, -Version (named in release notes, not in the cmdlet help
-  read; see scripts/README.md "Known unconfirmed items"): the CMG gets the cmdlet's default size.
+  VM size: -VMSSVMSize is named in the 2207 PowerShell release notes only; its type and values
+  are documented nowhere. So the script asks the installed cmdlet: when it has the parameter, the
+  configured size is passed under the first of VmSizeNames it accepts (an enum's or a
+  ValidateSet's values; for a free string, the Azure SKU name, UNCONFIRMED). A size the cmdlet
+  does not offer fails before anything is created, naming what it offers; a cmdlet without the
+  parameter (before 2207) is accepted only for the site's default size (DefaultVmSize). The size
+  is set at creation: Set-CMCloudManagementGateway documents no size parameter.
+  Not used: -TenantId, -Version (named in release notes, not in the cmdlet help read; see
+  scripts/README.md "Known unconfirmed items").
   Sources: https://learn.microsoft.com/powershell/module/configurationmanager/new-cmcloudmanagementgateway
   https://learn.microsoft.com/mem/configmgr/core/plan-design/changes/whats-new-in-version-2603
 #>
@@ -36,6 +43,15 @@ param(
 
     [Parameter(Mandatory = $true)]
     [string] $InstanceCount,
+
+    [Parameter(Mandatory = $true)]
+    [string] $VmSize,
+
+    [Parameter(Mandatory = $true)]
+    [string] $VmSizeNames,
+
+    [Parameter(Mandatory = $true)]
+    [string] $DefaultVmSize,
 
     [Parameter(Mandatory = $true)]
     [string] $SubscriptionId,
@@ -88,26 +104,95 @@ function Test-ExistingGroupSupported {
     return $false
 }
 
+function Get-SizeKey {
+    param(
+        [string] $Name
+    )
+    return (($Name -replace '[^A-Za-z0-9]', '').ToLowerInvariant())
+}
+
+function Get-VmSizeChoice {
+    # Reads only: whether the installed cmdlet takes -VMSSVMSize, the values it offers, and the
+    # first of $Names among them.
+    param(
+        [string[]] $Names
+    )
+    $parameter = (Get-Command -Name New-CMCloudManagementGateway).Parameters['VMSSVMSize']
+    if ($null -eq $parameter) { return [pscustomobject] @{ Supported = $false; Value = $null; Offered = @() } }
+    $type = $parameter.ParameterType
+    $underlying = [Nullable]::GetUnderlyingType($type)
+    if ($null -ne $underlying) { $type = $underlying }
+    $offered = @()
+    if ($type.IsEnum) {
+        $offered = @([enum]::GetNames($type))
+    } else {
+        $sets = @($parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] })
+        if ($sets.Count -gt 0) { $offered = @($sets[0].ValidValues) }
+    }
+    if ($offered.Count -eq 0) { return [pscustomobject] @{ Supported = $true; Value = $Names[0]; Offered = @() } }
+    foreach ($name in $Names) {
+        $hits = @($offered | Where-Object { (Get-SizeKey -Name $_) -eq (Get-SizeKey -Name $name) })
+        if ($hits.Count -eq 1) { return [pscustomobject] @{ Supported = $true; Value = $hits[0]; Offered = $offered } }
+    }
+    return [pscustomobject] @{ Supported = $true; Value = $null; Offered = $offered }
+}
+
+function Get-CmgSizeReport {
+    # Reads only: the CMG's properties that look like a size (where the site keeps the size is
+    # not documented), for the log.
+    param(
+        [string] $Name
+    )
+    $cmg = Get-CMCloudManagementGateway -Name $Name
+    if ($null -eq $cmg) { return '' }
+    $props = @($cmg.PSObject.Properties | Where-Object { $_.Name -match 'Size|Sku' } | ForEach-Object { "$($_.Name)=$($_.Value)" })
+    if ($props.Count -eq 0) { return 'the site shows no size property; see Properties > Settings > VM Size in the console' }
+    return ($props -join ', ')
+}
+
 Connect-CMSite -Code $SiteCode -Provider $SiteServerFqdn
 if (-not (Test-Path -LiteralPath $PfxPath)) { throw "no CMG certificate at $($PfxPath): the cmg-certificate step has not run" }
 
 if (-not (Test-CmgExists -Name $ServiceFqdn)) {
-    $secure = ConvertTo-SecureString -String $PfxPassword -AsPlainText -Force
-    if (Test-ExistingGroupSupported) {
-        Write-Output "Creating CMG $ServiceFqdn in the existing resource group $GroupName (2603+ form)"
-        New-CMCloudManagementGateway -ServerAppClientId $ServerAppClientId -SubscriptionId $SubscriptionId `
-            -GroupName $GroupName -IsUsingExistingGroup $true -ServiceCertPath $PfxPath -ServiceCertPassword $secure `
-            -ServiceName $ServiceFqdn -Region $Region -VMInstanceCount ([int] $InstanceCount) `
-            -EnvironmentSetting AzurePublicCloud -EnforceProtocol $true -CheckClientCertRevocation $false `
-            -EnableCloudDPFunction $false -Description 'cmg-lab' -Force | Out-Null
-    } else {
-        Write-Output "Creating CMG $ServiceFqdn with resource group $GroupName (pre-2603 Non-Interactive form)"
-        New-CMCloudManagementGateway -ServerAppClientId $ServerAppClientId -SubscriptionId $SubscriptionId `
-            -GroupName $GroupName -ServiceCertPath $PfxPath -ServiceCertPassword $secure `
-            -ServiceName $ServiceFqdn -Region $Region -VMInstanceCount ([int] $InstanceCount) `
-            -EnvironmentSetting AzurePublicCloud -EnforceProtocol $true -CheckClientCertRevocation $false `
-            -EnableCloudDPFunction $false -Description 'cmg-lab' -Force | Out-Null
+    # Checked before anything is created: a size the cmdlet cannot take fails here, not in Azure.
+    $size = Get-VmSizeChoice -Names ($VmSizeNames -split ';')
+    if ((-not $size.Supported) -and ($VmSize -ne $DefaultVmSize)) {
+        throw "this site's New-CMCloudManagementGateway has no -VMSSVMSize (ConfigMgr before 2207), so the CMG can only get the default size $DefaultVmSize, not $VmSize. Set cmg-lab:cmg.vmSize to $DefaultVmSize, or install ConfigMgr 2207 or later"
     }
+    if ($size.Supported -and ($null -eq $size.Value)) {
+        throw "New-CMCloudManagementGateway -VMSSVMSize offers $($size.Offered -join ', '), none of which is $VmSize (known as $($VmSizeNames -replace ';', ', ')). Set cmg-lab:cmg.vmSize to the matching size, or add the name this build uses to cmgVmSizeNames (stacks/config-data.ts)"
+    }
+    $secure = ConvertTo-SecureString -String $PfxPassword -AsPlainText -Force
+    $create = @{
+        ServerAppClientId = $ServerAppClientId
+        SubscriptionId = $SubscriptionId
+        GroupName = $GroupName
+        ServiceCertPath = $PfxPath
+        ServiceCertPassword = $secure
+        ServiceName = $ServiceFqdn
+        Region = $Region
+        VMInstanceCount = [int] $InstanceCount
+        EnvironmentSetting = 'AzurePublicCloud'
+        EnforceProtocol = $true
+        CheckClientCertRevocation = $false
+        EnableCloudDPFunction = $false
+        Description = 'cmg-lab'
+        Force = $true
+    }
+    $form = 'pre-2603 Non-Interactive form: the site creates resource group'
+    if (Test-ExistingGroupSupported) {
+        $create['IsUsingExistingGroup'] = $true
+        $form = '2603+ form: into the existing resource group'
+    }
+    $sizeText = "the site's default size ($DefaultVmSize)"
+    if ($size.Supported) {
+        $create['VMSSVMSize'] = $size.Value
+        $sizeText = "-VMSSVMSize $($size.Value)"
+    }
+    Write-Output "Creating CMG $ServiceFqdn ($form $GroupName), $InstanceCount x $VmSize as $sizeText"
+    New-CMCloudManagementGateway @create | Out-Null
+} else {
+    Write-Output "CMG $ServiceFqdn exists; its size is set at creation (change it in the console: Properties > Settings > VM Size)"
 }
 
 $deadline = (Get-Date).AddMinutes([int] $WaitMinutes)
@@ -122,5 +207,5 @@ if (-not (Test-CmgReady -Name $ServiceFqdn)) {
     $tail = if (Test-Path -LiteralPath $log) { (Get-Content -LiteralPath $log -Tail 15) -join "`n" } else { '(CloudMgr.log not found)' }
     throw "CMG $ServiceFqdn not ready after $WaitMinutes minutes (State=$($cmg.State)). CloudMgr.log:`n$tail"
 }
-Write-Output "CMG $ServiceFqdn is ready (State=0)"
+Write-Output "CMG $ServiceFqdn is ready (State=0); size: $(Get-CmgSizeReport -Name $ServiceFqdn)"
 exit 0

@@ -144,13 +144,33 @@ export const VM_MINIMUMS: Readonly<Record<VmRole, VmMinimum>> = {
 /**
  * The CMG VM sizes ConfigMgr offers (CMG "VM size" setting: Lab, Standard, Large). Source:
  * learn.microsoft.com/mem/configmgr/core/clients/manage/cmg/setup-cloud-management-gateway
- * ("VM Size": Lab B2s, Standard A2_v2, Large A4_v2).
+ * ("VM Size": Lab B2s, Standard A2_v2, Large A4_v2) and .../cmg/cost ("from 2107").
  */
 export const CMG_VM_SIZES: Readonly<Record<string, string>> = {
   Standard_B2s: "Lab",
   Standard_A2_v2: "Standard",
   Standard_A4_v2: "Large",
 };
+
+/** The size the site deploys when none is passed: the setup wizard's default, Standard (A2_v2). */
+export const CMG_DEFAULT_VM_SIZE = "Standard_A2_v2";
+
+const CMG_TIER_NAMES: Readonly<Record<string, string>> = { Lab: "Small", Standard: "Medium", Large: "Large" };
+
+/**
+ * The names `New-CMCloudManagementGateway -VMSSVMSize` may know a size by, most specific first.
+ * The parameter is named only in the 2207 PowerShell release notes; its type and values are
+ * documented nowhere (UNCONFIRMED), so scripts/cmg-create.ps1 reads the accepted values from the
+ * installed cmdlet and picks the first of these it offers. Besides the Azure SKU and the console's
+ * labels, "Small"/"Medium"/"Large" are the tier names one source (a stored copy of the 2609
+ * "what's new", not found again) gives for these sizes: single-source, kept only as a match.
+ */
+export function cmgVmSizeNames(size: string): readonly string[] {
+  const label = CMG_VM_SIZES[size];
+  if (label === undefined) throw new Error(`cmgVmSizeNames: ${size} is not a CMG size (${Object.keys(CMG_VM_SIZES).join(", ")})`);
+  const tier = CMG_TIER_NAMES[label];
+  return [...new Set([size, size.replace(/^Standard_/, ""), label, ...(tier ? [tier] : [])])];
+}
 
 /**
  * ConfigMgr site codes that are Windows reserved device names or SMS's own name. Sources:

@@ -118,8 +118,8 @@ export function estimateCost(resources: readonly CostResource[], cmg: { vmSize: 
     item: `CMG: ${cmg.instances} x ${cmg.vmSize} (deployed by the site; not shut down nightly)`,
     runningHourly: 0,
     alwaysHourly: cmgHourly,
-    // scripts/cmg-create.ps1 does not pass a size yet (-VMSSVMSize is not in the cmdlet's help).
-    note: "requested size: the site deploys its default size until -VMSSVMSize is confirmed; plus outbound data transfer",
+    // scripts/cmg-create.ps1 passes the size under the name the site's cmdlet offers, or fails.
+    note: "the site's cmdlet takes the size (-VMSSVMSize, values read on the site server); plus outbound data transfer",
   });
 
   const perRunningHour = lines.reduce((s, l) => s + l.runningHourly + l.alwaysHourly, 0);

@@ -15,6 +15,7 @@ import { customOf, missingWaits } from "./support/graph";
 import { sampleConfig } from "./support/sample-config";
 import * as pulumi from "@pulumi/pulumi";
 import { sentParameters } from "./support/params";
+import { CMG_DEFAULT_VM_SIZE, CMG_VM_SIZES, cmgVmSizeNames } from "../stacks/config-data";
 
 let ev: Evaluation;
 beforeAll(async () => {
@@ -79,10 +80,14 @@ describe("CMG steps: child contracts", () => {
     if (!create) throw new Error("no cmg-create run command");
     const p = params(create, "parameters");
     expect(Object.keys(p).sort()).toEqual(
-      ["GroupName", "InstanceCount", "PfxPath", "Region", "ServerAppClientId", "ServiceFqdn", "SiteCode", "SiteServerFqdn", "SubscriptionId", "WaitMinutes"].sort(),
+      ["DefaultVmSize", "GroupName", "InstanceCount", "PfxPath", "Region", "ServerAppClientId", "ServiceFqdn", "SiteCode", "SiteServerFqdn", "SubscriptionId", "VmSize", "VmSizeNames", "WaitMinutes"].sort(),
     );
     expect(p.Region).toBe("WestEurope");
     expect(p.InstanceCount).toBe("1");
+    // The configured size, and the names the site's -VMSSVMSize may know it by, most specific first.
+    expect(p.VmSize).toBe(sampleConfig().cmg.vmSize);
+    expect(p.VmSizeNames).toBe(cmgVmSizeNames(sampleConfig().cmg.vmSize).join(";"));
+    expect(p.DefaultVmSize).toBe("Standard_A2_v2");
     expect(Object.keys(params(create, "protectedParameters"))).toEqual(["PfxPassword"]);
     const [enroll] = runCommands(ev, "cmg-certificate-enroll.ps1");
     expect(p.ServiceFqdn).toBe(enroll ? params(enroll, "parameters").ServiceFqdn : undefined);
@@ -138,6 +143,27 @@ describe("CMG steps: a supplied PFX", () => {
     const [create] = runCommands(e, "cmg-create.ps1");
     expect(create ? params(create, "parameters").ServiceFqdn : undefined).toBe("pfxlabcmg.westeurope.cloudapp.azure.com");
     expect(create ? params(create, "parameters").InstanceCount : undefined).toBe("2");
+    expect(create ? params(create, "parameters").VmSizeNames : undefined).toBe("Standard_B2s;B2s;Lab;Small");
+  });
+});
+
+describe("cmgVmSizeNames", () => {
+  it.each([
+    ["Standard_B2s", ["Standard_B2s", "B2s", "Lab", "Small"]],
+    ["Standard_A2_v2", ["Standard_A2_v2", "A2_v2", "Standard", "Medium"]],
+    ["Standard_A4_v2", ["Standard_A4_v2", "A4_v2", "Large"]],
+  ])("%s is known as %j", (size, names) => {
+    expect(cmgVmSizeNames(size)).toEqual(names);
+  });
+
+  it("every size the config accepts has names, and no name belongs to two sizes", () => {
+    const all = Object.keys(CMG_VM_SIZES).flatMap((s) => cmgVmSizeNames(s).map((n) => n.toLowerCase().replace(/[^a-z0-9]/g, "")));
+    expect(new Set(all).size).toBe(all.length);
+    expect(Object.keys(CMG_VM_SIZES)).toContain(CMG_DEFAULT_VM_SIZE);
+  });
+
+  it("refuses a size the CMG does not offer", () => {
+    expect(() => cmgVmSizeNames("Standard_D2s_v5")).toThrow(/not a CMG size/);
   });
 });
 
