@@ -119,7 +119,7 @@ export function estimateCost(resources: readonly CostResource[], cmg: { vmSize: 
     runningHourly: 0,
     alwaysHourly: cmgHourly,
     // scripts/cmg-create.ps1 passes the size under the name the site's cmdlet offers, or fails.
-    note: "the site's cmdlet takes the size (-VMSSVMSize, values read on the site server); plus outbound data transfer",
+    note: "size passed to the site as -VMSSVMSize; plus outbound data transfer",
   });
 
   const perRunningHour = lines.reduce((s, l) => s + l.runningHourly + l.alwaysHourly, 0);

@@ -116,11 +116,10 @@ describe("CMG steps: child contracts", () => {
     expect(runCommands(ev, "check-user-discovery.ps1").some((r) => r.step === "verify")).toBe(true);
     expect(runCommands(ev, "lab-verify-client.ps1")).toHaveLength(sampleConfig().clients.length);
     expect(runCommands(ev, "lab-verify-site.ps1")).toHaveLength(1);
-    // The offline recorder renders arrays as index-keyed objects.
-    const cmds = Object.values(ev.outputs.verifyReportCommands as Record<string, string>);
+    const cmds = ev.outputs.verifyReportCommands as string[];
     expect(cmds).toHaveLength(sampleConfig().clients.length + 2);
     expect(cmds.every((c) => c.startsWith("az vm run-command show ") && c.includes("--instance-view"))).toBe(true);
-    expect(Object.values(ev.outputs.verifyChecks as Record<string, string>)).toHaveLength(VERIFY_CHECKS.length);
+    expect(ev.outputs.verifyChecks).toHaveLength(VERIFY_CHECKS.length);
   });
 });
 

@@ -107,6 +107,23 @@ describe("plan renderings", () => {
     for (const form of ["human", "json", "mermaid"] as const) expect(renderPlan(plan, form)).not.toMatch(/Mock-[0-9a-f]{12}-Pw1!/);
   });
 
+  it("prints stack outputs aligned, a list one item a line, a multi-line text indented", () => {
+    const text = renderPlan(plan, "human");
+    const section = text.slice(text.indexOf("Stack outputs\n"));
+    const checks = plan.outputs.verifyChecks as string[];
+    expect(Array.isArray(checks)).toBe(true);
+    const lines = section.split("\n");
+    const at = lines.findIndex((l) => /^  verifyChecks +- /.test(l));
+    expect(at).toBeGreaterThan(0);
+    const column = (lines[at] ?? "").indexOf("- ");
+    for (let i = 0; i < checks.length; i++) {
+      expect(lines[at + i]?.slice(column)).toBe(`- ${checks[i] ?? ""}`);
+    }
+    // Every value starts in the same column; continuation lines hold nothing left of it.
+    for (const l of lines.slice(1).filter((x) => x.startsWith("  "))) expect(l.slice(0, column).trim().includes(" ")).toBe(false);
+    expect(section).not.toMatch(/\{"0":/);
+  });
+
   it("draws every step and every need in Mermaid", () => {
     const m = renderPlan(plan, "mermaid");
     expect(m.startsWith("flowchart TD\n")).toBe(true);

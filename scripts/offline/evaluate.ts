@@ -133,6 +133,7 @@ async function resolveOutputs(outputs: LabOutputs): Promise<Record<string, unkno
       if (secret) return SECRET_TEXT;
       return new Promise((resolve) => o.apply((v) => resolve(v)));
     }
+    if (Array.isArray(value)) return Promise.all(value.map(one));
     if (value !== null && typeof value === "object") {
       const nested: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) nested[k] = await one(v);

@@ -99,8 +99,22 @@ export function renderHuman(plan: Plan): string {
 
   out.push("");
   out.push("Stack outputs");
-  for (const [k, v] of Object.entries(plan.outputs)) out.push(`  ${pad(k, 20)} ${typeof v === "string" ? v : JSON.stringify(v)}`);
+  const width = Math.max(0, ...Object.keys(plan.outputs).map((k) => k.length));
+  for (const [k, v] of Object.entries(plan.outputs)) {
+    const [first = "", ...rest] = outputLines(v);
+    out.push(`  ${pad(k, width)} ${first}`.trimEnd());
+    for (const line of rest) out.push(`  ${" ".repeat(width)} ${line}`.trimEnd());
+  }
   return out.join("\n") + "\n";
+}
+
+/** An output value as lines: text as written, a list of texts one item a line, anything else as JSON. */
+function outputLines(v: unknown): string[] {
+  if (typeof v === "string") return v.split("\n");
+  if (Array.isArray(v) && v.length > 0 && v.every((x): x is string => typeof x === "string")) {
+    return v.flatMap((x) => x.split("\n").map((l, i) => `${i === 0 ? "- " : "  "}${l}`));
+  }
+  return [JSON.stringify(v)];
 }
 
 /** The runbook as a Mermaid flowchart (README keeps this as its diagram source). */
