@@ -73,18 +73,29 @@ if (-not (Test-SiteInstalled -Code $SiteCode)) {
         if (($p.ExitCode -ne 0) -and ($p.ExitCode -ne 3010)) { throw "the ODBC driver installer exited with code $($p.ExitCode)" }
     }
 
-    $ini = Join-Path $MediaRoot 'ConfigMgr\cmlab-setup.ini'
-    [System.IO.File]::WriteAllText($ini, [System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String($SetupIniBase64)))
-    if (Test-Path -LiteralPath $SetupLog) { Move-Item -LiteralPath $SetupLog -Destination "$SetupLog.previous" -Force }
-    Write-Output "Running $setup /script $ini /NoUserInput"
-    $process = Start-Process -FilePath $setup -ArgumentList @('/script', "`"$ini`"", '/NoUserInput') -WorkingDirectory (Split-Path -Parent $setup) -PassThru -NoNewWindow
+    # A setup still running from an earlier attempt (its run command timed out, pulumi up was run
+    # again) is waited for, not started twice.
+    $process = Get-Process -Name 'setup' -ErrorAction SilentlyContinue | Where-Object { $_.Path -eq $setup } | Select-Object -First 1
+    $started = $false
+    if ($null -ne $process) {
+        Write-Output "ConfigMgr setup is already running (process $($process.Id)); waiting for it"
+    } else {
+        $ini = Join-Path $MediaRoot 'ConfigMgr\cmlab-setup.ini'
+        [System.IO.File]::WriteAllText($ini, [System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String($SetupIniBase64)))
+        if (Test-Path -LiteralPath $SetupLog) { Move-Item -LiteralPath $SetupLog -Destination "$SetupLog.previous" -Force }
+        Write-Output "Running $setup /script $ini /NoUserInput"
+        $process = Start-Process -FilePath $setup -ArgumentList @('/script', "`"$ini`"", '/NoUserInput') -WorkingDirectory (Split-Path -Parent $setup) -PassThru -NoNewWindow
+        $started = $true
+    }
 
     $deadline = (Get-Date).AddMinutes([int] $WaitMinutes)
     while (-not (Test-SetupFinished)) {
         if ((Get-Date) -gt $deadline) { throw "ConfigMgr setup did not finish within $WaitMinutes minutes; see $SetupLog" }
         if ($process.HasExited -and -not (Test-SetupFinished)) {
             Start-Sleep -Seconds 30
-            if (-not (Test-SetupFinished)) { throw "ConfigMgr setup exited with code $($process.ExitCode) before finishing; see $SetupLog" }
+            # ExitCode is readable only for a process this script started.
+            $code = if ($started) { "with code $($process.ExitCode)" } else { '' }
+            if (-not (Test-SetupFinished)) { throw "ConfigMgr setup exited $code before finishing; see $SetupLog" }
         }
         Start-Sleep -Seconds 60
     }
