@@ -48,8 +48,10 @@ export const INSTALL_TIMEOUT_MINUTES = 40;
  * Minutes the configuration check waits for the one-time wizard. Longer than the ConfigMgr site
  * install that runs meanwhile (the critical path), so a presenter who completes the wizard while
  * the site installs loses no time; failing early would stop `pulumi up` from starting anything new.
+ * Waited in rounds of {@link WIZARD_ROUND_MINUTES}: one run command may not run past 90 minutes.
  */
 export const WIZARD_WAIT_MINUTES = 180;
+export const WIZARD_ROUND_MINUTES = 60;
 
 /**
  * The Entra Connect Sync server: SYNC01 joined to the domain in the Servers OU, the TLS 1.2
@@ -122,10 +124,11 @@ export class EntraConnect extends pulumi.ComponentResource {
           ExpectedOuDns: joinDns(args.syncOuDns),
           SetupUpn: args.setupUpn,
           AdminUser: args.admin.user,
-          WaitMinutes: String(WIZARD_WAIT_MINUTES),
+          WaitMinutes: String(WIZARD_ROUND_MINUTES),
         },
         runAs: args.admin,
-        timeoutMinutes: WIZARD_WAIT_MINUTES + 10,
+        timeoutMinutes: WIZARD_ROUND_MINUTES + 10,
+        rounds: Math.ceil(WIZARD_WAIT_MINUTES / WIZARD_ROUND_MINUTES),
         after: [install.command],
         tags: args.tags,
       },

@@ -13,6 +13,19 @@ export const SCRIPTS_DIR = path.resolve(__dirname, "..", "scripts");
 /** Tag naming the script a run command carries; the plan's duration table is keyed by it. */
 export const SCRIPT_TAG = "cmgLabScript";
 
+/** Tag on the later rounds of a step that runs in rounds: `2/3`, `3/3`. */
+export const ROUND_TAG = "cmgLabRound";
+
+/**
+ * The longest timeout one run command may get, in minutes. A managed run command runs as a VM
+ * extension (RunCommandHandlerWindows), Azure gives extension provisioning 90 minutes
+ * (learn.microsoft.com/troubleshoot/azure/virtual-machines/windows/slow-vm-start-extensions-troubleshooting),
+ * and with `asyncExecution: false` the create waits for the script. So a script running past 90
+ * minutes would fail the create while it still runs (an inference: Microsoft's own 100-minute
+ * example in run-command-managed uses asyncExecution). Longer work runs in rounds.
+ */
+export const MAX_RUN_COMMAND_MINUTES = 80;
+
 export interface RunStepArgs {
   /** Required. The VM the script runs on; run commands on one VM run one after another. */
   readonly vm: WindowsVm;
@@ -24,8 +37,15 @@ export interface RunStepArgs {
   readonly parameters?: Readonly<Record<string, pulumi.Input<string>>>;
   /** Optional. Secret parameters: sent as `protectedParameters`, never logged by Azure. */
   readonly protectedParameters?: Readonly<Record<string, pulumi.Input<string>>>;
-  /** Required. How long the script may run before it counts as failed, in minutes. */
+  /** Required. How long the script may run before it counts as failed, in minutes; at most {@link MAX_RUN_COMMAND_MINUTES}. */
   readonly timeoutMinutes: number;
+  /**
+   * Optional. Work that may take longer than one run command allows: the script runs this many
+   * times in a row, as consecutive run commands with `timeoutMinutes` each. It gets a parameter
+   * `LastRound`: `false` lets it end unfinished with exit 0 (the next round picks the work up:
+   * the script is idempotent and re-attaches), `true` on the last round, which must finish.
+   */
+  readonly rounds?: number;
   /**
    * Optional. Run as this account instead of LocalSystem (for example a domain admin, for
    * cmdlets that need domain or ConfigMgr rights). The password must be a Pulumi secret.
@@ -76,7 +96,7 @@ function parameterList(
  * unchanged parameters cause no diff, so the script does not run again; a change re-runs it.
  */
 export class RunStep extends pulumi.ComponentResource {
-  /** The run command resource. */
+  /** The run command resource (the last round's, for a step in rounds). */
   public readonly command: compute.VirtualMachineRunCommandByVirtualMachine;
   /** The script file name. */
   public readonly script: string;
@@ -84,36 +104,52 @@ export class RunStep extends pulumi.ComponentResource {
   constructor(name: string, args: RunStepArgs, opts?: pulumi.ComponentResourceOptions) {
     // Read first: a missing or misplaced script fails before anything is registered.
     const text = readScript(args.script, args.scriptsDir);
+    const rounds = args.rounds ?? 1;
+    if (!(args.timeoutMinutes > 0 && args.timeoutMinutes <= MAX_RUN_COMMAND_MINUTES)) {
+      throw new Error(
+        `RunStep ${name}: timeoutMinutes ${args.timeoutMinutes} is not within 1-${MAX_RUN_COMMAND_MINUTES}: Azure gives a run command's extension 90 minutes; split longer work with rounds`,
+      );
+    }
+    if (!Number.isInteger(rounds) || rounds < 1 || rounds > 6) throw new Error(`RunStep ${name}: rounds must be 1-6, got ${rounds}`);
     super("cmg-lab:vm:RunStep", name, {}, opts);
     this.script = args.script;
     const timeoutInSeconds = Math.round(args.timeoutMinutes * 60);
-    this.command = args.vm.sequence(
-      (previous) =>
-        new compute.VirtualMachineRunCommandByVirtualMachine(
-          `${name}-command`,
-          {
-            resourceGroupName: args.vm.resourceGroupName,
-            location: args.vm.location,
-            // Using the VM's name output makes the command wait for the VM itself.
-            vmName: args.vm.vmName,
-            runCommandName: name,
-            source: { script: wrapForRunCommand(text, [...Object.keys(args.parameters ?? {}), ...Object.keys(args.protectedParameters ?? {})].sort()) },
-            parameters: parameterList(args.parameters, false),
-            protectedParameters: parameterList(args.protectedParameters, true),
-            ...(args.runAs ? { runAsUser: args.runAs.user, runAsPassword: pulumi.secret(args.runAs.password) } : {}),
-            asyncExecution: false,
-            treatFailureAsDeploymentFailure: true,
-            timeoutInSeconds,
-            tags: { ...args.tags, [SCRIPT_TAG]: args.script },
-          },
-          {
-            parent: this,
-            dependsOn: [...(previous ? [previous] : []), ...(args.after ?? [])],
-            // The provider waits for the script; give it the script's own timeout plus margin.
-            customTimeouts: { create: `${args.timeoutMinutes + 10}m`, update: `${args.timeoutMinutes + 10}m` },
-          },
-        ),
-    );
+    const names = [...Object.keys(args.parameters ?? {}), ...(args.rounds !== undefined ? ["LastRound"] : []), ...Object.keys(args.protectedParameters ?? {})].sort();
+    const source = { script: wrapForRunCommand(text, names) };
+    let command: compute.VirtualMachineRunCommandByVirtualMachine | undefined;
+    for (let round = 1; round <= rounds; round++) {
+      const suffix = round === 1 ? "" : `-round-${round}`;
+      const parameters = args.rounds !== undefined ? { ...args.parameters, LastRound: round === rounds ? "true" : "false" } : args.parameters;
+      command = args.vm.sequence(
+        (previous) =>
+          new compute.VirtualMachineRunCommandByVirtualMachine(
+            `${name}-command${suffix}`,
+            {
+              resourceGroupName: args.vm.resourceGroupName,
+              location: args.vm.location,
+              // Using the VM's name output makes the command wait for the VM itself.
+              vmName: args.vm.vmName,
+              runCommandName: `${name}${suffix}`,
+              source,
+              parameters: parameterList(parameters, false),
+              protectedParameters: parameterList(args.protectedParameters, true),
+              ...(args.runAs ? { runAsUser: args.runAs.user, runAsPassword: pulumi.secret(args.runAs.password) } : {}),
+              asyncExecution: false,
+              treatFailureAsDeploymentFailure: true,
+              timeoutInSeconds,
+              tags: { ...args.tags, [SCRIPT_TAG]: args.script, ...(round > 1 ? { [ROUND_TAG]: `${round}/${rounds}` } : {}) },
+            },
+            {
+              parent: this,
+              dependsOn: [...(previous ? [previous] : []), ...(args.after ?? [])],
+              // The provider waits for the script; give it the script's own timeout plus margin.
+              customTimeouts: { create: `${args.timeoutMinutes + 10}m`, update: `${args.timeoutMinutes + 10}m` },
+            },
+          ),
+      );
+    }
+    if (command === undefined) throw new Error(`RunStep ${name}: no run command`);
+    this.command = command;
     this.registerOutputs({ runCommandName: name });
   }
 }

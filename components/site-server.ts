@@ -60,7 +60,7 @@ export class SiteServer extends pulumi.ComponentResource {
     super("cmg-lab:site:SiteServer", name, {}, opts);
     this.fqdn = `${args.vm.computerName}.${args.domainFqdn}`.toLowerCase();
     this.siteCode = args.siteCode;
-    const step = (role: string, script: string, parameters: Record<string, pulumi.Input<string>>, timeoutMinutes: number, runAs: boolean): RunStep =>
+    const step = (role: string, script: string, parameters: Record<string, pulumi.Input<string>>, timeoutMinutes: number, runAs: boolean, rounds?: number): RunStep =>
       new RunStep(
         `${name}-${role}`,
         {
@@ -68,6 +68,7 @@ export class SiteServer extends pulumi.ComponentResource {
           script,
           parameters,
           timeoutMinutes,
+          ...(rounds !== undefined ? { rounds } : {}),
           ...(runAs ? { runAs: args.domainAdmin } : {}),
           ...(args.after ? { after: args.after } : {}),
           tags: args.tags,
@@ -118,6 +119,7 @@ export class SiteServer extends pulumi.ComponentResource {
       { SiteCode: args.siteCode, SetupIniBase64: toBase64(ini), MediaRoot: args.mediaRoot, WaitMinutes: String(SITE_MINUTES.installWait) },
       SITE_MINUTES.installTimeout,
       true,
+      SITE_MINUTES.installRounds,
     );
     this.ready = install.command;
     this.registerOutputs({ fqdn: this.fqdn, siteCode: this.siteCode });

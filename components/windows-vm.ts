@@ -5,6 +5,9 @@ import * as network from "@pulumi/azure-native/network";
 import type * as inputs from "@pulumi/azure-native/types/input";
 import { shutdownScheduleName, shutdownTime } from "../stacks/names";
 
+/** Managed run commands Azure allows on one VM (learn.microsoft.com/azure/virtual-machines/run-command-overview). */
+export const MAX_RUN_COMMANDS_PER_VM = 25;
+
 /** Operating systems a lab VM can run, by name. */
 export type WindowsOs = "windows-server-2022" | "windows-server-2025" | "windows-11" | "windows-10";
 
@@ -94,6 +97,7 @@ export class WindowsVm extends pulumi.ComponentResource {
   public readonly location: pulumi.Input<string>;
 
   private lastInGuestStep: pulumi.Resource | undefined;
+  private inGuestSteps = 0;
 
   constructor(name: string, args: WindowsVmArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cmg-lab:vm:WindowsVm", name, {}, opts);
@@ -204,8 +208,19 @@ export class WindowsVm extends pulumi.ComponentResource {
    * Run commands on one VM may otherwise run concurrently, and a reboot in one would kill the other.
    */
   public sequence<T extends pulumi.Resource>(create: (previous: pulumi.Resource | undefined) => T): T {
+    if (this.inGuestSteps >= MAX_RUN_COMMANDS_PER_VM) {
+      throw new Error(
+        `WindowsVm ${this.computerName}: more than ${MAX_RUN_COMMANDS_PER_VM} run commands on one VM, the most Azure allows (learn.microsoft.com/azure/virtual-machines/run-command-overview); merge steps or move work to another VM`,
+      );
+    }
     const created = create(this.lastInGuestStep);
     this.lastInGuestStep = created;
+    this.inGuestSteps++;
     return created;
+  }
+
+  /** How many in-guest resources (run commands) this VM has so far. */
+  public get runCommandCount(): number {
+    return this.inGuestSteps;
   }
 }

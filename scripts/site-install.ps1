@@ -6,6 +6,9 @@
   arrives base64-encoded. Waits, bounded, for setup to finish by reading C:\ConfigMgrSetup.log,
   then reads back the site: its code in the registry, SMS_EXECUTIVE running, the SMS Provider
   answering. Idempotent: an installed site with this code is left alone.
+  Runs in rounds (one run command may not run past 90 minutes): a round that is not the last
+  ends with exit 0 while setup still runs, and the next round finds the running setup (or its
+  completed log) and waits on; setup is never started twice.
   Sources: https://learn.microsoft.com/mem/configmgr/core/servers/deploy/install/use-a-command-line-to-install-sites
   https://learn.microsoft.com/mem/configmgr/core/servers/deploy/install/command-line-script-file
   https://learn.microsoft.com/mem/configmgr/core/plan-design/configs/site-and-site-system-prerequisites
@@ -22,7 +25,10 @@ param(
     [string] $MediaRoot,
 
     [Parameter(Mandatory = $true)]
-    [string] $WaitMinutes
+    [string] $WaitMinutes,
+
+    [Parameter(Mandatory = $true)]
+    [string] $LastRound
 )
 
 $ErrorActionPreference = 'Stop'
@@ -59,27 +65,32 @@ function Test-SetupFinished {
     return ($text -match 'Completed Configuration Manager Server Setup') -or ($text -match 'Failed Configuration Manager Server Setup') -or ($text -match 'Setup has encountered a fatal error')
 }
 
+function Test-SetupCompleted {
+    return (Test-Path -LiteralPath $SetupLog) -and ((Get-Content -LiteralPath $SetupLog -Raw) -match 'Completed Configuration Manager Server Setup')
+}
+
 if (-not (Test-SiteInstalled -Code $SiteCode)) {
     $setup = Join-Path $MediaRoot 'ConfigMgr\Media\SMSSETUP\BIN\X64\setup.exe'
     if (-not (Test-Path -LiteralPath $setup)) { throw "ConfigMgr setup not found at $setup (is the site-media step done?)" }
 
-    if (-not (Test-OdbcDriver)) {
-        # Setup's prerequisite check requires the Microsoft ODBC Driver 18 for SQL Server (2309+);
-        # the media and the downloaded prerequisites carry its installer.
-        $msi = Get-ChildItem -LiteralPath (Join-Path $MediaRoot 'ConfigMgr') -Recurse -Filter 'msodbcsql*.msi' | Select-Object -First 1
-        if ($null -eq $msi) { throw "no msodbcsql*.msi in $MediaRoot\ConfigMgr: install the Microsoft ODBC Driver 18 for SQL Server" }
-        Write-Output "Installing $($msi.FullName)"
-        $p = Start-Process -FilePath 'msiexec.exe' -ArgumentList @('/i', "`"$($msi.FullName)`"", '/qn', '/norestart', 'IACCEPTMSODBCSQLLICENSETERMS=YES') -Wait -PassThru -NoNewWindow
-        if (($p.ExitCode -ne 0) -and ($p.ExitCode -ne 3010)) { throw "the ODBC driver installer exited with code $($p.ExitCode)" }
-    }
-
-    # A setup still running from an earlier attempt (its run command timed out, pulumi up was run
-    # again) is waited for, not started twice.
+    # A setup still running from an earlier round or attempt is waited for; one that completed is
+    # not run again.
     $process = Get-Process -Name 'setup' -ErrorAction SilentlyContinue | Where-Object { $_.Path -eq $setup } | Select-Object -First 1
     $started = $false
     if ($null -ne $process) {
         Write-Output "ConfigMgr setup is already running (process $($process.Id)); waiting for it"
+    } elseif (Test-SetupCompleted) {
+        Write-Output "ConfigMgr setup has completed ($SetupLog); waiting for the site services"
     } else {
+        if (-not (Test-OdbcDriver)) {
+            # Setup's prerequisite check requires the Microsoft ODBC Driver 18 for SQL Server (2309+);
+            # the media and the downloaded prerequisites carry its installer.
+            $msi = Get-ChildItem -LiteralPath (Join-Path $MediaRoot 'ConfigMgr') -Recurse -Filter 'msodbcsql*.msi' | Select-Object -First 1
+            if ($null -eq $msi) { throw "no msodbcsql*.msi in $MediaRoot\ConfigMgr: install the Microsoft ODBC Driver 18 for SQL Server" }
+            Write-Output "Installing $($msi.FullName)"
+            $p = Start-Process -FilePath 'msiexec.exe' -ArgumentList @('/i', "`"$($msi.FullName)`"", '/qn', '/norestart', 'IACCEPTMSODBCSQLLICENSETERMS=YES') -Wait -PassThru -NoNewWindow
+            if (($p.ExitCode -ne 0) -and ($p.ExitCode -ne 3010)) { throw "the ODBC driver installer exited with code $($p.ExitCode)" }
+        }
         $ini = Join-Path $MediaRoot 'ConfigMgr\cmlab-setup.ini'
         [System.IO.File]::WriteAllText($ini, [System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String($SetupIniBase64)))
         if (Test-Path -LiteralPath $SetupLog) { Move-Item -LiteralPath $SetupLog -Destination "$SetupLog.previous" -Force }
@@ -90,8 +101,14 @@ if (-not (Test-SiteInstalled -Code $SiteCode)) {
 
     $deadline = (Get-Date).AddMinutes([int] $WaitMinutes)
     while (-not (Test-SetupFinished)) {
-        if ((Get-Date) -gt $deadline) { throw "ConfigMgr setup did not finish within $WaitMinutes minutes; see $SetupLog" }
-        if ($process.HasExited -and -not (Test-SetupFinished)) {
+        if ((Get-Date) -gt $deadline) {
+            if ($LastRound -ne 'true') {
+                Write-Output "ConfigMgr setup still running after $WaitMinutes minutes; the next round waits on"
+                exit 0
+            }
+            throw "ConfigMgr setup did not finish in time; see $SetupLog"
+        }
+        if (($null -ne $process) -and $process.HasExited -and -not (Test-SetupFinished)) {
             Start-Sleep -Seconds 30
             # ExitCode is readable only for a process this script started.
             $code = if ($started) { "with code $($process.ExitCode)" } else { '' }
@@ -100,7 +117,7 @@ if (-not (Test-SiteInstalled -Code $SiteCode)) {
         Start-Sleep -Seconds 60
     }
     Get-Content -LiteralPath $SetupLog -Tail 15 | Write-Output
-    if ((Get-Content -LiteralPath $SetupLog -Raw) -notmatch 'Completed Configuration Manager Server Setup') {
+    if (-not (Test-SetupCompleted)) {
         throw "ConfigMgr setup failed; see $SetupLog and C:\ConfigMgrPrereq.log"
     }
 

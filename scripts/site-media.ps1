@@ -14,6 +14,10 @@
   interface at Azure DNS (168.63.129.16) while internet names do not resolve, and hands the
   interface back to DHCP (the VNet's DNS, the DC) when it is done, success or failure, before
   anything on this VM joins the domain. domain-join.ps1 checks that hand-back again.
+
+  Rounds: one run command may not run past 90 minutes, so the step runs this script up to twice.
+  A round that is not the last starts no new medium after StartBudgetMinutes: it hands DNS back
+  and ends with exit 0, and the next round resumes with the first medium not yet ready.
 #>
 [CmdletBinding()]
 param(
@@ -33,7 +37,13 @@ param(
     [string] $ConfigMgrUrl,
 
     [Parameter(Mandatory = $true)]
-    [string] $DnsWaitMinutes
+    [string] $DnsWaitMinutes,
+
+    [Parameter(Mandatory = $true)]
+    [string] $StartBudgetMinutes,
+
+    [Parameter(Mandatory = $true)]
+    [string] $LastRound
 )
 
 $ErrorActionPreference = 'Stop'
@@ -55,6 +65,21 @@ trap {
 function Test-AzureDnsOverride {
     $servers = (Get-DnsClientServerAddress -InterfaceIndex (Get-PrimaryInterfaceIndex) -AddressFamily IPv4).ServerAddresses
     return (@($servers) -contains $AzureDns)
+}
+
+$roundStart = Get-Date
+
+function Test-RoundOver {
+    return ($LastRound -ne 'true') -and (((Get-Date) - $roundStart).TotalMinutes -gt [int] $StartBudgetMinutes)
+}
+
+function Exit-Round {
+    param(
+        [string] $Next
+    )
+    if (Test-AzureDnsOverride) { Set-DnsClientServerAddress -InterfaceIndex (Get-PrimaryInterfaceIndex) -ResetServerAddresses }
+    Write-Output "This round has run $StartBudgetMinutes minutes; the next round continues with $Next"
+    exit 0
 }
 
 function Test-InternetName {
@@ -173,6 +198,7 @@ if (-not (Test-MediumReady -Name 'sql' -Url $SqlUrl -KeyFile $sqlSetup)) {
     Set-MediumReady -Name 'sql' -Url $SqlUrl
 }
 
+if (Test-RoundOver) { Exit-Round -Next 'ADK' }
 if (-not (Test-MediumReady -Name 'adk' -Url $AdkUrl -KeyFile $adkSetup)) {
     $bootstrapper = Join-Path $adkDir 'adksetup.exe'
     Save-Download -Url $AdkUrl -Path $bootstrapper -MinBytes 1048576
@@ -180,6 +206,7 @@ if (-not (Test-MediumReady -Name 'adk' -Url $AdkUrl -KeyFile $adkSetup)) {
     Set-MediumReady -Name 'adk' -Url $AdkUrl
 }
 
+if (Test-RoundOver) { Exit-Round -Next 'the Windows PE add-on' }
 if (-not (Test-MediumReady -Name 'winpe' -Url $WinPeUrl -KeyFile $winPeSetup)) {
     $bootstrapper = Join-Path $winPeDir 'adkwinpesetup.exe'
     Save-Download -Url $WinPeUrl -Path $bootstrapper -MinBytes 1048576
@@ -187,6 +214,7 @@ if (-not (Test-MediumReady -Name 'winpe' -Url $WinPeUrl -KeyFile $winPeSetup)) {
     Set-MediumReady -Name 'winpe' -Url $WinPeUrl
 }
 
+if (Test-RoundOver) { Exit-Round -Next 'the ConfigMgr media' }
 $cmSetup = Join-Path $cmMedia 'SMSSETUP\BIN\X64\setup.exe'
 if (-not (Test-MediumReady -Name 'configmgr' -Url $ConfigMgrUrl -KeyFile $cmSetup)) {
     $archive = Join-Path $cmDir 'ConfigMgr_Eval.exe'

@@ -162,9 +162,19 @@ export const UNKNOWN_TYPE: Duration = { minutes: 0.5, source: "no figure recorde
 
 export const RUN_COMMAND_TYPE = "azure-native:compute:VirtualMachineRunCommandByVirtualMachine";
 
+/**
+ * A later round of a step that runs in rounds (components/run-step.ts): the first round's figure
+ * covers the whole expected work, and a later round returns at once when the work is done.
+ */
+export const LATER_ROUND: Duration = {
+  minutes: 0.5,
+  source: "later round of a step in rounds: the script finds the work done and exits (planning estimate); it only takes longer when the first round ran out of time",
+};
+
 /** The estimated creation time of one resource. Components take no time of their own. */
-export function resourceDuration(type: string, custom: boolean, script: string | undefined): Duration {
+export function resourceDuration(type: string, custom: boolean, script: string | undefined, round = 1): Duration {
   if (!custom) return { minutes: 0, source: "component (no cloud resource)" };
+  if (type === RUN_COMMAND_TYPE && round > 1) return LATER_ROUND;
   if (type === RUN_COMMAND_TYPE) return (script && SCRIPT_MINUTES[script]) || RUN_COMMAND_DEFAULT;
   return TYPE_MINUTES[type] ?? UNKNOWN_TYPE;
 }

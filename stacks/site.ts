@@ -214,20 +214,26 @@ export const SITE_SERVER_FEATURES: readonly string[] = [
 
 /**
  * Bounded waits inside the scripts (`wait`) and the run-command timeouts (`timeout`), in minutes.
- * A run command's timeout covers every wait its script can make plus the work itself.
+ * A run command's timeout covers every wait its script can make plus the work itself, and stays
+ * within MAX_RUN_COMMAND_MINUTES (80); longer work runs in `rounds` (components/run-step.ts).
  */
 export const SITE_MINUTES = {
-  mediaDnsWait: 60,
-  mediaTimeout: 150,
+  mediaDnsWait: 30,
+  /** Per round: no new medium is started after this many minutes. */
+  mediaStartBudget: 45,
+  mediaTimeout: 80,
+  mediaRounds: 2,
   prereqsTimeout: 40,
   adPrepTimeout: 15,
   sqlRebootWait: 20,
   sqlTimeout: 75,
   adkTimeout: 45,
-  installWait: 100,
-  installTimeout: 130,
-  enhancedHttpWait: 30,
-  enhancedHttpTimeout: 100,
+  /** Per round; setup typically runs about an hour (stacks/durations.ts). */
+  installWait: 55,
+  installTimeout: 80,
+  installRounds: 3,
+  enhancedHttpWait: 25,
+  enhancedHttpTimeout: 80,
   discoveryWait: 30,
   discoveryTimeout: 45,
   azureServicesTimeout: 20,

@@ -14,6 +14,8 @@ export interface TimelineResource {
   readonly dependencies: readonly string[];
   /** Script file of a run command. */
   readonly script?: string | undefined;
+  /** For a run command in rounds, which round (1 when absent). */
+  readonly round?: number | undefined;
 }
 
 export interface Span {
@@ -63,7 +65,7 @@ export function computeTimeline(resources: readonly TimelineResource[], steps: r
       }
     }
     visiting.delete(urn);
-    const span = { start, finish: start + resourceDuration(r.type, r.custom, r.script).minutes };
+    const span = { start, finish: start + resourceDuration(r.type, r.custom, r.script, r.round).minutes };
     spans.set(urn, span);
     via.set(urn, latest);
     return span;
@@ -103,7 +105,7 @@ export function computeTimeline(resources: readonly TimelineResource[], steps: r
     if (step && path[0] !== step) path.unshift(step);
   }
 
-  const serial = resources.reduce((sum, r) => sum + resourceDuration(r.type, r.custom, r.script).minutes, 0);
+  const serial = resources.reduce((sum, r) => sum + resourceDuration(r.type, r.custom, r.script, r.round).minutes, 0);
   return {
     minutes: round(total),
     serialMinutes: round(serial),

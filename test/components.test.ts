@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { evaluateLab, SECRET_TEXT, type Evaluation } from "../scripts/offline/evaluate";
 import { LabNetwork, securityRules, SITE_SERVER_INTRANET_PORTS } from "../components/lab-network";
-import { WindowsVm } from "../components/windows-vm";
-import { readScript, RunStep } from "../components/run-step";
+import { MAX_RUN_COMMANDS_PER_VM, WindowsVm } from "../components/windows-vm";
+import { MAX_RUN_COMMAND_MINUTES, readScript, ROUND_TAG, RunStep } from "../components/run-step";
 import { LabCredentials } from "../components/lab-credentials";
 import { AdminAccess } from "../components/admin-access";
 import { DomainMember } from "../components/domain-member";
@@ -239,6 +239,65 @@ describe("RunStep", () => {
     expect(second.dependencies).toContain(first.urn);
     expect(first.dependencies).not.toContain(second.urn);
     expect(first.dependencies.some((d) => d.endsWith("::cm01-vm"))).toBe(true);
+  });
+
+  it("runs long work in rounds: consecutive run commands, LastRound only on the last, the step done with the last", async () => {
+    const ev = await run(() => {
+      const host = testVm("CM01", { size: "Standard_D4s_v5", tags: TAGS });
+      const long = new RunStep("long", { vm: host, script: "set-marker.ps1", scriptsDir: FIXTURES, parameters: { Label: "x" }, timeoutMinutes: 70, rounds: 3, tags: TAGS });
+      new RunStep("after", { vm: host, script: "set-marker.ps1", scriptsDir: FIXTURES, parameters: { Label: "y" }, timeoutMinutes: 5, after: [long.command], tags: TAGS });
+    });
+    const type = "azure-native:compute:VirtualMachineRunCommandByVirtualMachine";
+    const rounds = ["long-command", "long-command-round-2", "long-command-round-3"].map((n) => one(ev, type, n));
+    expect(rounds.map((r) => r.inputs.runCommandName)).toEqual(["long", "long-round-2", "long-round-3"]);
+    expect(rounds.map((r) => r.inputs.parameters)).toEqual(
+      ["false", "false", "true"].map((last) => [
+        { name: "Label", value: "x" },
+        { name: "LastRound", value: last },
+      ]),
+    );
+    expect(rounds.map((r) => (r.inputs.tags as Record<string, string>)[ROUND_TAG])).toEqual([undefined, "2/3", "3/3"]);
+    expect(rounds.every((r) => r.inputs.timeoutInSeconds === 70 * 60)).toBe(true);
+    expect(rounds[1]?.dependencies).toContain(rounds[0]?.urn);
+    expect(rounds[2]?.dependencies).toContain(rounds[1]?.urn);
+    expect(one(ev, type, "after-command").dependencies).toContain(rounds[2]?.urn);
+    // The transport wrapper declares LastRound for the script.
+    expect(String((rounds[0]?.inputs.source as Record<string, unknown>).script)).toContain("$LastRound");
+  });
+
+  /** The error a program throws while it builds, caught where it is thrown (undefined when none). */
+  const failure = async (program: () => void): Promise<string | undefined> => {
+    let message: string | undefined;
+    await run(() => {
+      try {
+        program();
+      } catch (e) {
+        message = e instanceof Error ? e.message : String(e);
+      }
+    });
+    return message;
+  };
+
+  it("refuses a timeout a run command cannot have, and a bad number of rounds", async () => {
+    const attempt = (timeoutMinutes: number, rounds?: number) =>
+      failure(() => {
+        const host = testVm("CM01", { size: "Standard_D4s_v5", tags: TAGS });
+        new RunStep("x", { vm: host, script: "set-marker.ps1", scriptsDir: FIXTURES, timeoutMinutes, ...(rounds !== undefined ? { rounds } : {}), tags: TAGS });
+      });
+    expect(await attempt(MAX_RUN_COMMAND_MINUTES + 1)).toMatch(/not within 1-80.*split longer work with rounds/);
+    expect(await attempt(0)).toMatch(/not within/);
+    expect(await attempt(30, 0)).toMatch(/rounds must be 1-6/);
+    expect(await attempt(MAX_RUN_COMMAND_MINUTES)).toBeUndefined();
+  });
+
+  it("refuses more run commands on one VM than Azure allows", async () => {
+    const many = (count: number) =>
+      failure(() => {
+        const host = testVm("CM01", { size: "Standard_D4s_v5", tags: TAGS });
+        for (let i = 0; i < count; i++) new RunStep(`s${i}`, { vm: host, script: "set-marker.ps1", scriptsDir: FIXTURES, timeoutMinutes: 5, tags: TAGS });
+      });
+    expect(await many(MAX_RUN_COMMANDS_PER_VM)).toBeUndefined();
+    expect(await many(MAX_RUN_COMMANDS_PER_VM + 1)).toMatch(/more than 25 run commands on one VM/);
   });
 
   it("refuses a script outside its directory or not a .ps1", () => {

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { evaluateLab, SECRET_TEXT, type Evaluation, type RecordedResource } from "../scripts/offline/evaluate";
-import { EntraConnect } from "../components/entra-connect";
+import { EntraConnect, WIZARD_WAIT_MINUTES } from "../components/entra-connect";
 import { LabStep } from "../components/lab-step";
 import { SCRIPTS_DIR, SCRIPT_TAG } from "../components/run-step";
 import { SyncScope } from "../components/sync-scope";
@@ -73,7 +73,7 @@ const script = (rc: RecordedResource): string => String((rc.inputs.tags as Recor
 const params = (rc: RecordedResource, key: "parameters" | "protectedParameters"): Record<string, string> =>
   Object.fromEntries(Object.entries(sentParameters(rc, key)).map(([name, value]) => [name, String(value)]));
 const byName = (ev: Evaluation, name: string): RecordedResource => {
-  const found = runCommands(ev).filter((r) => r.name === `${name}-command`);
+  const found = runCommands(ev).filter((r) => r.plainInputs.runCommandName === name);
   if (found.length !== 1) throw new Error(`expected one run command ${name}, found ${found.length}`);
   return found[0] as RecordedResource;
 };
@@ -99,7 +99,16 @@ describe("EntraConnect", () => {
   });
 
   it("runs join, wait, prerequisites, install, the wizard wait and the configuration check on SYNC01, in that order", () => {
-    const names = ["sync01-member-domain-join", "sync01-member-wait-domain-member", "sync01-prerequisites", "sync01-install", "sync01-configure", "sync01-verify"];
+    const names = [
+      "sync01-member-domain-join",
+      "sync01-member-wait-domain-member",
+      "sync01-prerequisites",
+      "sync01-install",
+      "sync01-configure",
+      "sync01-configure-round-2",
+      "sync01-configure-round-3",
+      "sync01-verify",
+    ];
     expect(runCommands(ev).map((r) => r.plainInputs.runCommandName).sort()).toEqual([...names].sort());
     expect(runCommands(ev).map((r) => [r.plainInputs.runCommandName, script(r)]).sort()).toEqual(
       [
@@ -108,6 +117,8 @@ describe("EntraConnect", () => {
         ["sync01-prerequisites", "entra-connect-prerequisites.ps1"],
         ["sync01-install", "entra-connect-install.ps1"],
         ["sync01-configure", "entra-connect-configure.ps1"],
+        ["sync01-configure-round-2", "entra-connect-configure.ps1"],
+        ["sync01-configure-round-3", "entra-connect-configure.ps1"],
         ["sync01-verify", "entra-connect-verify.ps1"],
       ].sort(),
     );
@@ -127,20 +138,25 @@ describe("EntraConnect", () => {
   });
 
   it("checks the configuration as the domain admin, with the setup identity's UPN and the scope to print", () => {
-    const configure = byName(ev, "sync01-configure");
-    expect(params(configure, "parameters")).toEqual({
-      ForestFqdn: "corp.cmglab.example",
-      ExpectedOuDns: `${W};${U}`,
-      SetupUpn: "cmglab-dev-connect-setup@contoso.onmicrosoft.com",
-      AdminUser: "CORP\\labadmin",
-      WaitMinutes: "180",
-    });
     // It waits for the one-time wizard instead of failing at once (which would stop pulumi up from
-    // starting the rest of the lab); the run command's timeout covers the whole wait.
-    expect(configure.plainInputs.timeoutInSeconds).toBeGreaterThan(180 * 60);
-    expect(configure.plainInputs.runAsUser).toBe("CORP\\labadmin");
-    expect(configure.secretPaths).toContain("runAsPassword");
-    expect(configure.inputs.runAsPassword).toBe(SECRET_TEXT);
+    // starting the rest of the lab): three rounds of an hour, each within a run command's 90
+    // minutes; only the last may fail.
+    const rounds = ["sync01-configure", "sync01-configure-round-2", "sync01-configure-round-3"].map((n) => byName(ev, n));
+    rounds.forEach((configure, i) => {
+      expect(params(configure, "parameters")).toEqual({
+        ForestFqdn: "corp.cmglab.example",
+        ExpectedOuDns: `${W};${U}`,
+        SetupUpn: "cmglab-dev-connect-setup@contoso.onmicrosoft.com",
+        AdminUser: "CORP\\labadmin",
+        WaitMinutes: "60",
+        LastRound: i === 2 ? "true" : "false",
+      });
+      expect(configure.plainInputs.timeoutInSeconds).toBe(70 * 60);
+      expect(configure.plainInputs.runAsUser).toBe("CORP\\labadmin");
+      expect(configure.secretPaths).toContain("runAsPassword");
+      expect(configure.inputs.runAsPassword).toBe(SECRET_TEXT);
+    });
+    expect(rounds.length * 60).toBe(WIZARD_WAIT_MINUTES);
   });
 
   it("sends a password only as a protected parameter or runAs password, never in clear", () => {

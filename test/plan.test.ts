@@ -8,7 +8,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { makePlan, parsePlanArgs, renderPlan, PROJECT_DIR } from "../scripts/plan";
-import { placeOutsideResourceGroups, type Plan } from "../scripts/offline/plan-model";
+import { placeOutsideResourceGroups, roundOf, type Plan } from "../scripts/offline/plan-model";
+import { LATER_ROUND, resourceDuration, RUN_COMMAND_TYPE, SCRIPT_MINUTES } from "../stacks/durations";
 import type { RecordedResource } from "../scripts/offline/evaluate";
 import { CONTRACT_STEP_IDS, RUNBOOK } from "../stacks/runbook";
 
@@ -130,6 +131,24 @@ describe("plan renderings", () => {
     for (const s of RUNBOOK) expect(m).toContain(`${s.id.replace(/-/g, "_")}["${s.id}"]`);
     expect(m).toContain("ad_user_discovery --> verify");
     expect(m).toContain("sync_scope --> device_registration");
+  });
+});
+
+describe("steps in rounds", () => {
+  it("counts a later round as a short check: the first round's figure covers the work", () => {
+    const laterRounds = plan.resources.filter((r) => roundOf(r) > 1);
+    expect(laterRounds.map((r) => r.name).sort()).toEqual([
+      "site-download-command-round-2",
+      "site-install-command-round-2",
+      "site-install-command-round-3",
+      "sync01-configure-command-round-2",
+      "sync01-configure-command-round-3",
+    ]);
+    expect(resourceDuration(RUN_COMMAND_TYPE, true, "site-install.ps1", 2)).toBe(LATER_ROUND);
+    expect(resourceDuration(RUN_COMMAND_TYPE, true, "site-install.ps1", 1)).toBe(SCRIPT_MINUTES["site-install.ps1"]);
+    // Printed with its round, and the wizard moment is listed once.
+    expect(renderPlan(plan, "human")).toMatch(/site-install-round-3 on cmglab-dev-cm01 \(site-install\.ps1, round 3\/3\)/);
+    expect(plan.manualSteps).toHaveLength(1);
   });
 });
 

@@ -161,11 +161,20 @@ describe("site components (child contracts)", () => {
     const ev = await run(() => {
       new SiteMedia("site", { vm: testVm("CM01"), media: defaultSiteMedia("developer"), tags: TAGS });
     });
-    const rc = onlyOne(byScript(ev, "site-media.ps1"));
-    expect(rc.name).toBe("site-download-command");
-    expect(rc.plainInputs.runAsUser).toBeUndefined();
-    expect(params(rc, "parameters")).toMatchObject({ MediaRoot: "C:\\CMLab\\Media", SqlUrl: defaultSiteMedia("developer").sqlUrl });
-    expect(rc.plainInputs.timeoutInSeconds).toBe(SITE_MINUTES.mediaTimeout * 60);
+    // Two rounds: the first starts no new medium after its budget, the second finishes.
+    const rcs = byScript(ev, "site-media.ps1").sort((a, b) => a.seq - b.seq);
+    expect(rcs.map((r) => r.name)).toEqual(["site-download-command", "site-download-command-round-2"]);
+    expect(rcs[1]?.dependencies).toContain(rcs[0]?.urn);
+    rcs.forEach((rc, i) => {
+      expect(rc.plainInputs.runAsUser).toBeUndefined();
+      expect(params(rc, "parameters")).toMatchObject({
+        MediaRoot: "C:\\CMLab\\Media",
+        SqlUrl: defaultSiteMedia("developer").sqlUrl,
+        StartBudgetMinutes: String(SITE_MINUTES.mediaStartBudget),
+        LastRound: i === rcs.length - 1 ? "true" : "false",
+      });
+      expect(rc.plainInputs.timeoutInSeconds).toBe(SITE_MINUTES.mediaTimeout * 60);
+    });
   });
 
   it("SiteServer: prerequisites, join, wait, AD prep, SQL, ADK, install, in that order; ConfigMgr work as the domain admin", async () => {
@@ -193,21 +202,27 @@ describe("site components (child contracts)", () => {
       "site-sql-command",
       "site-adk-command",
       "site-install-command",
+      "site-install-command-round-2",
+      "site-install-command-round-3",
     ]);
     // Strictly sequential on the VM: each waits for the one before.
     rcs.slice(1).forEach((rc, i) => expect(rc.dependencies).toContain((rcs[i] as RecordedResource).urn));
     const runsAs = rcs.map((r) => r.plainInputs.runAsUser);
-    expect(runsAs).toEqual([undefined, undefined, undefined, "CORP\\labadmin", "CORP\\labadmin", "CORP\\labadmin", "CORP\\labadmin"]);
+    expect(runsAs).toEqual([undefined, undefined, undefined, ...Array<string>(6).fill("CORP\\labadmin")]);
     for (const rc of rcs.filter((r) => r.plainInputs.runAsUser)) expect(rc.secretPaths).toContain("runAsPassword");
     const adPrep = onlyOne(byScript(ev, "site-ad-prep.ps1"));
     expect(params(adPrep, "parameters")).toMatchObject({ SiteServerAccount: "CORP\\CM01$", DomainDn: "DC=corp,DC=cmglab,DC=example" });
-    const install = onlyOne(byScript(ev, "site-install.ps1"));
-    const p = params(install, "parameters");
-    expect(p.SiteCode).toBe("PS1");
-    const ini = Buffer.from(String(p.SetupIniBase64), "base64").toString("utf8");
-    expect(ini).toContain("SiteCode=PS1");
-    expect(ini).toContain("SDKServer=cm01.corp.cmglab.example");
-    expect(install.plainInputs.timeoutInSeconds).toBe(SITE_MINUTES.installTimeout * 60);
+    const installs = byScript(ev, "site-install.ps1").sort((a, b) => a.seq - b.seq);
+    expect(installs).toHaveLength(SITE_MINUTES.installRounds);
+    installs.forEach((install, i) => {
+      const p = params(install, "parameters");
+      expect(p.SiteCode).toBe("PS1");
+      expect(p.LastRound).toBe(i === installs.length - 1 ? "true" : "false");
+      const ini = Buffer.from(String(p.SetupIniBase64), "base64").toString("utf8");
+      expect(ini).toContain("SiteCode=PS1");
+      expect(ini).toContain("SDKServer=cm01.corp.cmglab.example");
+      expect(install.plainInputs.timeoutInSeconds).toBe(SITE_MINUTES.installTimeout * 60);
+    });
   });
 
   it("EnhancedHttp, SiteDiscovery, AadUserDiscovery: one run command each, as the domain admin, with the site code", async () => {
@@ -336,12 +351,15 @@ describe("the site in the whole lab", () => {
       .map((r) => String((r.inputs.tags as Record<string, unknown>)[SCRIPT_TAG]));
     expect(cm01).toEqual([
       "site-media.ps1",
+      "site-media.ps1",
       "site-prereqs.ps1",
       "domain-join.ps1",
       "wait-domain-member.ps1",
       "site-ad-prep.ps1",
       "site-sql.ps1",
       "site-adk.ps1",
+      "site-install.ps1",
+      "site-install.ps1",
       "site-install.ps1",
       "enhanced-http.ps1",
       "site-discovery.ps1",
@@ -354,7 +372,8 @@ describe("the site in the whole lab", () => {
     for (const script of ["site-install.ps1", "enhanced-http.ps1", "site-discovery.ps1", "azure-services.ps1", "check-user-discovery.ps1"]) {
       // verify reuses check-user-discovery.ps1; here only the site's own run commands count.
       const own = byScript(ev, script).filter((r) => SITE_STEPS.includes(r.step as StepId));
-      expect(params(onlyOne(own), "parameters").SiteCode, script).toBe("PS1");
+      expect(own.length).toBeGreaterThan(0);
+      for (const rc of own) expect(params(rc, "parameters").SiteCode, script).toBe("PS1");
     }
     const other = async (): Promise<void> => {
       const ps2 = await evaluateLab(sampleConfig({ site: { ...sampleConfig().site, siteCode: "LAB" } }));

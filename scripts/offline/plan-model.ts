@@ -8,7 +8,7 @@ import type { ConfigIssue, LabConfig } from "../../stacks/lab-config";
 import { estimateCost, type CostEstimate } from "../../stacks/cost";
 import { RUNBOOK, runbookWaves, type StepId } from "../../stacks/runbook";
 import { computeTimeline } from "../../stacks/timeline";
-import { SCRIPT_TAG } from "../../components/run-step";
+import { ROUND_TAG, SCRIPT_TAG } from "../../components/run-step";
 import type { Evaluation, RecordedResource } from "./evaluate";
 
 export interface PlanStep {
@@ -131,6 +131,14 @@ export function effectiveDependencies(resources: readonly RecordedResource[]): M
   return result;
 }
 
+/** Which round a run command of a step in rounds is (its `cmgLabRound` tag `2/3`); 1 otherwise. */
+export function roundOf(r: { readonly inputs: Readonly<Record<string, unknown>> }): number {
+  const tags = r.inputs.tags;
+  const value = tags && typeof tags === "object" ? (tags as Record<string, unknown>)[ROUND_TAG] : undefined;
+  const m = typeof value === "string" ? /^(\d+)\/\d+$/.exec(value) : null;
+  return m?.[1] ? Number(m[1]) : 1;
+}
+
 /** The script file a run command carries (its `cmgLabScript` tag), if any. */
 export function scriptOf(r: { readonly inputs: Readonly<Record<string, unknown>> }): string | undefined {
   const tags = r.inputs.tags;
@@ -156,6 +164,7 @@ export function buildPlan(
       step: r.step,
       dependencies: deps.get(r.urn) ?? [],
       script: scriptOf(r),
+      round: roundOf(r),
     })),
   );
   const timing = new Map(timeline.steps.map((s) => [s.id, s]));
@@ -218,7 +227,8 @@ export function buildPlan(
   };
 
   const manualSteps: ManualStep[] = ordered.flatMap((r) => {
-    const script = r.type === "azure-native:compute:VirtualMachineRunCommandByVirtualMachine" ? scriptOf(r) : undefined;
+    // Once per step: the later rounds of a waiting check are the same wait.
+    const script = r.type === "azure-native:compute:VirtualMachineRunCommandByVirtualMachine" && roundOf(r) === 1 ? scriptOf(r) : undefined;
     const what = script ? MANUAL_SCRIPTS[script] : undefined;
     return what && r.step ? [{ step: r.step, at: Math.round((timeline.resources.get(r.urn)?.start ?? 0) * 10) / 10, what }] : [];
   });

@@ -1,7 +1,8 @@
 /** Human and Mermaid renderings of the offline plan. */
 import { RUN_COMMAND_TYPE } from "../../stacks/durations";
 import { formatMinutes } from "../../stacks/timeline";
-import { scriptOf, type Plan, type PlanResource, type PlanStep } from "./plan-model";
+import { ROUND_TAG } from "../../components/run-step";
+import { roundOf, scriptOf, type Plan, type PlanResource, type PlanStep } from "./plan-model";
 
 /** `azure-native:network:VirtualNetwork` -> `network:VirtualNetwork`; `random:index/x:RandomPassword` -> `random:RandomPassword`. */
 export function shortType(type: string): string {
@@ -19,7 +20,8 @@ function resourceLine(r: PlanResource): string {
   if (r.type === RUN_COMMAND_TYPE) {
     // A run command reads best as what runs where: "forest-promote on cmglab-dev-dc01 (ad-forest-promote.ps1)".
     const script = scriptOf(r);
-    what = `${what} on ${String(r.inputs.vmName)}${script ? ` (${script})` : ""}`;
+    const rounds = roundOf(r) > 1 ? `, round ${String((r.inputs.tags as Record<string, unknown>)[ROUND_TAG])}` : "";
+    what = `${what} on ${String(r.inputs.vmName)}${script ? ` (${script}${rounds})` : ""}`;
   }
   return `      ${pad(shortType(r.type), 44)} ${what}`;
 }
@@ -39,6 +41,7 @@ export function renderHuman(plan: Plan): string {
   out.push(`cmg-lab offline plan: stack ${plan.stack}, prefix ${plan.prefix}, ${plan.location}`);
   out.push("The real program ran under Pulumi's mock runtime: no cloud account was used, nothing was created.");
   out.push("Legend: + built (its resources are listed), . not built yet; times are minutes from the start of `pulumi up`.");
+  out.push("        round 2/3: a later run command of a long wait, which goes on where the previous one ran out of its time (a run command may not pass 90 minutes).");
   out.push("");
   out.push(
     `Runbook: ${plan.steps.length} steps in ${waves} waves; ${built.length} built, ` +
