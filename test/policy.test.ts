@@ -3,6 +3,7 @@
  * hand-built arguments shaped as the @pulumi/policy typings describe them and a reportViolation
  * spy; every policy has passing and failing cases.
  */
+import { MAX_RUN_COMMAND_MINUTES } from "../components/run-step";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it, vi } from "vitest";
@@ -21,6 +22,8 @@ import {
   roleAssignmentNotSubscriptionScope,
   runbookOrder,
   runCommandFailsDeployment,
+  runCommandWithinExtensionTimeout,
+  MAX_RUN_COMMAND_SECONDS,
   runCommandSecretsProtected,
   TYPES,
   vmAutoShutdown,
@@ -198,7 +201,18 @@ describe("run commands", () => {
     ]);
   });
 
+  it("passes a synchronous run command within 80 minutes, fails async or a longer or missing timeout", async () => {
+    const check = (r: Record<string, unknown>) => validate(runCommandWithinExtensionTimeout, TYPES.runCommand, command(r));
+    expect(await check({ asyncExecution: false, timeoutInSeconds: 4800 })).not.toHaveBeenCalled();
+    expect(messages(await check({ asyncExecution: false, timeoutInSeconds: 4801 }))).toEqual([expect.stringContaining("timeoutInSeconds is 4801")]);
+    expect(messages(await check({ asyncExecution: false }))).toEqual([expect.stringContaining("timeoutInSeconds is undefined")]);
+    expect(messages(await check({ asyncExecution: true, timeoutInSeconds: 600 }))).toEqual([expect.stringContaining("asyncExecution is true")]);
+    // The pack keeps its own copy of the program's limit (it does not load the components).
+    expect(MAX_RUN_COMMAND_SECONDS).toBe(MAX_RUN_COMMAND_MINUTES * 60);
+  });
+
   it("ignores other resource types", async () => {
+    expect(await validate(runCommandWithinExtensionTimeout, TYPES.vm, {})).not.toHaveBeenCalled();
     expect(await validate(runCommandFailsDeployment, TYPES.vm, {})).not.toHaveBeenCalled();
     expect(await validate(runCommandSecretsProtected, TYPES.vm, { parameters: [{ name: "adminPassword" }] })).not.toHaveBeenCalled();
   });

@@ -210,6 +210,28 @@ export const runCommandFailsDeployment: LabResourcePolicy = {
   },
 };
 
+/** The longest timeout a run command may have (components/run-step.ts MAX_RUN_COMMAND_MINUTES). */
+export const MAX_RUN_COMMAND_SECONDS = 80 * 60;
+
+export const runCommandWithinExtensionTimeout: LabResourcePolicy = {
+  name: "run-command-within-extension-timeout",
+  description:
+    "Run commands are synchronous and time out within 80 minutes: Azure gives a VM extension 90 minutes to provision, so a longer synchronous run would fail while its script still runs; longer work runs in rounds.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  validateResource: (args, reportViolation) => {
+    if (args.type !== TYPES.runCommand) return;
+    const props = args.props as Props;
+    if (props.asyncExecution === true) {
+      reportViolation("asyncExecution is true: pulumi up would go on before the script ends, so nothing waits for it and its failure is never seen");
+    }
+    const timeout = props.timeoutInSeconds;
+    if (typeof timeout !== "number" || timeout <= 0 || timeout > MAX_RUN_COMMAND_SECONDS) {
+      reportViolation(`timeoutInSeconds is ${String(timeout)}: give a run command 1-${MAX_RUN_COMMAND_SECONDS} seconds and split longer work into rounds (components/run-step.ts)`);
+    }
+  },
+};
+
 // --- role assignment scope -----------------------------------------------------------------------
 
 /** Subscription scope, and the broader root and management-group scopes. */
@@ -483,6 +505,7 @@ export const POLICIES: readonly (LabResourcePolicy | LabStackPolicy)[] = [
   vmExpiresOnTag,
   runCommandSecretsProtected,
   runCommandFailsDeployment,
+  runCommandWithinExtensionTimeout,
   roleAssignmentNotSubscriptionScope,
   entraSecretLifetimePolicy,
   vmAutoShutdown,
