@@ -39,11 +39,7 @@ function Test-DomainMember {
     return ($cs.PartOfDomain -and ($cs.Domain -eq $Fqdn))
 }
 
-function Test-JoinPendingReboot {
-    # Netlogon keeps these values from a join until the reboot that completes it.
-    $netlogon = Get-ItemProperty -Path 'HKLM:\SYSTEM\CurrentControlSet\Services\Netlogon' -ErrorAction SilentlyContinue
-    return ($null -ne $netlogon) -and (($null -ne $netlogon.JoinDomain) -or ($null -ne $netlogon.AvoidSpnSet))
-}
+#include lib/join-reboot.ps1
 
 #include lib/primary-nic.ps1
 

@@ -18,10 +18,16 @@ trap {
     exit 1
 }
 
+#include lib/join-reboot.ps1
+
 function Test-DomainMemberReady {
     param(
         [string] $Fqdn
     )
+    # Before the reboot that completes the join this script may already run (domain-join.ps1
+    # restarts the machine seconds after it exits): not ready until that reboot has happened, so
+    # the next step is never cut by it.
+    if (Test-JoinPendingReboot) { return $false }
     $cs = Get-CimInstance -ClassName Win32_ComputerSystem
     if (-not ($cs.PartOfDomain -and ($cs.Domain -eq $Fqdn))) { return $false }
     try {
