@@ -8,7 +8,10 @@
   answering. Idempotent: an installed site with this code is left alone.
   Runs in rounds (one run command may not run past 90 minutes): a round that is not the last
   ends with exit 0 while setup still runs, and the next round finds the running setup (or its
-  completed log) and waits on; setup is never started twice.
+  completed log) and waits on. Setup is started through Win32_Process.Create, outside the run
+  command's process tree, so it outlives the round that started it (UNCONFIRMED on Azure: how the
+  run command handler treats child processes is not documented). A log that setup began but did
+  not finish, with no setup running, stops the script instead of starting setup a second time.
   Sources: https://learn.microsoft.com/mem/configmgr/core/servers/deploy/install/use-a-command-line-to-install-sites
   https://learn.microsoft.com/mem/configmgr/core/servers/deploy/install/command-line-script-file
   https://learn.microsoft.com/mem/configmgr/core/plan-design/configs/site-and-site-system-prerequisites
@@ -69,18 +72,29 @@ function Test-SetupCompleted {
     return (Test-Path -LiteralPath $SetupLog) -and ((Get-Content -LiteralPath $SetupLog -Raw) -match 'Completed Configuration Manager Server Setup')
 }
 
-if (-not (Test-SiteInstalled -Code $SiteCode)) {
-    $setup = Join-Path $MediaRoot 'ConfigMgr\Media\SMSSETUP\BIN\X64\setup.exe'
+$setup = Join-Path $MediaRoot 'ConfigMgr\Media\SMSSETUP\BIN\X64\setup.exe'
+
+function Get-RunningSetup {
+    # Reads only: the setup.exe of these media, if one runs (CIM sees every session's processes).
+    return (Get-CimInstance -ClassName Win32_Process -Filter "Name = 'setup.exe'" | Where-Object { $_.ExecutablePath -eq $setup } | Select-Object -First 1)
+}
+
+function Test-SetupRunning {
+    return ($null -ne (Get-RunningSetup))
+}
+
+# A setup that runs (from an earlier round or attempt) is waited for first: the site shows as
+# installed before setup has finished.
+if ((Test-SetupRunning) -or -not (Test-SiteInstalled -Code $SiteCode)) {
     if (-not (Test-Path -LiteralPath $setup)) { throw "ConfigMgr setup not found at $setup (is the site-media step done?)" }
 
-    # A setup still running from an earlier round or attempt is waited for; one that completed is
-    # not run again.
-    $process = Get-Process -Name 'setup' -ErrorAction SilentlyContinue | Where-Object { $_.Path -eq $setup } | Select-Object -First 1
-    $started = $false
-    if ($null -ne $process) {
-        Write-Output "ConfigMgr setup is already running (process $($process.Id)); waiting for it"
+    if (Test-SetupRunning) {
+        Write-Output "ConfigMgr setup is already running (process $((Get-RunningSetup).ProcessId)); waiting for it"
     } elseif (Test-SetupCompleted) {
         Write-Output "ConfigMgr setup has completed ($SetupLog); waiting for the site services"
+    } elseif ((Test-Path -LiteralPath $SetupLog) -and -not (Test-SetupFinished)) {
+        Get-Content -LiteralPath $SetupLog -Tail 15 | Write-Output
+        throw "ConfigMgr setup began (see $SetupLog) but is not running and did not finish: a second setup over a half-installed site is not started. Read the log; remove the site (setup.exe /deinstall) or the VM, then run pulumi up again"
     } else {
         if (-not (Test-OdbcDriver)) {
             # Setup's prerequisite check requires the Microsoft ODBC Driver 18 for SQL Server (2309+);
@@ -95,24 +109,28 @@ if (-not (Test-SiteInstalled -Code $SiteCode)) {
         [System.IO.File]::WriteAllText($ini, [System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String($SetupIniBase64)))
         if (Test-Path -LiteralPath $SetupLog) { Move-Item -LiteralPath $SetupLog -Destination "$SetupLog.previous" -Force }
         Write-Output "Running $setup /script $ini /NoUserInput"
-        $process = Start-Process -FilePath $setup -ArgumentList @('/script', "`"$ini`"", '/NoUserInput') -WorkingDirectory (Split-Path -Parent $setup) -PassThru -NoNewWindow
-        $started = $true
+        $created = Invoke-CimMethod -ClassName Win32_Process -MethodName Create -Arguments @{
+            CommandLine = "`"$setup`" /script `"$ini`" /NoUserInput"
+            CurrentDirectory = (Split-Path -Parent $setup)
+        }
+        if ($created.ReturnValue -ne 0) { throw "Win32_Process.Create could not start setup (return value $($created.ReturnValue))" }
     }
 
     $deadline = (Get-Date).AddMinutes([int] $WaitMinutes)
     while (-not (Test-SetupFinished)) {
+        $running = Get-RunningSetup
         if ((Get-Date) -gt $deadline) {
+            if ($null -eq $running) { throw "ConfigMgr setup is not running and did not finish; see $SetupLog" }
             if ($LastRound -ne 'true') {
-                Write-Output "ConfigMgr setup still running after $WaitMinutes minutes; the next round waits on"
+                Write-Output "ConfigMgr setup still running after $WaitMinutes minutes (process $($running.ProcessId)); the next round waits on"
                 exit 0
             }
-            throw "ConfigMgr setup did not finish in time; see $SetupLog"
+            throw "ConfigMgr setup is still running (process $($running.ProcessId)) after this step's last round; run pulumi up again to keep waiting (it does not start setup again). See $SetupLog"
         }
-        if (($null -ne $process) -and $process.HasExited -and -not (Test-SetupFinished)) {
+        if ($null -eq $running) {
+            # Setup writes its last line as it ends: allow a moment before calling it a crash.
             Start-Sleep -Seconds 30
-            # ExitCode is readable only for a process this script started.
-            $code = if ($started) { "with code $($process.ExitCode)" } else { '' }
-            if (-not (Test-SetupFinished)) { throw "ConfigMgr setup exited $code before finishing; see $SetupLog" }
+            if (-not (Test-SetupFinished)) { throw "ConfigMgr setup ended before finishing; see $SetupLog" }
         }
         Start-Sleep -Seconds 60
     }
