@@ -112,13 +112,27 @@ function Get-SizeKey {
 }
 
 function Get-VmSizeChoice {
-    # Reads only: whether the installed cmdlet takes -VMSSVMSize, the values it offers, and the
-    # first of $Names among them.
+    # Reads only: whether the installed cmdlet takes -VMSSVMSize together with -ServerAppClientId
+    # (the form this script calls) without a mandatory -Version (named beside it in the 2207
+    # notes, values unknown), the values it offers, and the first of $Names among them. Note says
+    # what was seen, for the log.
     param(
         [string[]] $Names
     )
+    $command = Get-Command -Name New-CMCloudManagementGateway
+    # Written out as the probe pslint recognises for an unconfirmed parameter (scripts/README.md).
     $parameter = (Get-Command -Name New-CMCloudManagementGateway).Parameters['VMSSVMSize']
-    if ($null -eq $parameter) { return [pscustomobject] @{ Supported = $false; Value = $null; Offered = @() } }
+    if ($null -eq $parameter) { return [pscustomobject] @{ Supported = $false; Value = $null; Offered = @(); Note = 'no -VMSSVMSize' } }
+    # Where-Object runs its block in this scope: its variables must not reuse $Names.
+    $usable = @($command.ParameterSets | Where-Object {
+            $setParameters = @($_.Parameters | ForEach-Object { $_.Name })
+            $mandatoryVersion = @($_.Parameters | Where-Object { ($_.Name -eq 'Version') -and $_.IsMandatory })
+            ($setParameters -contains 'VMSSVMSize') -and ($setParameters -contains 'ServerAppClientId') -and ($mandatoryVersion.Count -eq 0)
+        })
+    $note = "-VMSSVMSize of type $($parameter.ParameterType.FullName) in parameter sets $(@($parameter.ParameterSets.Keys) -join ', ')"
+    $versionParameter = $command.Parameters['Version']
+    if ($null -ne $versionParameter) { $note = "$note; -Version of type $($versionParameter.ParameterType.FullName)" }
+    if ($usable.Count -eq 0) { return [pscustomobject] @{ Supported = $false; Value = $null; Offered = @(); Note = "$note, not usable with -ServerAppClientId without -Version" } }
     $type = $parameter.ParameterType
     $underlying = [Nullable]::GetUnderlyingType($type)
     if ($null -ne $underlying) { $type = $underlying }
@@ -129,12 +143,12 @@ function Get-VmSizeChoice {
         $sets = @($parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] })
         if ($sets.Count -gt 0) { $offered = @($sets[0].ValidValues) }
     }
-    if ($offered.Count -eq 0) { return [pscustomobject] @{ Supported = $true; Value = $Names[0]; Offered = @() } }
+    if ($offered.Count -eq 0) { return [pscustomobject] @{ Supported = $true; Value = $Names[0]; Offered = @(); Note = "$note, free text: sending the Azure size name (UNCONFIRMED format)" } }
     foreach ($name in $Names) {
         $hits = @($offered | Where-Object { (Get-SizeKey -Name $_) -eq (Get-SizeKey -Name $name) })
-        if ($hits.Count -eq 1) { return [pscustomobject] @{ Supported = $true; Value = $hits[0]; Offered = $offered } }
+        if ($hits.Count -eq 1) { return [pscustomobject] @{ Supported = $true; Value = $hits[0]; Offered = $offered; Note = $note } }
     }
-    return [pscustomobject] @{ Supported = $true; Value = $null; Offered = $offered }
+    return [pscustomobject] @{ Supported = $true; Value = $null; Offered = $offered; Note = $note }
 }
 
 function Get-CmgSizeReport {
@@ -143,11 +157,16 @@ function Get-CmgSizeReport {
     param(
         [string] $Name
     )
-    $cmg = Get-CMCloudManagementGateway -Name $Name
-    if ($null -eq $cmg) { return '' }
-    $props = @($cmg.PSObject.Properties | Where-Object { $_.Name -match 'Size|Sku' } | ForEach-Object { "$($_.Name)=$($_.Value)" })
-    if ($props.Count -eq 0) { return 'the site shows no size property; see Properties > Settings > VM Size in the console' }
-    return ($props -join ', ')
+    try {
+        $cmg = Get-CMCloudManagementGateway -Name $Name
+        if ($null -eq $cmg) { return '' }
+        $props = @($cmg.PSObject.Properties | Where-Object { $_.Name -match 'Size|Sku' } | ForEach-Object { "$($_.Name)=$($_.Value)" })
+        if ($props.Count -eq 0) { return 'the site shows no size property; see Properties > Settings > VM Size in the console' }
+        return ($props -join ', ')
+    } catch {
+        # Only for the log: never fail a CMG that is ready over it.
+        return "not readable ($_)"
+    }
 }
 
 Connect-CMSite -Code $SiteCode -Provider $SiteServerFqdn
@@ -156,8 +175,9 @@ if (-not (Test-Path -LiteralPath $PfxPath)) { throw "no CMG certificate at $($Pf
 if (-not (Test-CmgExists -Name $ServiceFqdn)) {
     # Checked before anything is created: a size the cmdlet cannot take fails here, not in Azure.
     $size = Get-VmSizeChoice -Names ($VmSizeNames -split ';')
+    Write-Output "VM size: $($size.Note)"
     if ((-not $size.Supported) -and ($VmSize -ne $DefaultVmSize)) {
-        throw "this site's New-CMCloudManagementGateway has no -VMSSVMSize (ConfigMgr before 2207), so the CMG can only get the default size $DefaultVmSize, not $VmSize. Set cmg-lab:cmg.vmSize to $DefaultVmSize, or install ConfigMgr 2207 or later"
+        throw "this site's New-CMCloudManagementGateway cannot take the VM size here ($($size.Note)), so the CMG can only get the default size $DefaultVmSize, not $VmSize. Set cmg-lab:cmg.vmSize to $DefaultVmSize (or change the size in the console later: Properties > Settings > VM Size)"
     }
     if ($size.Supported -and ($null -eq $size.Value)) {
         throw "New-CMCloudManagementGateway -VMSSVMSize offers $($size.Offered -join ', '), none of which is $VmSize (known as $($VmSizeNames -replace ';', ', ')). Set cmg-lab:cmg.vmSize to the matching size, or add the name this build uses to cmgVmSizeNames (stacks/config-data.ts)"
