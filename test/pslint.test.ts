@@ -126,8 +126,15 @@ describe("splatted hashtables and run-time probes", () => {
     expect(rules(["$create = @{ ServiceName = $Name }", "$create.VMInstance = 1", "New-CMCloudManagementGateway @create"])).toEqual(["abbreviated-parameter"]);
   });
 
-  it("cannot check a key added under a computed name", () => {
+  it("cannot check a key added under a computed name, by +=, or by a method", () => {
     expect(rules(["$key = 'Force'", "$create = @{ ServiceName = $Name }", "$create[$key] = $true", "New-CMCloudManagementGateway @create"])).toEqual(["splat-unverified"]);
+    expect(rules(["$create = @{ ServiceName = $Name }", "$create += @{ Bogus = 1 }", "New-CMCloudManagementGateway @create"])).toEqual(["splat-unverified"]);
+    expect(rules(["$create = @{ ServiceName = $Name }", "$create.Add('Bogus', 1)", "New-CMCloudManagementGateway @create"])).toEqual(["splat-unverified"]);
+  });
+
+  it("checks a key added through a scope-qualified name", () => {
+    expect(rules(["$create = @{ ServiceName = $Name }", "$script:create['VmCount'] = 1", "New-CMCloudManagementGateway @create"])).toEqual(["unknown-parameter"]);
+    expect(rules(["$create = @{ ServiceName = $Name }", "$script:create['Force'] = $true", "New-CMCloudManagementGateway @create"])).toEqual([]);
   });
 
   it("ignores keys added after the call, and keys added before the literal that replaced them", () => {

@@ -176,14 +176,17 @@ function checkParameterName(c: CatalogCmdlet, raw: string, probed: ReadonlySet<s
 
 /**
  * Keys of the literal hashtable last assigned to `$name` before `before`, plus keys added to it by
- * name afterwards, or null if not provable.
+ * name afterwards, or null if not provable (a compound assignment such as `+=`, a key under a
+ * computed name, or a method call such as `.Add(...)` on it before the call).
  */
 function splatKeys(ctx: Ctx, name: string, before: Node): { keys: string[]; at: Node } | null {
+  const assignments = ofType(ctx.root, "assignment_expression").filter((a) => a.startIndex < before.startIndex);
+  const operatorOf = (a: Node, left: Node): string => /^\s*([^\s=]*=)/.exec(a.text.slice(left.endIndex - a.startIndex))?.[1] ?? "";
   let found: Node | null = null;
-  for (const a of ofType(ctx.root, "assignment_expression")) {
-    if (a.startIndex > before.startIndex) break;
+  for (const a of assignments) {
     const left = a.children.find((c) => c.type === "left_assignment_expression");
     if (!left || variableKey(left.text) !== name) continue;
+    if (operatorOf(a, left) !== "=") return null;
     found = a;
   }
   if (!found) return null;
@@ -201,16 +204,21 @@ function splatKeys(ctx: Ctx, name: string, before: Node): { keys: string[]; at: 
     if (!/^[A-Za-z][A-Za-z0-9]*$/.test(k)) return null;
     keys.push(k);
   }
+  const variable = `\\$(?:(?:script|global|local|private):)?${name}`;
+  // A method that changes the table (`$name.Add('Key', 1)`) between the literal and the call.
+  const between = ctx.text.slice(literal.endIndex, before.startIndex);
+  if (new RegExp(`${variable}\\s*\\.\\s*(?:Add|Remove|Clear|set_Item)\\s*\\(`, "i").test(between)) return null;
   // Keys added later by `$name['Key'] = ...` or `$name.Key = ...`, up to the call.
-  for (const a of ofType(ctx.root, "assignment_expression")) {
+  const target = new RegExp(`^${variable}\\s*(?:\\[|\\.)`, "i");
+  const added = new RegExp(`^${variable}\\s*(?:\\[\\s*'([A-Za-z][A-Za-z0-9]*)'\\s*\\]|\\[\\s*"([A-Za-z][A-Za-z0-9]*)"\\s*\\]|\\.([A-Za-z][A-Za-z0-9]*))$`, "i");
+  for (const a of assignments) {
     if (a.startIndex <= literal.startIndex) continue;
-    if (a.startIndex > before.startIndex) break;
-    const left = a.children.find((c) => c.type === "left_assignment_expression")?.text.trim() ?? "";
-    const target = /^\$([A-Za-z_][A-Za-z0-9_]*)(\[|\.)/.exec(left);
-    if (!target?.[1] || target[1].toLowerCase() !== name) continue;
-    const added = /^\$[A-Za-z_][A-Za-z0-9_]*(?:\[\s*'([A-Za-z][A-Za-z0-9]*)'\s*\]|\[\s*"([A-Za-z][A-Za-z0-9]*)"\s*\]|\.([A-Za-z][A-Za-z0-9]*))$/.exec(left);
-    const k = added?.[1] ?? added?.[2] ?? added?.[3];
-    if (k === undefined) return null;
+    const left = a.children.find((c) => c.type === "left_assignment_expression");
+    const text = left?.text.trim() ?? "";
+    if (!left || !target.test(text)) continue;
+    const m = added.exec(text);
+    const k = m?.[1] ?? m?.[2] ?? m?.[3];
+    if (k === undefined || operatorOf(a, left) !== "=") return null;
     keys.push(k);
   }
   return { keys, at: hash };
