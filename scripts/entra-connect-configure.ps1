@@ -61,7 +61,7 @@ function Test-WizardCompleted {
 
 $ous = ($ExpectedOuDns -split ';') -join ' and '
 $steps = @(
-    "Entra Connect is installed on $env:COMPUTERNAME but not configured yet. Complete its wizard once; pulumi up notices within a minute and goes on (this check waits in rounds of $WaitMinutes minutes, then fails with these choices, and the next pulumi up re-runs it):",
+    "Entra Connect is installed on $env:COMPUTERNAME but not configured yet. Complete its wizard once; pulumi up notices within a minute and goes on (this check waits in rounds of $WaitMinutes minutes; after its last round it fails with these choices, and the next pulumi up waits one more round):",
     "1. Connect to $env:COMPUTERNAME through Azure Bastion and sign in as $AdminUser (the wizard adds the signed-in account to ADSyncAdmins; the lab's later steps run as that account).",
     '2. Start Azure AD Connect from the desktop, agree to the terms, select Customize; on Install required components leave every box clear and select Install.',
     '3. User sign-in: Password Hash Synchronization. Leave Enable single sign-on clear.',
@@ -83,7 +83,7 @@ while (-not (Test-WizardCompleted)) {
             Write-Output "Still waiting after $WaitMinutes minutes ($(Get-WizardState)); the next round of this check waits on"
             exit 0
         }
-        throw "Entra Connect is still not configured after $WaitMinutes minutes ($(Get-WizardState)). Complete the wizard as above, then run pulumi up again."
+        throw "Entra Connect is still not configured after this check's last round ($(Get-WizardState)). Complete the wizard as above, then run pulumi up again."
     }
     Start-Sleep -Seconds 60
 }

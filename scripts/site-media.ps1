@@ -15,9 +15,11 @@
   interface back to DHCP (the VNet's DNS, the DC) when it is done, success or failure, before
   anything on this VM joins the domain. domain-join.ps1 checks that hand-back again.
 
-  Rounds: one run command may not run past 90 minutes, so the step runs this script up to twice.
-  A round that is not the last starts no new medium after StartBudgetMinutes: it hands DNS back
-  and ends with exit 0, and the next round resumes with the first medium not yet ready.
+  Rounds: one run command may not run past 90 minutes, so the step runs this script twice; the
+  second run finds the media ready and ends at once when the first finished them. A round that is
+  not the last starts no new medium after StartBudgetMinutes (a medium already started must still
+  finish within the run command's timeout): it hands DNS back and ends with exit 0, and the next
+  round resumes with the first medium not yet ready.
 #>
 [CmdletBinding()]
 param(

@@ -119,7 +119,7 @@ export function estimateCost(resources: readonly CostResource[], cmg: { vmSize: 
     runningHourly: 0,
     alwaysHourly: cmgHourly,
     // scripts/cmg-create.ps1 passes the size under the name the site's cmdlet offers, or fails.
-    note: "size passed to the site as -VMSSVMSize; plus outbound data transfer",
+    note: "size passed as -VMSSVMSize where the site's cmdlet takes it (else the site's default); plus outbound data transfer",
   });
 
   const perRunningHour = lines.reduce((s, l) => s + l.runningHourly + l.alwaysHourly, 0);

@@ -220,7 +220,7 @@ export const SITE_SERVER_FEATURES: readonly string[] = [
 export const SITE_MINUTES = {
   mediaDnsWait: 30,
   /** Per round: no new medium is started after this many minutes. */
-  mediaStartBudget: 45,
+  mediaStartBudget: 35,
   mediaTimeout: 80,
   mediaRounds: 2,
   prereqsTimeout: 40,
@@ -232,7 +232,8 @@ export const SITE_MINUTES = {
   installWait: 55,
   installTimeout: 80,
   installRounds: 3,
-  enhancedHttpWait: 25,
+  /** Two waits of this and up to 15 re-applies: 75 minutes at worst, within the timeout. */
+  enhancedHttpWait: 30,
   enhancedHttpTimeout: 80,
   discoveryWait: 30,
   discoveryTimeout: 45,
