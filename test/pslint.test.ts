@@ -33,6 +33,7 @@ describe("pslint rules on fixtures", () => {
     ["bad-unknown-parameter.ps1", "unknown-parameter"],
     ["bad-abbreviated-parameter.ps1", "abbreviated-parameter"],
     ["bad-splat.ps1", "abbreviated-parameter"],
+    ["bad-pipeline-scope.ps1", "pipeline-scope"],
     ["bad-error-action.ps1", "error-action"],
     ["bad-exit.ps1", "exit-on-failure"],
     ["bad-idempotence-no-test.ps1", "idempotence"],

@@ -7,6 +7,7 @@ export type RuleId =
   | "unconfirmed-parameter"
   | "abbreviated-parameter"
   | "splat-unverified"
+  | "pipeline-scope"
   | "contract"
   | "secret-protection"
   | "error-action"
