@@ -923,8 +923,8 @@ function parseSync(ctx: Ctx, value: unknown, domain: ParsedDomain | undefined, c
     ctx.warn(
       "sync.configuration",
       configuration,
-      "pulumi up stops after installing Entra Connect on SYNC01 and prints the exact wizard choices; the sync scope is then only verified, never written.",
-      `run the Entra Connect wizard on SYNC01 through Bastion as printed, then pulumi up again; or remove ${ctx.key("sync.configuration")} (default scripted: the lab writes the scope itself)`,
+      "the lab then only verifies the sync scope and never writes it: the OUs you pick on the wizard's Domain and OU filtering page must be exactly the sync OUs, or the sync-scope step fails.",
+      `pick exactly the OUs of ${ctx.key("sync.ous")} in the Entra Connect wizard; or remove ${ctx.key("sync.configuration")} (default scripted: the lab writes the scope itself after the wizard)`,
     );
   }
   const downloadUrl = parseDownloadUrl(ctx, "sync.downloadUrl", o.downloadUrl);

@@ -79,7 +79,7 @@ export interface SyncConfig {
    * `scripted` (default): the lab writes the OU scope and runs the syncs; `wizard`: the scope is
    * only verified. In both, the one-time connection (setup identity, AD account, password hash
    * sync) is made in the Entra Connect wizard: Microsoft supports no headless configuration, so
-   * `pulumi up` stops after the install with the exact choices until it has been made.
+   * `pulumi up` waits for it (up to 3 hours, while the site installs) and prints the exact choices.
    */
   readonly configuration: EntraConnectConfigMode;
   /** Entra Connect server VM size (default Standard_B2ms). */
