@@ -151,6 +151,26 @@ function Invoke-Program {
     if (($p.ExitCode -ne 0) -and ($p.ExitCode -ne 3010)) { throw "$What exited with code $($p.ExitCode)" }
 }
 
+function Invoke-ProgramBounded {
+    param(
+        [string] $FilePath,
+        [string[]] $Arguments,
+        [string] $WorkingDirectory,
+        [int] $TimeoutMinutes,
+        [string] $What
+    )
+    Write-Output "$What`: $FilePath $($Arguments -join ' ')"
+    # Without -NoNewWindow, so that ExitCode is set once WaitForExit returns (PowerShell 5.1); a
+    # program that waits for input in this session without a desktop is stopped, not waited on.
+    $p = Start-Process -FilePath $FilePath -ArgumentList $Arguments -WorkingDirectory $WorkingDirectory -PassThru
+    if (-not $p.WaitForExit($TimeoutMinutes * 60000)) {
+        Stop-Process -Id $p.Id -Force -ErrorAction SilentlyContinue
+        throw "$What did not finish within $TimeoutMinutes minutes"
+    }
+    $p.WaitForExit()
+    if (($p.ExitCode -ne 0) -and ($p.ExitCode -ne 3010)) { throw "$What exited with code $($p.ExitCode)" }
+}
+
 function Set-MediumReady {
     param(
         [string] $Name,
@@ -219,29 +239,37 @@ if (-not (Test-MediumReady -Name 'winpe' -Url $WinPeUrl -KeyFile $winPeSetup)) {
 if (Test-RoundOver) { Exit-Round -Next 'the ConfigMgr media' }
 $cmSetup = Join-Path $cmMedia 'SMSSETUP\BIN\X64\setup.exe'
 if (-not (Test-MediumReady -Name 'configmgr' -Url $ConfigMgrUrl -KeyFile $cmSetup)) {
-    $archive = Join-Path $cmDir 'ConfigMgr_Eval.exe'
-    Save-Download -Url $ConfigMgrUrl -Path $archive -MinBytes 524288000
-    # The evaluation download is a self-extracting archive. Its silent switches are not documented
-    # (UNCONFIRMED: -d<folder> -s1 as used by lab builders); fall back to reading it as a zip.
-    try {
-        Invoke-Program -FilePath $archive -Arguments @("-d`"$cmMedia`"", '-s1') -What 'ConfigMgr media extraction'
-    } catch {
-        # Not fatal: the zip reading below is the fallback for media whose extractor differs.
-        Write-Warning "the self-extractor did not run silently ($_); reading the archive as a zip instead"
-    }
-    $found = Get-ChildItem -LiteralPath $cmMedia -Recurse -Filter 'setup.exe' -ErrorAction SilentlyContinue |
-        Where-Object { $_.FullName -like '*\SMSSETUP\BIN\X64\setup.exe' } | Select-Object -First 1
-    if ($null -eq $found) {
-        Add-Type -AssemblyName System.IO.Compression.FileSystem
-        [System.IO.Compression.ZipFile]::ExtractToDirectory($archive, $cmMedia)
-        $found = Get-ChildItem -LiteralPath $cmMedia -Recurse -Filter 'setup.exe' |
+    # Extracted media from an earlier run that stopped before the prerequisites are kept.
+    if (-not (Test-SignedByMicrosoft -Path $cmSetup)) {
+        $archive = Join-Path $cmDir 'ConfigMgr_Eval.exe'
+        Save-Download -Url $ConfigMgrUrl -Path $archive -MinBytes 524288000
+        # A partial extraction is removed first: extracting or moving folders onto it fails.
+        if (Test-Path -LiteralPath $cmMedia) { Remove-Item -LiteralPath $cmMedia -Recurse -Force }
+        New-Item -ItemType Directory -Path $cmMedia -Force | Out-Null
+        # The evaluation download is a self-extracting archive. Its silent switches are not
+        # documented (UNCONFIRMED: -d<folder> -s1 as used by lab builders); fall back to reading it
+        # as a zip.
+        try {
+            Invoke-ProgramBounded -FilePath $archive -Arguments @("-d`"$cmMedia`"", '-s1') -WorkingDirectory $cmMedia -TimeoutMinutes 20 -What 'ConfigMgr media extraction'
+        } catch {
+            # Not fatal: the zip reading below is the fallback for media whose extractor differs.
+            Write-Warning "the self-extractor did not run silently ($_); reading the archive as a zip instead"
+        }
+        $found = Get-ChildItem -LiteralPath $cmMedia -Recurse -Filter 'setup.exe' -ErrorAction SilentlyContinue |
             Where-Object { $_.FullName -like '*\SMSSETUP\BIN\X64\setup.exe' } | Select-Object -First 1
-    }
-    if ($null -eq $found) { throw "no SMSSETUP\BIN\X64\setup.exe in the extracted ConfigMgr media ($cmMedia)" }
-    if ($found.FullName -ne $cmSetup) {
-        # Some media extract into a versioned subfolder: move its content up so the path is fixed.
-        $top = $found.Directory.Parent.Parent.Parent.FullName
-        Get-ChildItem -LiteralPath $top | Move-Item -Destination $cmMedia -Force
+        if ($null -eq $found) {
+            Get-ChildItem -LiteralPath $cmMedia | Remove-Item -Recurse -Force
+            Add-Type -AssemblyName System.IO.Compression.FileSystem
+            [System.IO.Compression.ZipFile]::ExtractToDirectory($archive, $cmMedia)
+            $found = Get-ChildItem -LiteralPath $cmMedia -Recurse -Filter 'setup.exe' |
+                Where-Object { $_.FullName -like '*\SMSSETUP\BIN\X64\setup.exe' } | Select-Object -First 1
+        }
+        if ($null -eq $found) { throw "no SMSSETUP\BIN\X64\setup.exe in the extracted ConfigMgr media ($cmMedia)" }
+        if ($found.FullName -ne $cmSetup) {
+            # Some media extract into a versioned subfolder: move its content up so the path is fixed.
+            $top = $found.Directory.Parent.Parent.Parent.FullName
+            Get-ChildItem -LiteralPath $top | Move-Item -Destination $cmMedia -Force
+        }
     }
     # Setup Downloader: https://learn.microsoft.com/mem/configmgr/core/servers/deploy/install/setup-downloader
     $setupDl = Join-Path $cmMedia 'SMSSETUP\BIN\X64\setupdl.exe'
