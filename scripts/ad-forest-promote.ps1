@@ -68,6 +68,7 @@ if (-not (Test-FeaturesInstalled)) {
 }
 if (-not (Test-FeaturesInstalled)) { throw 'AD-Domain-Services and DNS are not installed after Install-WindowsFeature' }
 
+$promotedNow = $false
 if (-not (Test-PromotionPendingReboot)) {
     Import-Module ADDSDeployment
     $dsrm = ConvertTo-SecureString -String $SafeModePassword -AsPlainText -Force
@@ -75,15 +76,18 @@ if (-not (Test-PromotionPendingReboot)) {
     # No DNS delegation: the parent zone is not ours. The reboot is scheduled below so that this
     # script reports its result first.
     Install-ADDSForest -DomainName $DomainFqdn -DomainNetbiosName $NetbiosName -SafeModeAdministratorPassword $dsrm -InstallDns -CreateDnsDelegation:$false -NoRebootOnCompletion -Force
+    $promotedNow = $true
 }
 
-if (Test-PromotionPendingReboot) {
+# Also right after a promotion made here, whatever the pending check reads: without this restart
+# the machine never becomes a DC and the next step would wait in vain.
+if ($promotedNow -or (Test-PromotionPendingReboot)) {
     Write-Output 'Promotion done: restarting in 10 seconds'
     shutdown.exe /r /t 10 /d p:4:2 /c "cmg-lab: complete the forest promotion"
 }
 
 # Read back: promoted pending the reboot just scheduled (or already a DC).
-if (-not ((Test-PromotionPendingReboot) -or (Test-DomainController -Fqdn $DomainFqdn))) {
+if (-not ($promotedNow -or (Test-PromotionPendingReboot) -or (Test-DomainController -Fqdn $DomainFqdn))) {
     throw "the promotion to $DomainFqdn did not take effect"
 }
 exit 0

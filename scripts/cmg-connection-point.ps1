@@ -74,8 +74,11 @@ function Get-ProxyRoute {
         $connection.Open()
         $command = $connection.CreateCommand()
         $command.CommandText = "SELECT TOP 1 ExternalEndpointName FROM vProxy_Routings WHERE ExternalEndpointName LIKE 'CCM_Proxy_MutualAuth/%'"
+        $script:routeError = ''
         return [string] $command.ExecuteScalar()
     } catch {
+        # Kept for the final message: a login or database error is not "no route yet".
+        $script:routeError = $_.Exception.Message
         return ''
     } finally {
         $connection.Dispose()
@@ -109,6 +112,7 @@ if (-not (Test-ClientShareReady -Share $ClientShareUnc -Fqdn $ServiceFqdn)) {
     Set-CMClientSettingCloudService -DefaultSetting -AllowCloudManagementGateway $true -AutoAzureADJoin $true | Out-Null
 }
 
+$routeError = ''
 $deadline = (Get-Date).AddMinutes([int] $WaitMinutes)
 $route = Get-ProxyRoute -Code $SiteCode
 while (-not $route) {
@@ -117,6 +121,7 @@ while (-not $route) {
     $route = Get-ProxyRoute -Code $SiteCode
 }
 if (-not $route) {
+    if ($routeError) { throw "could not read vProxy_Routings in CM_$SiteCode for $WaitMinutes minutes: $routeError" }
     throw "the site has not published a CMG route for its management point after $WaitMinutes minutes (vProxy_Routings is empty): check SMS_Cloud_ProxyConnector.log on $SiteServerFqdn"
 }
 

@@ -65,7 +65,7 @@ function Test-SiteInstalled {
 function Test-SetupFinished {
     if (-not (Test-Path -LiteralPath $SetupLog)) { return $false }
     $text = Get-Content -LiteralPath $SetupLog -Raw
-    return ($text -match 'Completed Configuration Manager Server Setup') -or ($text -match 'Failed Configuration Manager Server Setup') -or ($text -match 'Setup has encountered a fatal error')
+    return ($text -match 'Completed Configuration Manager Server Setup') -or ($text -match 'Failed Configuration Manager Server Setup') -or ($text -match 'Setup has encountered (a )?fatal error')
 }
 
 function Test-SetupCompleted {

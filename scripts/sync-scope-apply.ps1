@@ -62,9 +62,11 @@ function Test-AtOrUnder {
 }
 
 function Get-ScopeConnector {
-    $connector = Get-ADSyncConnector -Name $ForestFqdn
-    if ($null -eq $connector) { throw "no Entra Connect connector named $ForestFqdn (is the entra-connect step done?)" }
-    return $connector
+    # Matched here, ignoring case like the other scripts: -Name may compare case-sensitively, and
+    # the connector carries the forest name as typed in the wizard.
+    $connectors = @(Get-ADSyncConnector | Where-Object { $_.Name -eq $ForestFqdn })
+    if ($connectors.Count -ne 1) { throw "no single Entra Connect connector named $ForestFqdn (found $($connectors.Count); is the entra-connect step done?)" }
+    return $connectors[0]
 }
 
 function Get-ScopePartition {
