@@ -61,6 +61,11 @@ export interface Plan {
   readonly teardown: Teardown;
   /** What a person has to do during `pulumi up`, and when (minutes from its start). */
   readonly manualSteps: readonly ManualStep[];
+  /**
+   * The latest local time to start the first `pulumi up` so that it ends (estimate plus a margin)
+   * before the nightly auto-shutdown deallocates the VMs mid-run; null without auto-shutdown.
+   */
+  readonly startBy: { readonly latest: string | null; readonly shutdown: string; readonly timeZone: string } | null;
   readonly outputs: Readonly<Record<string, unknown>>;
 }
 
@@ -147,6 +152,21 @@ export function scriptOf(r: { readonly inputs: Readonly<Record<string, unknown>>
     if (typeof s === "string") return s;
   }
   return undefined;
+}
+
+/** Margin on the estimate before the shutdown: the figures are planning estimates. */
+export const START_MARGIN_MINUTES = 60;
+
+/**
+ * The latest `HH:MM` to start so that the estimate plus {@link START_MARGIN_MINUTES} ends before
+ * the shutdown time; null when that would be before midnight of the same day.
+ */
+export function latestStart(shutdown: string | null, timeZone: string, minutes: number): Plan["startBy"] {
+  if (shutdown === null) return null;
+  const [h = 0, m = 0] = shutdown.split(":").map(Number);
+  const latest = h * 60 + m - Math.ceil(minutes) - START_MARGIN_MINUTES;
+  const hhmm = (t: number): string => `${String(Math.floor(t / 60)).padStart(2, "0")}:${String(t % 60).padStart(2, "0")}`;
+  return { latest: latest >= 0 ? hhmm(latest) : null, shutdown, timeZone };
 }
 
 export function buildPlan(
@@ -248,6 +268,7 @@ export function buildPlan(
     ),
     teardown,
     manualSteps,
+    startBy: latestStart(config.schedule.autoShutdown, config.schedule.timeZone, timeline.minutes),
     outputs: evaluation.outputs,
   };
 }

@@ -2,7 +2,7 @@
 import { RUN_COMMAND_TYPE } from "../../stacks/durations";
 import { formatMinutes } from "../../stacks/timeline";
 import { ROUND_TAG } from "../../components/run-step";
-import { roundOf, scriptOf, type Plan, type PlanResource, type PlanStep } from "./plan-model";
+import { roundOf, scriptOf, START_MARGIN_MINUTES, type Plan, type PlanResource, type PlanStep } from "./plan-model";
 
 /** `azure-native:network:VirtualNetwork` -> `network:VirtualNetwork`; `random:index/x:RandomPassword` -> `random:RandomPassword`. */
 export function shortType(type: string): string {
@@ -72,6 +72,17 @@ export function renderHuman(plan: Plan): string {
   );
 
   out.push("");
+  if (plan.startBy) {
+    const { latest, shutdown, timeZone } = plan.startBy;
+    out.push("Before you start");
+    out.push(
+      latest
+        ? `  Start the first pulumi up by ${latest} (${timeZone}): the VMs shut down at ${shutdown}, and a shutdown during the stand-up cuts its scripts (estimate plus ${START_MARGIN_MINUTES} minutes).`
+        : `  The stand-up does not fit between midnight and the ${shutdown} shutdown (${timeZone}): set cmg-lab:schedule.autoShutdown later, or to off for the stand-up day.`,
+    );
+    out.push("  Start the VMs before a pulumi up that changes in-guest steps: Azure cannot change a stopped VM's run commands.");
+    out.push("");
+  }
   out.push("Manual steps during pulumi up");
   if (plan.manualSteps.length === 0) out.push("  none");
   for (const m of plan.manualSteps) out.push(`  ~${formatMinutes(m.at)} (${m.step}): ${m.what}`);
