@@ -93,7 +93,8 @@ function parameterList(
  * One in-guest action: a managed run command carrying a script from `scripts/`. A failed script
  * fails the deployment (`treatFailureAsDeploymentFailure`); the command waits for the VM's
  * previous run command, so in-guest work on a VM is strictly sequential. An unchanged script and
- * unchanged parameters cause no diff, so the script does not run again; a change re-runs it.
+ * unchanged parameters cause no diff, so the script does not run again; a change (or a create
+ * that failed) replaces the command, which runs the script again.
  */
 export class RunStep extends pulumi.ComponentResource {
   /** The run command resource (the last round's, for a step in rounds). */
@@ -116,6 +117,9 @@ export class RunStep extends pulumi.ComponentResource {
     const timeoutInSeconds = Math.round(args.timeoutMinutes * 60);
     const names = [...Object.keys(args.parameters ?? {}), ...(args.rounds !== undefined ? ["LastRound"] : []), ...Object.keys(args.protectedParameters ?? {})].sort();
     const source = { script: wrapForRunCommand(text, names) };
+    // No expiry tag: every input change replaces the command (below), and extending the lab must
+    // not re-run the runbook. The VM carries the lab's expiry.
+    const { expiresOn: _expiry, ...tags } = args.tags;
     let command: compute.VirtualMachineRunCommandByVirtualMachine | undefined;
     for (let round = 1; round <= rounds; round++) {
       const suffix = round === 1 ? "" : `-round-${round}`;
@@ -137,11 +141,20 @@ export class RunStep extends pulumi.ComponentResource {
               asyncExecution: false,
               treatFailureAsDeploymentFailure: true,
               timeoutInSeconds,
-              tags: { ...args.tags, [SCRIPT_TAG]: args.script, ...(round > 1 ? { [ROUND_TAG]: `${round}/${rounds}` } : {}) },
+              tags: { ...tags, [SCRIPT_TAG]: args.script, ...(round > 1 ? { [ROUND_TAG]: `${round}/${rounds}` } : {}) },
             },
             {
               parent: this,
               dependsOn: [...(previous ? [previous] : []), ...(args.after ?? [])],
+              // Any change, and a create that failed, runs the script afresh: Azure does not
+              // promise to re-run a run command sent again unchanged (Azure/azure-sdk-for-net#47307).
+              // The old command goes first: the new one has the same name, so create-before-delete
+              // would fail ("cannot create already existing resource").
+              replaceOnChanges: ["*"],
+              deleteBeforeReplace: true,
+              // Deleting the VM removes its run commands; deleting them first fails on a
+              // deallocated VM (extensions cannot change while it is stopped).
+              deletedWith: args.vm.vm,
               // The provider waits for the script; give it the script's own timeout plus margin.
               customTimeouts: { create: `${args.timeoutMinutes + 10}m`, update: `${args.timeoutMinutes + 10}m` },
             },

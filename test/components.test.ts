@@ -173,6 +173,8 @@ describe("WindowsVm", () => {
       tags: TAGS,
     });
     expect(v.secretPaths).toEqual(["osProfile.adminPassword"]);
+    // Azure refuses a time zone change on an existing VM: only the schedule follows a new zone.
+    expect(v.options.ignoreChanges).toEqual(["osProfile.windowsConfiguration.timeZone"]);
     expect(v.dependencies.some((d) => d.endsWith("::dc01-nic"))).toBe(true);
     const schedule = one(ev, "azure-native:devtestlab:GlobalSchedule", "dc01-shutdown");
     expect(schedule.inputs).toMatchObject({
@@ -225,7 +227,15 @@ describe("RunStep", () => {
         { name: "MarkerPath", value: "C:\\lab\\marker.txt" },
       ],
       protectedParameters: [{ name: "AdminPassword", value: SECRET_TEXT }],
-      tags: { ...TAGS, cmgLabScript: "set-marker.ps1" },
+      tags: { lab: TAGS.lab, stack: TAGS.stack, step: TAGS.step, cmgLabScript: "set-marker.ps1" },
+    });
+    // The engine's lifecycle: any change (or a failed create) re-runs the script through a
+    // replacement, old command first (same name); the VM's deletion takes its commands along.
+    expect(cmd.options).toEqual({
+      deleteBeforeReplace: true,
+      replaceOnChanges: ["*"],
+      ignoreChanges: [],
+      deletedWith: one(ev, "azure-native:compute:VirtualMachine", "cm01-vm").urn,
     });
     expect(cmd.secretPaths).toEqual(["protectedParameters[0].value"]);
     expect(String((cmd.inputs.source as Record<string, unknown>).script)).toContain("param(");

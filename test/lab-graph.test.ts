@@ -10,6 +10,7 @@ import * as random from "@pulumi/random";
 import { evaluateLab, SECRET_TEXT, type Evaluation } from "../scripts/offline/evaluate";
 import { LabStep } from "../components/lab-step";
 import { RUNBOOK, transitiveNeeds, type StepId } from "../stacks/runbook";
+import { RUN_COMMAND_TYPE } from "../stacks/durations";
 import { customOf, missingWaits } from "./support/graph";
 import { sampleConfig } from "./support/sample-config";
 
@@ -71,13 +72,25 @@ describe("default lab graph", () => {
     expect(Object.keys(ev.outputs)).not.toContain("adminPassword");
   });
 
-  it("tags every taggable Azure resource with lab, stack, step and expiresOn", () => {
+  it("tags every taggable Azure resource with lab, stack, step and expiresOn (run commands without expiresOn)", () => {
     // Role assignments are extension resources with no tags in ARM.
     const untaggable = new Set(["azure-native:authorization:RoleAssignment"]);
     const azure = customOf(ev).filter((r) => r.type.startsWith("azure-native:") && !untaggable.has(r.type));
     expect(azure.length).toBeGreaterThan(10);
     for (const r of azure) {
-      expect(r.inputs.tags, r.urn).toMatchObject({ lab: "cmglab", stack: "dev", expiresOn: "2026-12-31", step: r.step });
+      expect(r.inputs.tags, r.urn).toMatchObject({ lab: "cmglab", stack: "dev", step: r.step });
+      // A run command is replaced on any change: extending the lab must not re-run the runbook.
+      if (r.type === RUN_COMMAND_TYPE) expect(r.inputs.tags, r.urn).not.toHaveProperty("expiresOn");
+      else expect(r.inputs.tags, r.urn).toMatchObject({ expiresOn: "2026-12-31" });
+    }
+  });
+
+  it("gives every run command the engine lifecycle it needs: replaced on change, old first, deleted with its VM", () => {
+    const vms = new Map(customOf(ev).filter((r) => r.type === "azure-native:compute:VirtualMachine").map((r) => [r.inputs.vmName, r.urn]));
+    const commands = customOf(ev).filter((r) => r.type === RUN_COMMAND_TYPE);
+    expect(commands.length).toBeGreaterThan(30);
+    for (const c of commands) {
+      expect(c.options, c.urn).toEqual({ deleteBeforeReplace: true, replaceOnChanges: ["*"], ignoreChanges: [], deletedWith: vms.get(c.inputs.vmName) });
     }
   });
 

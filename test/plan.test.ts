@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { makePlan, parsePlanArgs, renderPlan, PROJECT_DIR } from "../scripts/plan";
-import { placeOutsideResourceGroups, roundOf, type Plan } from "../scripts/offline/plan-model";
+import { latestStart, placeOutsideResourceGroups, roundOf, type Plan } from "../scripts/offline/plan-model";
 import { LATER_ROUND, resourceDuration, RUN_COMMAND_TYPE, SCRIPT_MINUTES } from "../stacks/durations";
 import type { RecordedResource } from "../scripts/offline/evaluate";
 import { CONTRACT_STEP_IDS, RUNBOOK } from "../stacks/runbook";
@@ -152,6 +152,17 @@ describe("steps in rounds", () => {
   });
 });
 
+describe("start by", () => {
+  it("gives the latest start before the nightly shutdown, from the estimate plus a margin", () => {
+    expect(latestStart("19:00", "UTC", 266)).toEqual({ latest: "13:34", shutdown: "19:00", timeZone: "UTC" });
+    expect(latestStart("03:00", "UTC", 266)).toEqual({ latest: null, shutdown: "03:00", timeZone: "UTC" });
+    expect(latestStart(null, "UTC", 266)).toBeNull();
+    // The default lab: computed from its own timeline and printed before the manual steps.
+    expect(plan.startBy).toEqual(latestStart("19:00", "UTC", plan.timeline.minutes));
+    expect(renderPlan(plan, "human")).toMatch(/Before you start\n {2}Start the first pulumi up by \d\d:\d\d \(UTC\)/);
+  });
+});
+
 describe("manual steps", () => {
   it("tells when the Entra Connect wizard is due, from the timeline", () => {
     expect(plan.manualSteps).toHaveLength(1);
@@ -214,6 +225,7 @@ describe("teardown listing", () => {
     azureName: undefined,
     step: undefined,
     seq: 0,
+    options: { deleteBeforeReplace: false, replaceOnChanges: [], ignoreChanges: [], deletedWith: undefined },
   });
   const groups = new Set(["rg-cmglab-dev", "rg-cmglab-dev-cmg"]);
 

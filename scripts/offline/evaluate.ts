@@ -41,6 +41,14 @@ export interface RecordedResource {
   readonly step: StepId | undefined;
   /** Registration order, for stable output. */
   readonly seq: number;
+  /** The lifecycle options the engine would apply (what the mocks otherwise ignore). */
+  readonly options: {
+    readonly deleteBeforeReplace: boolean;
+    readonly replaceOnChanges: readonly string[];
+    readonly ignoreChanges: readonly string[];
+    /** URN of the resource whose deletion deletes this one, or undefined. */
+    readonly deletedWith: string | undefined;
+  };
 }
 
 export interface Evaluation {
@@ -93,6 +101,10 @@ interface RegisterRequest {
   getCustom(): boolean;
   getDependenciesList(): string[];
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+  getDeletebeforereplace(): boolean;
+  getReplaceonchangesList(): string[];
+  getIgnorechangesList(): string[];
+  getDeletedwith(): string;
 }
 interface RegisterResponse {
   getUrn(): string;
@@ -213,6 +225,12 @@ export async function evaluateLab(config: LabConfig, options: EvaluateOptions = 
           azureName: req.getCustom() && typeof stateName === "string" ? stateName : undefined,
           step: undefined,
           seq: order,
+          options: {
+            deleteBeforeReplace: req.getDeletebeforereplace(),
+            replaceOnChanges: req.getReplaceonchangesList(),
+            ignoreChanges: req.getIgnorechangesList(),
+            deletedWith: req.getDeletedwith() || undefined,
+          },
         });
       }
       cb(err, resp);
