@@ -27,7 +27,9 @@ export function expandIncludes(file: string, text: string, scriptsDir: string, r
   const out: string[] = [];
   const origins: { file: string; line: number }[] = [];
   const seen = new Set<string>();
-  const lines = text.split("\n");
+  // Line endings are LF whatever the checkout did (a Windows clone with core.autocrlf): the text
+  // is the run command's input, and CRLF would change every command on the next pulumi up.
+  const lines = text.replace(/\r\n/g, "\n").split("\n");
   lines.forEach((line, i) => {
     const m = INCLUDE.exec(line.replace(/\r$/, ""));
     if (!m) {
@@ -38,7 +40,7 @@ export function expandIncludes(file: string, text: string, scriptsDir: string, r
     const lib = m[1] as string;
     if (seen.has(lib)) throw new Error(`${file}:${i + 1}: ${lib} is included twice`);
     seen.add(lib);
-    const libText = read(path.join(scriptsDir, lib)).replace(/\n$/, "");
+    const libText = read(path.join(scriptsDir, lib)).replace(/\r\n/g, "\n").replace(/\n$/, "");
     libText.split("\n").forEach((libLine, j) => {
       if (INCLUDE.test(libLine.replace(/\r$/, ""))) throw new Error(`${lib}:${j + 1}: a library cannot include another library`);
       out.push(libLine);

@@ -26,6 +26,13 @@ describe("#include lib/...", () => {
     expect(() => expandIncludes("x.ps1", "#include lib/nested.ps1\n", "/s", read)).toThrow(/cannot include another library/);
   });
 
+  it("sends the same text from a CRLF checkout as from an LF one", () => {
+    const lf = expandIncludes("x.ps1", "param()\n#include lib/a.ps1\nA\n", "/s", read).text;
+    const crlf = expandIncludes("x.ps1", "param()\r\n#include lib/a.ps1\r\nA\r\n", "/s", (p) => read(p).replace(/\n/g, "\r\n")).text;
+    expect(crlf).toBe(lf);
+    expect(crlf).not.toContain("\r");
+  });
+
   it("leaves a script without includes as it is", () => {
     expect(expandIncludes("x.ps1", "param()\n# include is not a directive\n", "/s", read).text).toBe("param()\n# include is not a directive\n");
   });
