@@ -174,7 +174,13 @@ export class WindowsVm extends pulumi.ComponentResource {
         diagnosticsProfile: { bootDiagnostics: { enabled: true } },
         tags,
       },
-      { parent: this },
+      {
+        parent: this,
+        // Azure refuses to change a VM's time zone after creation (PropertyChangeNotAllowed), which
+        // a preview would show as a plain update: the guest keeps the zone it was created with,
+        // and a new schedule.timeZone moves only the shutdown schedule.
+        ignoreChanges: ["osProfile.windowsConfiguration.timeZone"],
+      },
     );
 
     if (args.autoShutdown) {
