@@ -63,8 +63,8 @@ export const WIZARD_ROUND_MINUTES = 60;
  * creates the sync engine, its connectors or the Entra ID sync account, so the one-time
  * connection is made in the wizard with the setup identity. The check waits, bounded, for it while
  * the rest of the lab (the site install above all) goes on; on timeout it fails with the exact
- * wizard choices and the next `pulumi up` re-runs it (a run command whose create failed is retried
- * on the next update). The setup identity's password is not sent to the VM at all: nothing
+ * wizard choices and the next `pulumi up` runs it again (a run command whose create failed is
+ * replaced on the next update). The setup identity's password is not sent to the VM at all: nothing
  * documented on the VM could consume it; `npm run credentials` prints it for the wizard.
  */
 export class EntraConnect extends pulumi.ComponentResource {
