@@ -115,6 +115,8 @@ export class Lab extends pulumi.ComponentResource {
   public readonly verifyChecks: readonly string[];
   /** Azure VM names by Windows computer name. */
   public readonly vmNames: Readonly<Record<string, pulumi.Output<string>>>;
+  /** `az vm start` for every lab VM: Azure cannot change a stopped VM's run commands. */
+  public readonly startVmsCommand: pulumi.Output<string>;
   /** The demo users' UPNs (`labuser01@<tenant domain>`, ...), created in the users OU (step `ad-ous`). */
   public readonly demoUserUpns: readonly string[];
   /** The demo users' password (secret), apart from the admin password. */
@@ -585,6 +587,8 @@ export class Lab extends pulumi.ComponentResource {
     this.adminUsername = credentials.adminUsername;
     this.adminPassword = credentials.adminPassword;
     this.vmNames = Object.fromEntries(allVms.map((v) => [v.computerName, v.vmName]));
+    // --ids takes several VMs at once (--name takes one).
+    this.startVmsCommand = pulumi.all(allVms.map((v) => v.vmId)).apply((ids) => `az vm start --ids ${ids.join(" ")}`);
     this.demoUserUpns = directory.demoUserUpns;
     this.demoUserPassword = directory.demoUserPassword;
     this.registerOutputs({ resourceGroupName: this.resourceGroupName, adminUsername: this.adminUsername });

@@ -44,3 +44,4 @@ export const cmgServiceFqdn = outputs.cmgServiceFqdn;
 export const verifyReport = outputs.verifyReport;
 export const verifyReportCommands = outputs.verifyReportCommands;
 export const verifyChecks = outputs.verifyChecks;
+export const startVmsCommand = outputs.startVmsCommand;

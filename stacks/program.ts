@@ -36,6 +36,8 @@ export interface LabOutputs {
   verifyReportCommands: pulumi.Output<string[]>;
   /** The end-to-end checks the verify step runs. */
   verifyChecks: readonly string[];
+  /** Starts every lab VM: run it before a `pulumi up` that changes in-guest steps. */
+  startVmsCommand: pulumi.Output<string>;
 }
 
 /**
@@ -64,6 +66,7 @@ export function buildLab(config: LabConfig): { lab: Lab; outputs: LabOutputs } {
       verifyReport: lab.verifyReport,
       verifyReportCommands: lab.verifyReportCommands,
       verifyChecks: lab.verifyChecks,
+      startVmsCommand: lab.startVmsCommand,
     },
   };
 }

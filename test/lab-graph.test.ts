@@ -85,6 +85,14 @@ describe("default lab graph", () => {
     }
   });
 
+  it("prints one command that starts every lab VM (a stopped VM's run commands cannot change)", () => {
+    const vms = customOf(ev).filter((r) => r.type === "azure-native:compute:VirtualMachine");
+    const command = String(ev.outputs.startVmsCommand);
+    expect(command).toMatch(/^az vm start --ids \/subscriptions\//);
+    for (const vm of vms) expect(command).toContain(`/virtualMachines/${String(vm.inputs.vmName)}`);
+    expect(command.split(" /subscriptions/")).toHaveLength(vms.length + 1);
+  });
+
   it("gives every run command the engine lifecycle it needs: replaced on change, old first, deleted with its VM", () => {
     const vms = new Map(customOf(ev).filter((r) => r.type === "azure-native:compute:VirtualMachine").map((r) => [r.inputs.vmName, r.urn]));
     const commands = customOf(ev).filter((r) => r.type === RUN_COMMAND_TYPE);

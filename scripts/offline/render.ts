@@ -80,7 +80,7 @@ export function renderHuman(plan: Plan): string {
         ? `  Start the first pulumi up by ${latest} (${timeZone}): the VMs shut down at ${shutdown}, and a shutdown during the stand-up cuts its scripts (estimate plus ${START_MARGIN_MINUTES} minutes).`
         : `  The stand-up does not fit between midnight and the ${shutdown} shutdown (${timeZone}): set cmg-lab:schedule.autoShutdown later, or to off for the stand-up day.`,
     );
-    out.push("  Start the VMs before a pulumi up that changes in-guest steps: Azure cannot change a stopped VM's run commands.");
+    out.push("  Start the VMs before a pulumi up that changes in-guest steps (pulumi stack output startVmsCommand): Azure cannot change a stopped VM's run commands.");
     out.push("");
   }
   out.push("Manual steps during pulumi up");
