@@ -115,7 +115,9 @@ export class RunStep extends pulumi.ComponentResource {
     super("cmg-lab:vm:RunStep", name, {}, opts);
     this.script = args.script;
     const timeoutInSeconds = Math.round(args.timeoutMinutes * 60);
-    const names = [...Object.keys(args.parameters ?? {}), ...(args.rounds !== undefined ? ["LastRound"] : []), ...Object.keys(args.protectedParameters ?? {})].sort();
+    // A step in rounds (even of one) tells its script which round is the last.
+    const inRounds = args.rounds !== undefined;
+    const names = [...Object.keys(args.parameters ?? {}), ...(inRounds ? ["LastRound"] : []), ...Object.keys(args.protectedParameters ?? {})].sort();
     const source = { script: wrapForRunCommand(text, names) };
     // No expiry tag: every input change replaces the command (below), and extending the lab must
     // not re-run the runbook. The VM carries the lab's expiry.
@@ -123,7 +125,7 @@ export class RunStep extends pulumi.ComponentResource {
     let command: compute.VirtualMachineRunCommandByVirtualMachine | undefined;
     for (let round = 1; round <= rounds; round++) {
       const suffix = round === 1 ? "" : `-round-${round}`;
-      const parameters = args.rounds !== undefined ? { ...args.parameters, LastRound: round === rounds ? "true" : "false" } : args.parameters;
+      const parameters = inRounds ? { ...args.parameters, LastRound: round === rounds ? "true" : "false" } : args.parameters;
       command = args.vm.sequence(
         (previous) =>
           new compute.VirtualMachineRunCommandByVirtualMachine(

@@ -224,9 +224,4 @@ export class WindowsVm extends pulumi.ComponentResource {
     this.inGuestSteps++;
     return created;
   }
-
-  /** How many in-guest resources (run commands) this VM has so far. */
-  public get runCommandCount(): number {
-    return this.inGuestSteps;
-  }
 }

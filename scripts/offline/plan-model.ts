@@ -8,6 +8,7 @@ import type { ConfigIssue, LabConfig } from "../../stacks/lab-config";
 import { estimateCost, type CostEstimate } from "../../stacks/cost";
 import { RUNBOOK, runbookWaves, type StepId } from "../../stacks/runbook";
 import { computeTimeline } from "../../stacks/timeline";
+import { RUN_COMMAND_TYPE } from "../../stacks/durations";
 import { ROUND_TAG, SCRIPT_TAG } from "../../components/run-step";
 import type { Evaluation, RecordedResource } from "./evaluate";
 
@@ -136,22 +137,22 @@ export function effectiveDependencies(resources: readonly RecordedResource[]): M
   return result;
 }
 
+/** A string tag of a resource's inputs, if it has one. */
+export function tagOf(r: { readonly inputs: Readonly<Record<string, unknown>> }, key: string): string | undefined {
+  const tags = r.inputs.tags;
+  const value = tags && typeof tags === "object" ? (tags as Record<string, unknown>)[key] : undefined;
+  return typeof value === "string" ? value : undefined;
+}
+
 /** Which round a run command of a step in rounds is (its `cmgLabRound` tag `2/3`); 1 otherwise. */
 export function roundOf(r: { readonly inputs: Readonly<Record<string, unknown>> }): number {
-  const tags = r.inputs.tags;
-  const value = tags && typeof tags === "object" ? (tags as Record<string, unknown>)[ROUND_TAG] : undefined;
-  const m = typeof value === "string" ? /^(\d+)\/\d+$/.exec(value) : null;
+  const m = /^(\d+)\/\d+$/.exec(tagOf(r, ROUND_TAG) ?? "");
   return m?.[1] ? Number(m[1]) : 1;
 }
 
 /** The script file a run command carries (its `cmgLabScript` tag), if any. */
 export function scriptOf(r: { readonly inputs: Readonly<Record<string, unknown>> }): string | undefined {
-  const tags = r.inputs.tags;
-  if (tags && typeof tags === "object") {
-    const s = (tags as Record<string, unknown>)[SCRIPT_TAG];
-    if (typeof s === "string") return s;
-  }
-  return undefined;
+  return tagOf(r, SCRIPT_TAG);
 }
 
 /** Margin on the estimate before the shutdown: the figures are planning estimates. */
@@ -248,7 +249,7 @@ export function buildPlan(
 
   const manualSteps: ManualStep[] = ordered.flatMap((r) => {
     // Once per step: the later rounds of a waiting check are the same wait.
-    const script = r.type === "azure-native:compute:VirtualMachineRunCommandByVirtualMachine" && roundOf(r) === 1 ? scriptOf(r) : undefined;
+    const script = r.type === RUN_COMMAND_TYPE && roundOf(r) === 1 ? scriptOf(r) : undefined;
     const what = script ? MANUAL_SCRIPTS[script] : undefined;
     return what && r.step ? [{ step: r.step, at: Math.round((timeline.resources.get(r.urn)?.start ?? 0) * 10) / 10, what }] : [];
   });

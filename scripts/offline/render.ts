@@ -2,7 +2,7 @@
 import { RUN_COMMAND_TYPE } from "../../stacks/durations";
 import { formatMinutes } from "../../stacks/timeline";
 import { ROUND_TAG } from "../../components/run-step";
-import { roundOf, scriptOf, START_MARGIN_MINUTES, type Plan, type PlanResource, type PlanStep } from "./plan-model";
+import { roundOf, scriptOf, START_MARGIN_MINUTES, tagOf, type Plan, type PlanResource, type PlanStep } from "./plan-model";
 
 /** `azure-native:network:VirtualNetwork` -> `network:VirtualNetwork`; `random:index/x:RandomPassword` -> `random:RandomPassword`. */
 export function shortType(type: string): string {
@@ -20,7 +20,7 @@ function resourceLine(r: PlanResource): string {
   if (r.type === RUN_COMMAND_TYPE) {
     // A run command reads best as what runs where: "forest-promote on cmglab-dev-dc01 (ad-forest-promote.ps1)".
     const script = scriptOf(r);
-    const rounds = roundOf(r) > 1 ? `, round ${String((r.inputs.tags as Record<string, unknown>)[ROUND_TAG])}` : "";
+    const rounds = roundOf(r) > 1 ? `, round ${tagOf(r, ROUND_TAG) ?? ""}` : "";
     what = `${what} on ${String(r.inputs.vmName)}${script ? ` (${script}${rounds})` : ""}`;
   }
   return `      ${pad(shortType(r.type), 44)} ${what}`;
