@@ -171,6 +171,12 @@ function Invoke-ProgramBounded {
     if (($p.ExitCode -ne 0) -and ($p.ExitCode -ne 3010)) { throw "$What exited with code $($p.ExitCode)" }
 }
 
+function Find-ExtractedSetup {
+    # Reads only: ConfigMgr's setup.exe wherever the extraction put it under the media folder.
+    return (Get-ChildItem -LiteralPath $cmMedia -Recurse -Filter 'setup.exe' -ErrorAction SilentlyContinue |
+            Where-Object { $_.FullName -like '*\SMSSETUP\BIN\X64\setup.exe' } | Select-Object -First 1)
+}
+
 function Set-MediumReady {
     param(
         [string] $Name,
@@ -255,14 +261,12 @@ if (-not (Test-MediumReady -Name 'configmgr' -Url $ConfigMgrUrl -KeyFile $cmSetu
             # Not fatal: the zip reading below is the fallback for media whose extractor differs.
             Write-Warning "the self-extractor did not run silently ($_); reading the archive as a zip instead"
         }
-        $found = Get-ChildItem -LiteralPath $cmMedia -Recurse -Filter 'setup.exe' -ErrorAction SilentlyContinue |
-            Where-Object { $_.FullName -like '*\SMSSETUP\BIN\X64\setup.exe' } | Select-Object -First 1
+        $found = Find-ExtractedSetup
         if ($null -eq $found) {
             Get-ChildItem -LiteralPath $cmMedia | Remove-Item -Recurse -Force
             Add-Type -AssemblyName System.IO.Compression.FileSystem
             [System.IO.Compression.ZipFile]::ExtractToDirectory($archive, $cmMedia)
-            $found = Get-ChildItem -LiteralPath $cmMedia -Recurse -Filter 'setup.exe' |
-                Where-Object { $_.FullName -like '*\SMSSETUP\BIN\X64\setup.exe' } | Select-Object -First 1
+            $found = Find-ExtractedSetup
         }
         if ($null -eq $found) { throw "no SMSSETUP\BIN\X64\setup.exe in the extracted ConfigMgr media ($cmMedia)" }
         if ($found.FullName -ne $cmSetup) {
