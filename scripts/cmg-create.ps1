@@ -120,8 +120,7 @@ function Get-VmSizeChoice {
         [string[]] $Names
     )
     $command = Get-Command -Name New-CMCloudManagementGateway
-    # Written out as the probe pslint recognises for an unconfirmed parameter (scripts/README.md).
-    $parameter = (Get-Command -Name New-CMCloudManagementGateway).Parameters['VMSSVMSize']
+    $parameter = $command.Parameters['VMSSVMSize']
     if ($null -eq $parameter) { return [pscustomobject] @{ Supported = $false; Value = $null; Offered = @(); Note = 'no -VMSSVMSize' } }
     # Where-Object runs its block in this scope: its variables must not reuse $Names.
     $usable = @($command.ParameterSets | Where-Object {

@@ -149,6 +149,9 @@ describe("splatted hashtables and run-time probes", () => {
     const probe = "$size = (Get-Command -Name New-CMCloudManagementGateway).Parameters['VMSSVMSize']";
     expect(rules([probe, ...use])).toEqual([]);
     expect(rules([probe, "New-CMCloudManagementGateway -ServiceName $Name -VMSSVMSize 'Standard_B2s'"])).toEqual([]);
+    // The same probe through a variable holding the command; not through one holding another cmdlet.
+    expect(rules(["$command = Get-Command -Name New-CMCloudManagementGateway", "$size = $command.Parameters['VMSSVMSize']", ...use])).toEqual([]);
+    expect(rules(["$command = Get-Command -Name Get-CMCloudManagementGateway", "$size = $command.Parameters['VMSSVMSize']", ...use])).toEqual(["unconfirmed-parameter"]);
     // A probe of another parameter, or one inside a comment, does not count.
     expect(rules(["$v = (Get-Command -Name New-CMCloudManagementGateway).Parameters['Version']", ...use])).toEqual(["unconfirmed-parameter"]);
     expect(rules([`# ${probe}`, ...use])).toEqual(["unconfirmed-parameter"]);

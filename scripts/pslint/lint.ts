@@ -129,7 +129,8 @@ function allCommands(ctx: Ctx, root: Node = ctx.root): CommandInfo[] {
 
 /**
  * Unconfirmed parameters the script probes at run time before it may pass them:
- * `(Get-Command -Name <Cmdlet>).Parameters['<Name>']` (or `.Parameters.ContainsKey('<Name>')`),
+ * `(Get-Command -Name <Cmdlet>).Parameters['<Name>']` (or `.Parameters.ContainsKey('<Name>')`, or
+ * the same on a variable assigned `Get-Command -Name <Cmdlet>`),
  * outside comments. Keys are `cmdlet|parameter`, lower case. Such a parameter asks the installed
  * module itself, so it is allowed; passing it only when the probe found it is the script's job
  * (reviewed, not proven here).
@@ -140,9 +141,20 @@ function probedParameters(ctx: Ctx): Set<string> {
     code = code.slice(0, c.startIndex) + " ".repeat(c.endIndex - c.startIndex) + code.slice(c.endIndex);
   }
   const out = new Set<string>();
-  const probe = /\(\s*Get-Command\s+(?:-Name\s+)?['"]?([A-Za-z]+-[A-Za-z0-9]+)['"]?\s*\)\.Parameters(?:\[\s*|\.ContainsKey\(\s*)['"]([A-Za-z][A-Za-z0-9]*)['"]/gi;
-  for (const m of code.matchAll(probe)) {
+  const getCommand = String.raw`Get-Command\s+(?:-Name\s+)?['"]?([A-Za-z]+-[A-Za-z0-9]+)['"]?`;
+  const parameter = String.raw`\.Parameters(?:\[\s*|\.ContainsKey\(\s*)['"]([A-Za-z][A-Za-z0-9]*)['"]`;
+  // `(Get-Command -Name X).Parameters['P']`
+  for (const m of code.matchAll(new RegExp(String.raw`\(\s*${getCommand}\s*\)${parameter}`, "gi"))) {
     if (m[1] && m[2]) out.add(`${m[1].toLowerCase()}|${m[2].toLowerCase()}`);
+  }
+  // `$c = Get-Command -Name X` ... `$c.Parameters['P']`
+  const commands = new Map<string, string>();
+  for (const m of code.matchAll(new RegExp(String.raw`\$([A-Za-z_][A-Za-z0-9_]*)\s*=\s*${getCommand}`, "gi"))) {
+    if (m[1] && m[2]) commands.set(m[1].toLowerCase(), m[2].toLowerCase());
+  }
+  for (const m of code.matchAll(new RegExp(String.raw`\$([A-Za-z_][A-Za-z0-9_]*)${parameter}`, "gi"))) {
+    const cmdlet = m[1] ? commands.get(m[1].toLowerCase()) : undefined;
+    if (cmdlet && m[2]) out.add(`${cmdlet}|${m[2].toLowerCase()}`);
   }
   return out;
 }
