@@ -21,9 +21,10 @@ trap {
 $taskPath = '\Microsoft\Windows\Workplace Join\'
 $taskName = 'Automatic-Device-Join'
 
+#include lib/dsreg.ps1
+
 function Test-AzureAdJoined {
-    $line = @(dsregcmd /status) | Where-Object { $_ -match '^\s*AzureAdJoined\s*:' } | Select-Object -First 1
-    return ($null -ne $line) -and ($line -match ':\s*YES\s*$')
+    return ((Get-Field -Fields (Get-DsregFields) -Name 'AzureAdJoined') -eq 'YES')
 }
 
 function Test-DeviceCertificateInAd {

@@ -29,9 +29,11 @@ trap {
     exit 1
 }
 
+#include lib/dsreg.ps1
+
 function Test-HybridJoined {
-    $status = & dsregcmd.exe /status
-    return (($status -match '^\s*AzureAdJoined\s*:\s*YES') -and ($status -match '^\s*DomainJoined\s*:\s*YES'))
+    $f = Get-DsregFields
+    return ((Get-Field -Fields $f -Name 'AzureAdJoined') -eq 'YES') -and ((Get-Field -Fields $f -Name 'DomainJoined') -eq 'YES')
 }
 
 function Test-CmgRoute {

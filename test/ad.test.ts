@@ -194,9 +194,12 @@ describe("parseDsregStatus", () => {
     expect(parseDsregStatus("")).toEqual({});
   });
 
-  it("is mirrored line for line by the script's ConvertFrom-DsregStatus (same pattern)", () => {
-    const ps = fs.readFileSync(path.join(SCRIPTS_DIR, "wait-hybrid-join.ps1"), "utf8");
+  it("is mirrored line for line by the scripts' ConvertFrom-DsregStatus (same pattern, one library)", () => {
+    const ps = fs.readFileSync(path.join(SCRIPTS_DIR, "lib", "dsreg.ps1"), "utf8");
     expect(ps).toContain("'^\\s*([A-Za-z][A-Za-z0-9 \\-]*?)\\s*:\\s?(.*)$'");
+    for (const script of ["wait-hybrid-join.ps1", "device-join-trigger.ps1", "lab-verify-client.ps1"]) {
+      expect(fs.readFileSync(path.join(SCRIPTS_DIR, script), "utf8"), script).toMatch(/^#include lib\/dsreg\.ps1$/m);
+    }
     expect(fs.readFileSync(path.join(__dirname, "..", "stacks", "ad.ts"), "utf8")).toContain("/^\\s*([A-Za-z][A-Za-z0-9 \\-]*?)\\s*:\\s?(.*)$/");
   });
 });
