@@ -35,7 +35,7 @@ export interface CmgArgs {
   readonly tags: Readonly<Record<string, string>>;
 }
 
-/** The CMG, created by the site with New-CMCloudManagementGateway (scripts/cmg-create.ps1). */
+/** The CMG, created by the site with New-CMCloudManagementGateway (scripts/vm/cmg-create.ps1). */
 export class Cmg extends pulumi.ComponentResource {
   /** Done when the CMG reports ready. */
   public readonly ready: pulumi.Resource;

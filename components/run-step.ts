@@ -8,7 +8,7 @@ import { expandIncludes } from "../stacks/script-text";
 import type { WindowsVm } from "./windows-vm";
 
 /** Where the in-VM PowerShell scripts live. */
-export const SCRIPTS_DIR = path.resolve(__dirname, "..", "scripts");
+export const SCRIPTS_DIR = path.resolve(__dirname, "..", "scripts", "vm");
 
 /** Tag naming the script a run command carries; the plan's duration table is keyed by it. */
 export const SCRIPT_TAG = "cmgLabScript";

@@ -91,7 +91,7 @@ export function demoUsers(count: number, tenantDomain: string): DemoUser[] {
 /**
  * `dsregcmd /status` as fields: `Name : value` lines, keyed by the name as printed (spaces kept,
  * e.g. `Client ErrorCode`); the first occurrence wins. Box lines and section titles are skipped.
- * scripts/wait-hybrid-join.ps1 (`ConvertFrom-DsregStatus`) parses the same way, line by line.
+ * scripts/vm/wait-hybrid-join.ps1 (`ConvertFrom-DsregStatus`) parses the same way, line by line.
  * Format: https://learn.microsoft.com/entra/identity/devices/troubleshoot-device-dsregcmd
  */
 export function parseDsregStatus(text: string): Record<string, string> {
@@ -121,7 +121,7 @@ export interface DsregVerdict {
 
 /**
  * Reads the state a device is in and names the step most likely missed. The order matters:
- * the first matching rule wins. scripts/wait-hybrid-join.ps1 (`Get-MissedStepHint`) applies the
+ * the first matching rule wins. scripts/vm/wait-hybrid-join.ps1 (`Get-MissedStepHint`) applies the
  * same rules; the error codes are from Microsoft's hybrid join troubleshooting page
  * (https://learn.microsoft.com/entra/identity/devices/troubleshoot-hybrid-join-windows-current).
  */

@@ -160,7 +160,7 @@ const CMG_TIER_NAMES: Readonly<Record<string, string>> = { Lab: "Small", Standar
 /**
  * The names `New-CMCloudManagementGateway -VMSSVMSize` may know a size by, most specific first.
  * The parameter is named only in the 2207 PowerShell release notes; its type and values are
- * documented nowhere (UNCONFIRMED), so scripts/cmg-create.ps1 reads the accepted values from the
+ * documented nowhere (UNCONFIRMED), so scripts/vm/cmg-create.ps1 reads the accepted values from the
  * installed cmdlet and picks the first of these it offers. Besides the Azure SKU and the console's
  * labels, "Small"/"Medium"/"Large" are the tier names one source (a stored copy of the 2609
  * "what's new", not found again) gives for these sizes: single-source, kept only as a match.

@@ -118,7 +118,7 @@ export function estimateCost(resources: readonly CostResource[], cmg: { vmSize: 
     item: `CMG: ${cmg.instances} x ${cmg.vmSize} (deployed by the site; not shut down nightly)`,
     runningHourly: 0,
     alwaysHourly: cmgHourly,
-    // scripts/cmg-create.ps1 passes the size under the name the site's cmdlet offers, or fails.
+    // scripts/vm/cmg-create.ps1 passes the size under the name the site's cmdlet offers, or fails.
     note: "size passed as -VMSSVMSize where the site's cmdlet takes it (else the site's default); plus outbound data transfer",
   });
 

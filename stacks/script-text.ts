@@ -1,7 +1,7 @@
 /**
  * In-VM scripts may share functions through `#include lib/<name>.ps1` lines: a run command carries
  * one script, so a shared function (loading the ConfigMgr module, the ADSync module, ...) is
- * written once in `scripts/lib/` and inlined where the script includes it. The same expansion
+ * written once in `scripts/vm/lib/` and inlined where the script includes it. The same expansion
  * feeds the run command (components/run-step.ts) and the quality gate (scripts/pslint), so what is
  * checked is exactly what is sent; problems are reported at their line in the file they are in.
  * Pure apart from reading the library files; deterministic.

@@ -157,7 +157,7 @@ export interface DiscoverySide {
 /**
  * The two halves of a "completely discovered" user: the AD side (the on-premises SID, from AD
  * user discovery) and the Entra side (the Entra object id, from Azure AD user discovery).
- * `scripts/check-user-discovery.ps1` reports these fields under these names; the verify step
+ * `scripts/vm/check-user-discovery.ps1` reports these fields under these names; the verify step
  * maps a missing field back to the step with {@link missingDiscoverySteps}.
  * Field names of `SMS_R_User` (`SID`, `AADUserID`, `AADTenantID`): UNCONFIRMED in the ConfigMgr
  * SDK reference; they are what the site's user resource class shows on current branch.

@@ -1,7 +1,7 @@
 /**
  * The Entra Connect sync scope (OU filtering) as pure data: the distinguished names the AD
  * connector's container inclusion list must hold, and the comparison of what Entra Connect
- * reports against them. `scripts/sync-scope-apply.ps1` performs the same comparison in the VM
+ * reports against them. `scripts/vm/sync-scope-apply.ps1` performs the same comparison in the VM
  * with the same wording; the table tests in test/entra-connect.test.ts pin that wording here.
  */
 import { domainDn, ouDn } from "./names";

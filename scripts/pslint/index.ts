@@ -13,19 +13,20 @@ export { loadCatalog, parseCatalogFile, CATALOG_DIR } from "./catalog";
 export { formatProblem } from "./types";
 export type { Problem, RuleId, RunCommandInputs } from "./types";
 
-/** The repository's `scripts/` folder. */
-export const SCRIPTS_DIR = join(__dirname, "..");
+/** The in-VM PowerShell: `scripts/vm/`. */
+export const SCRIPTS_DIR = join(__dirname, "..", "vm");
 
 /**
  * Every `.ps1` under `dir` (recursively, skipping node_modules), sorted. The libraries in
- * `lib/` are not scripts of their own: they are checked inside every script that includes them.
+ * `lib/` are not scripts of their own: they are checked inside every script that includes them;
+ * `tests/` holds the Pester tests, which run on the test machine, not in a VM.
  */
 export function listScripts(dir: string = SCRIPTS_DIR): string[] {
   const out: string[] = [];
   const visit = (d: string): void => {
     for (const entry of readdirSync(d).sort()) {
       if (entry === "node_modules" || entry.startsWith(".")) continue;
-      if (d === dir && entry === "lib") continue;
+      if (d === dir && (entry === "lib" || entry === "tests")) continue;
       const full = join(d, entry);
       if (statSync(full).isDirectory()) visit(full);
       else if (entry.toLowerCase().endsWith(".ps1")) out.push(full);
