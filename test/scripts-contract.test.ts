@@ -12,6 +12,7 @@ import { checkRunCommandContract, initPsLint } from "../scripts/pslint";
 import { SCRIPTS_DIR, SCRIPT_TAG } from "../components/run-step";
 import { expandIncludes } from "../stacks/script-text";
 import { decodeParameterValue, wrapForRunCommand } from "../stacks/run-command-transport";
+import { runCommandText } from "../scripts/ps-test/run-command-text";
 import { RUN_COMMAND_TYPE } from "../stacks/durations";
 import { sampleConfig } from "./support/sample-config";
 import * as pulumi from "@pulumi/pulumi";
@@ -35,6 +36,8 @@ function contractProblems(ev: Evaluation): string[] {
     const text = fs.existsSync(onDisk) ? expandIncludes(file, fs.readFileSync(onDisk, "utf8"), SCRIPTS_DIR).text : "";
     if (!text || wrapForRunCommand(text, passed) !== sent) problems.push(`${rc.urn}: script text is not scripts/${file} in the transport wrapper`);
     if (/^#include /m.test(sent)) problems.push(`${rc.urn}: an #include line was sent unexpanded`);
+    // The Pester tests (npm run test:ps) run runCommandText(file): it must be what Azure gets.
+    if (fs.existsSync(onDisk) && runCommandText(file) !== sent) problems.push(`${rc.urn}: the text the Pester tests run differs from the one sent`);
     for (const p of checkRunCommandContract(file, text, {
       parameters: names(rc.plainInputs.parameters),
       protectedParameters: names(rc.plainInputs.protectedParameters),

@@ -13,6 +13,11 @@ export interface CatalogCmdlet {
   readonly aliases: Readonly<Record<string, string>>;
   /** Parameter names heard of but not confirmed in the docs -> why. Rejected when used. */
   readonly unconfirmed: Readonly<Record<string, string>>;
+  /**
+   * The listed parameters that are switches (`-Force`, no value). The strict stubs the Pester
+   * tests run against (scripts/ps-test/stubs.ts) declare these as `[switch]`, the rest as values.
+   */
+  readonly switches: readonly string[];
 }
 
 export interface Catalog {
@@ -101,7 +106,11 @@ export function parseCatalogFile(file: string, text: string): { cmdlets: Catalog
     for (const u of Object.keys(unconfirmed)) {
       if (lower.has(u.toLowerCase())) fail(file, `${name}.unconfirmed.${u} is also listed as confirmed`);
     }
-    cmdlets.push({ name, module, doc, parameters, aliases, unconfirmed });
+    const switches = entry["switches"] === undefined ? [] : stringArray(entry["switches"], file, `${name}.switches`);
+    for (const sw of switches) {
+      if (!lower.has(sw.toLowerCase())) fail(file, `${name}.switches: ${sw} is not a listed parameter`);
+    }
+    cmdlets.push({ name, module, doc, parameters, aliases, unconfirmed, switches });
   }
   const unconfirmedRaw = stringRecord(raw["unconfirmedCmdlets"], file, "unconfirmedCmdlets");
   const unconfirmed = Object.entries(unconfirmedRaw).map(([name, reason]) => ({ name, module, reason }));

@@ -1,0 +1,143 @@
+# sync-scope-apply.ps1: Entra Connect OU filtering made exactly the lab's OUs and read back.
+# The reference lab's second miss (the Workstations OU not synced, so hybrid join never happens)
+# is pinned here against the script itself.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'harness/Harness.ps1')
+    Import-LabStubs
+
+    $script:Domain = 'DC=corp,DC=cmglab,DC=example'
+    $script:Workstations = "OU=Workstations,$Domain"
+    $script:Users = "OU=LabUsers,$Domain"
+    $script:Servers = "OU=Servers,$Domain"
+    $script:Params = @{
+        Mode = 'scripted'
+        ForestFqdn = 'corp.cmglab.example'
+        DomainDn = $Domain
+        ExpectedOuDns = "$Workstations;$Users"
+        WorkstationsOuDn = $Workstations
+        UsersOuDn = $Users
+    }
+
+    # The sync engine's state: what Add-ADSyncConnector stored. Get-ADSyncConnector hands out a
+    # fresh copy each time, as the engine does, so an edit that is never saved is not read back.
+    function Set-Engine {
+        param([string[]] $Inclusion, [string[]] $Exclusion = @(), [bool] $Scheduler = $true, [string] $Name = 'corp.cmglab.example')
+        $global:Engine = @{ Name = $Name; Inclusion = @($Inclusion); Exclusion = @($Exclusion); Scheduler = $Scheduler; Saves = 0 }
+    }
+    function New-ConnectorCopy {
+        $inclusion = New-Object System.Collections.Generic.List[string]
+        foreach ($dn in $global:Engine.Inclusion) { $inclusion.Add($dn) }
+        $exclusion = New-Object System.Collections.Generic.List[string]
+        foreach ($dn in $global:Engine.Exclusion) { $exclusion.Add($dn) }
+        $scope = [pscustomobject]@{ ContainerInclusionList = $inclusion; ContainerExclusionList = $exclusion }
+        [pscustomobject]@{
+            Name = $global:Engine.Name
+            Partitions = @(
+                [pscustomobject]@{ DN = 'CN=Configuration,DC=corp,DC=cmglab,DC=example'; ConnectorPartitionScope = $null }
+                [pscustomobject]@{ DN = 'DC=corp, DC=cmglab, DC=example'; ConnectorPartitionScope = $scope }
+            )
+        }
+    }
+}
+
+Describe 'sync-scope-apply.ps1' {
+    BeforeEach {
+        Mock Get-ItemProperty { $null }
+        Mock Test-Path { $false }
+        Mock Import-Module { } -ParameterFilter { $Name -eq 'ADSync' }
+        Mock Get-ADSyncConnector { New-ConnectorCopy }
+        Mock Add-ADSyncConnector {
+            $scope = @($Connector.Partitions | Where-Object { $null -ne $_.ConnectorPartitionScope })[0].ConnectorPartitionScope
+            $global:Engine.Inclusion = @($scope.ContainerInclusionList)
+            $global:Engine.Exclusion = @($scope.ContainerExclusionList)
+            $global:Engine.Saves++
+        }
+        Mock Get-ADSyncScheduler { [pscustomobject]@{ SyncCycleEnabled = $global:Engine.Scheduler } }
+        Mock Set-ADSyncScheduler { $global:Engine.Scheduler = [bool] $SyncCycleEnabled }
+    }
+
+    It 'adds the missing Workstations OU, drops the whole-domain scope, saves once and reads it back' {
+        Set-Engine -Inclusion @($Domain, $Users) -Exclusion @("OU=Old,$Workstations") -Scheduler $false
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        $global:Engine.Inclusion | Should -Be @($Workstations, $Users)
+        $global:Engine.Exclusion | Should -BeNullOrEmpty
+        $global:Engine.Saves | Should -Be 1
+        $global:Engine.Scheduler | Should -BeTrue
+        # No sync cycle may run against a half-written connector: the scheduler goes off first.
+        Should -Invoke Set-ADSyncScheduler -Times 1 -Exactly -ParameterFilter { $SyncCycleEnabled -eq $false }
+        $r.Output | Should -Contain "Sync scope of $Domain is exactly $Workstations and $Users; scheduler enabled"
+    }
+
+    It 'changes nothing when the scope is already exact (second run)' {
+        Set-Engine -Inclusion @($Workstations, $Users)
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        Should -Invoke Add-ADSyncConnector -Times 0 -Exactly
+        Should -Invoke Set-ADSyncScheduler -Times 0 -Exactly
+    }
+
+    It 'fails naming the OU and the hybrid-join consequence when the save does not stick' {
+        Set-Engine -Inclusion @($Users)
+        Mock Add-ADSyncConnector { $global:Engine.Saves++ }
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 1
+        $r.Text | Should -Match ([regex]::Escape("missing ${Workstations}: devices never reach Entra ID; hybrid join fails with 'The device object by the given ID is not found'"))
+    }
+
+    It 'in wizard mode changes nothing and fails with the wizard choice to make when Workstations is missing' {
+        $wizard = $Params.Clone(); $wizard.Mode = 'wizard'
+        Set-Engine -Inclusion @($Users)
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $wizard
+        $r.ExitCode | Should -Be 1
+        $global:Engine.Inclusion | Should -Be @($Users)
+        Should -Invoke Add-ADSyncConnector -Times 0 -Exactly
+        $r.Text | Should -Match 'missing OU=Workstations'
+        $r.Text | Should -Match 'Domain and OU filtering: select exactly'
+    }
+
+    It 'in wizard mode passes a scope the wizard made exact' {
+        $wizard = $Params.Clone(); $wizard.Mode = 'wizard'
+        Set-Engine -Inclusion @($Users, $Workstations)
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $wizard
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        Should -Invoke Add-ADSyncConnector -Times 0 -Exactly
+    }
+
+    It 'reports the users OU miss as the Azure AD user discovery failure it causes' {
+        Set-Engine -Inclusion @($Workstations)
+        $wizard = $Params.Clone(); $wizard.Mode = 'wizard'
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $wizard
+        $r.ExitCode | Should -Be 1
+        $r.Text | Should -Match 'not completely discovered'
+    }
+
+    It 'fails when no connector has the forest name (entra-connect not done)' {
+        Set-Engine -Inclusion @($Workstations, $Users) -Name 'other.example'
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 1
+        $r.Text | Should -Match 'no single Entra Connect connector named corp.cmglab.example \(found 0; is the entra-connect step done\?\)'
+    }
+
+    It 'receives OU names with spaces and non-ASCII letters intact' {
+        $odd = "OU=Lab Users é 'x',$Domain"
+        Set-Engine -Inclusion @($Workstations)
+        $p = $Params.Clone(); $p.ExpectedOuDns = "$Workstations;$odd"; $p.UsersOuDn = $odd
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $p
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        $global:Engine.Inclusion | Should -Be @($Workstations, $odd)
+    }
+
+    It 'stops before any change when a mandatory parameter is missing or the mode is unknown' {
+        Set-Engine -Inclusion @($Users)
+        $p = $Params.Clone(); $p.Remove('WorkstationsOuDn')
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $p
+        $r.ExitCode | Should -Not -Be 0
+        $r.Text | Should -Match 'WorkstationsOuDn'
+        $p = $Params.Clone(); $p.Mode = 'manual'
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $p
+        $r.ExitCode | Should -Not -Be 0
+        $r.Text | Should -Match 'Mode'
+        Should -Invoke Add-ADSyncConnector -Times 0 -Exactly
+    }
+}
