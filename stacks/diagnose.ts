@@ -79,6 +79,8 @@ export const MAX_REPORTED_LINE = 500;
 export const MAX_LINE_CHARS = 1 << 20;
 /** A CMTrace message spanning more than this many lines is closed as it stands. */
 export const MAX_RECORD_LINES = 2000;
+/** Plain (non-CMTrace) records of an input tested against every context marker. */
+export const CONTEXT_SNIFF_RECORDS = 1000;
 /** Bytes looked at to tell BOM-less UTF-16 from UTF-8. */
 const SNIFF_BYTES = 4096;
 
@@ -195,6 +197,7 @@ export class DiagnosisSession {
   private readonly file: string | undefined;
   private readonly found = new Map<string, MutableFinding>();
   private readonly contexts = new Set<SignatureContext>();
+  private plainRecords = 0;
   private readonly assembler: RecordAssembler;
 
   constructor(options: DiagnoseOptions = {}) {
@@ -212,8 +215,9 @@ export class DiagnosisSession {
     const message = messageOf(record);
     if (message === "") return;
     const text = message.includes("\n") ? message.replace(/\s*\n\s*/g, " ") : message;
-    this.noteContext(record, text);
-    for (const m of matchLine(text, this.table)) {
+    const matches = matchLine(text, this.table);
+    this.noteContext(record, text, matches.length > 0);
+    for (const m of matches) {
       const key = `${m.signature.id}\u0000${m.step}`;
       const seen = this.found.get(key);
       if (seen) seen.count += 1;
@@ -221,11 +225,17 @@ export class DiagnosisSession {
     }
   }
 
-  private noteContext(record: string, text: string): void {
+  private noteContext(record: string, text: string, matched: boolean): void {
     if (this.contexts.size === CONTEXT_COUNT) return;
-    if (!this.contexts.has("configmgr") && (record.trimStart().startsWith(CMTRACE_OPEN) || SMS_TRACE_SUFFIX.test(record))) {
+    // A CMTrace or SMS-trace record is ConfigMgr by its format, and carries no dsregcmd or
+    // device-registration output. The markers (the costly part on a large plain log) are tested
+    // on the first plain records, where a pasted or exported log shows what it is, and on every
+    // record that matched a signature.
+    if (record.trimStart().startsWith(CMTRACE_OPEN) || SMS_TRACE_SUFFIX.test(record)) {
       this.contexts.add("configmgr");
+      return;
     }
+    if (!matched && ++this.plainRecords > CONTEXT_SNIFF_RECORDS) return;
     for (const [context, marker] of CONTEXT_ENTRIES) {
       if (!this.contexts.has(context) && marker.test(text)) this.contexts.add(context);
     }

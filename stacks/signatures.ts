@@ -469,7 +469,7 @@ const TABLE = [
     step: "network",
     group: "domain-join",
     pattern: /\bNetp\w+\b[^\n]*:\s*0x(?:6bf|6ba|6d9|40|35|c002001c)\b/i,
-    hints: ["netp"],
+    hints: ["0x6bf", "0x6ba", "0x6d9", "0x40", "0x35", "0xc002001c"],
     cause:
       "The machine found the domain controller, but the join's RPC, SMB or Kerberos traffic to it was blocked or cut on the way (a network security group or firewall between the subnets).",
     fix: "Allow the domain join ports between the subnets (TCP/UDP 53, 88, 389, TCP 135, 445 and 49152-65535) in the lab's NSGs, test with Test-NetConnection, then retry the join.",

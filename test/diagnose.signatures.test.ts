@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diagnoseText, diagnoseTextDetailed, matchLine } from "../stacks/diagnose";
+import { CONTEXT_SNIFF_RECORDS, diagnoseText, diagnoseTextDetailed, matchLine } from "../stacks/diagnose";
 import { CONTRACT_STEP_IDS, isStepId, type StepId } from "../stacks/runbook";
 import { SIGNATURES, signaturesForStep, validateSignatures, type Signature } from "../stacks/signatures";
 
@@ -401,6 +401,17 @@ describe("weak evidence, context and precedence", () => {
     const tenant = "Server Message : AADSTS90002: Tenant 'abc' not found.";
     expect(diagnoseText(tenant)).toEqual([]);
     expect(diagnoseText(`${tenant}\nClient ErrorCode : 0x801c03f2\n`).map((f) => f.signature)).toEqual(["dsreg-tenant-not-found"]);
+  });
+
+  it("context markers are read in the first plain records and in every record that matched", () => {
+    const filler = Array.from({ length: CONTEXT_SNIFF_RECORDS + 10 }, (_, i) => `line ${i}`);
+    const code = "Server Message : AADSTS90002: Tenant 'abc' not found.";
+    // A marker at the top of a long output counts for a code far below it.
+    expect(diagnoseText(["dsregcmd /status", ...filler, code].join("\n")).map((f) => f.step)).toEqual(["hybrid-join-scp"]);
+    // A marker on a record that matched a signature counts wherever it is.
+    expect(diagnoseText([...filler, code, "Client ErrorCode : 0x801c03f2"].join("\n")).map((f) => f.signature)).toEqual(["dsreg-tenant-not-found"]);
+    // A marker on a plain record past the window that matched nothing is not read.
+    expect(diagnoseText([code, ...filler, "dsregcmd /status"].join("\n"))).toEqual([]);
   });
 
   it("precedence stays within a group or step: a CMG finding does not hide a device-join finding", () => {
