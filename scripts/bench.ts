@@ -49,17 +49,19 @@ function report(label: string, times: number[]): void {
   );
 }
 
-/** Throughput and heap of the diagnosis over a generated 100 MB CMTrace log (streamed, never on disk). */
-async function benchDiagnose(): Promise<void> {
+/**
+ * Throughput and heap of the diagnosis over a generated 100 MB log (streamed, never on disk): a
+ * CMTrace log, and plain text such as dsregcmd or NetSetup output (plain records are also tested
+ * against the context markers, see stacks/signatures.ts).
+ */
+async function benchDiagnose(label: string, line: string, failing: string): Promise<void> {
   const { Readable } = await import("node:stream");
   const { diagnoseStreamDetailed } = await import("../stacks/diagnose");
-  const line =
-    '<![LOG[[CCMHTTP] OK: URL=https://cmglab.westeurope.cloudapp.azure.com/CCM_Proxy_ServerAuth/1/ping, Code=0]LOG]!><time="10:41:07.512+000" date="11-18-2024" component="LocationServices" context="" type="1" thread="1" file="">\r\n';
   const chunk = Buffer.from(line.repeat(Math.floor((1 << 20) / line.length)));
-  const failing = Buffer.from('<![LOG[AAD user with ID 1 and SID S-1-5-21-1 is not completely discovered]LOG]!><time="1" date="1" component="CCM_STS" context="" type="3" thread="1" file="">\r\n');
+  const failingLine = Buffer.from(failing);
   const megabytes = 100;
   function* generate(): Generator<Buffer> {
-    for (let i = 0; i < megabytes; i++) yield i === 50 ? Buffer.concat([failing, chunk]) : chunk;
+    for (let i = 0; i < megabytes; i++) yield i === 50 ? Buffer.concat([failingLine, chunk]) : chunk;
   }
   global.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
@@ -70,8 +72,21 @@ async function benchDiagnose(): Promise<void> {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   clearInterval(timer);
   console.log(
-    `${"diagnose, 100 MB CMTrace stream".padEnd(34)} ${(megabytes / seconds).toFixed(0)} MB/s, heap ${(heapBefore / (1 << 20)).toFixed(1)} MB before, ` +
+    `${label.padEnd(34)} ${(megabytes / seconds).toFixed(0)} MB/s, heap ${(heapBefore / (1 << 20)).toFixed(1)} MB before, ` +
       `${(heapPeak / (1 << 20)).toFixed(1)} MB peak (sampled every 5 ms), ${result.findings.length} finding(s)`,
+  );
+}
+
+async function benchDiagnoseAll(): Promise<void> {
+  await benchDiagnose(
+    "diagnose, 100 MB CMTrace stream",
+    '<![LOG[[CCMHTTP] OK: URL=https://cmglab.westeurope.cloudapp.azure.com/CCM_Proxy_ServerAuth/1/ping, Code=0]LOG]!><time="10:41:07.512+000" date="11-18-2024" component="LocationServices" context="" type="1" thread="1" file="">\r\n',
+    '<![LOG[AAD user with ID 1 and SID S-1-5-21-1 is not completely discovered]LOG]!><time="1" date="1" component="CCM_STS" context="" type="3" thread="1" file="">\r\n',
+  );
+  await benchDiagnose(
+    "diagnose, 100 MB plain-text stream",
+    "04/02/2024 10:11:12:123 NetpDsGetDcName: status of verifying DNS A record name resolution for 'DC01.corp.cmglab.example': 0x0\r\n",
+    "04/02/2024 10:11:12:124 NetpDsGetDcName: failed to find a DC in the specified domain: 0xa8b, last error is 0x0\r\n",
   );
 }
 
@@ -91,7 +106,7 @@ function main(): void {
 
 if (require.main === module) {
   main();
-  benchDiagnose().catch((e: unknown) => {
+  benchDiagnoseAll().catch((e: unknown) => {
     console.error(e);
     process.exitCode = 1;
   });

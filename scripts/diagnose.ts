@@ -16,7 +16,10 @@ Reads ConfigMgr logs (CMTrace or plain), Entra Connect output and dsregcmd /stat
 (UTF-8 or UTF-16, CRLF or LF; '-' reads stdin) and names, for every known error signature,
 the runbook step that was most likely missed, with the cause and the fix.
 
-  --json      print {"findings": [{step, signature, line, cause, fix, file, lineNumber}]}
+  --json      print {"findings": [{step, signature, line, cause, fix, confidence, file, lineNumber}]}
+
+A finding's confidence is "high" (a specific message) or "medium" (two or more weak signals
+of the same step); one weak signal alone is listed as seen but names no step.
   -h, --help  show this help
 `;
 

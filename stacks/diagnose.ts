@@ -7,15 +7,23 @@
  * matches every message against the signature table (stacks/signatures.ts).
  *
  * Within one input a signature is reported once (with the count of matching messages and the
- * first matching line), and weak findings yield to specific ones of the same group (see
- * stacks/signatures.ts). `diagnoseStream` holds at most one line (capped) and one finding per
- * signature in memory, so a log of any size is read in bounded memory.
+ * first matching line). Precision over recall, per input (rules in stacks/signatures.ts):
+ * - a signature with a context counts only if the input shows that context;
+ * - one weak signal reports nothing; two or more weak signatures of one step make one finding of
+ *   `medium` confidence; a specific finding of the same group or step explains them away;
+ * - findings that share a cause (causeKey and step) collapse to the most specific one.
+ * Every finding carries a `confidence`: `high` for a specific signature, `medium` for combined
+ * weak signals. `diagnoseStream` holds at most one line (capped) and one finding per signature in
+ * memory, so a log of any size is read in bounded memory.
  *
  * Pure module: no I/O of its own, no top-level side effects. The CLI is scripts/diagnose.ts.
  */
 import { TextDecoder } from "node:util";
 import { RUNBOOK, stepDef, type StepId } from "./runbook";
-import { SIGNATURES, type Signature, type SignatureGroup } from "./signatures";
+import { CONTEXT_MARKERS, SIGNATURES, type Signature, type SignatureContext } from "./signatures";
+
+/** How sure a finding is: `high` for a specific signature, `medium` for two or more weak ones. */
+export type Confidence = "high" | "medium";
 
 /** One known error signature found in one input. */
 export interface Finding {
@@ -33,14 +41,23 @@ export interface Finding {
   readonly lineNumber: number;
   /** How many messages of this input matched this signature (with this step). */
   readonly count: number;
-  /** True for generic evidence (see `Signature.weak`). */
+  /** True for generic evidence (see `Signature.weak`); a reported weak finding combines signals. */
   readonly weak: boolean;
+  /** `high`: a specific signature; `medium`: two or more weak signatures of the same step. */
+  readonly confidence: Confidence;
+  /** The signature ids behind the finding (one, or the weak ones combined). */
+  readonly signals: readonly string[];
 }
 
-/** Findings plus the weak findings that a more specific finding of the same input explains. */
+/**
+ * What one or more inputs showed. `findings` is what is reported; `superseded` holds findings
+ * that a more specific finding of the same input explains; `withheld` holds evidence too weak to
+ * report (a single weak signal, or a signature whose context the input does not show).
+ */
 export interface Diagnosis {
   readonly findings: readonly Finding[];
   readonly superseded: readonly Finding[];
+  readonly withheld: readonly Finding[];
 }
 
 export interface DiagnoseOptions {
@@ -62,6 +79,8 @@ export const MAX_REPORTED_LINE = 500;
 export const MAX_LINE_CHARS = 1 << 20;
 /** A CMTrace message spanning more than this many lines is closed as it stands. */
 export const MAX_RECORD_LINES = 2000;
+/** Plain (non-CMTrace) records of an input tested against every context marker. */
+export const CONTEXT_SNIFF_RECORDS = 1000;
 /** Bytes looked at to tell BOM-less UTF-16 from UTF-8. */
 const SNIFF_BYTES = 4096;
 
@@ -177,6 +196,8 @@ export class DiagnosisSession {
   private readonly table: readonly Signature[];
   private readonly file: string | undefined;
   private readonly found = new Map<string, MutableFinding>();
+  private readonly contexts = new Set<SignatureContext>();
+  private plainRecords = 0;
   private readonly assembler: RecordAssembler;
 
   constructor(options: DiagnoseOptions = {}) {
@@ -194,7 +215,9 @@ export class DiagnosisSession {
     const message = messageOf(record);
     if (message === "") return;
     const text = message.includes("\n") ? message.replace(/\s*\n\s*/g, " ") : message;
-    for (const m of matchLine(text, this.table)) {
+    const matches = matchLine(text, this.table);
+    this.noteContext(record, text, matches.length > 0);
+    for (const m of matches) {
       const key = `${m.signature.id}\u0000${m.step}`;
       const seen = this.found.get(key);
       if (seen) seen.count += 1;
@@ -202,44 +225,112 @@ export class DiagnosisSession {
     }
   }
 
-  /** Ends the input and returns its findings, in runbook order, weak ones resolved. */
+  private noteContext(record: string, text: string, matched: boolean): void {
+    if (this.contexts.size === CONTEXT_COUNT) return;
+    // A CMTrace or SMS-trace record is ConfigMgr by its format, and carries no dsregcmd or
+    // device-registration output. The markers (the costly part on a large plain log) are tested
+    // on the first plain records, where a pasted or exported log shows what it is, and on every
+    // record that matched a signature.
+    if (record.trimStart().startsWith(CMTRACE_OPEN) || SMS_TRACE_SUFFIX.test(record)) {
+      this.contexts.add("configmgr");
+      return;
+    }
+    if (!matched && ++this.plainRecords > CONTEXT_SNIFF_RECORDS) return;
+    for (const [context, marker] of CONTEXT_ENTRIES) {
+      if (!this.contexts.has(context) && marker.test(text)) this.contexts.add(context);
+    }
+  }
+
+  /** Ends the input and returns its findings, in runbook order, resolved as the module comment says. */
   finish(): Diagnosis {
     this.assembler.flush();
-    const all: Finding[] = [...this.found.values()].map((f) => {
-      const finding: Finding = {
-        step: f.step,
-        signature: f.signature.id,
-        line: f.line,
-        cause: f.signature.cause,
-        fix: f.signature.fix,
-        lineNumber: f.lineNumber,
-        count: f.count,
-        weak: f.signature.weak === true,
-        ...(this.file !== undefined ? { file: this.file } : {}),
-      };
-      return finding;
-    });
-    const groups = new Map(this.table.map((s) => [s.id, s.group] as const));
-    return resolvePrecedence(all, (f) => groups.get(f.signature));
+    const order = new Map(this.table.map((sig, i) => [sig.id, i] as const));
+    const withheld: Finding[] = [];
+    const strong: Finding[] = [];
+    const weakByStep = new Map<StepId, MutableFinding[]>();
+    for (const f of this.found.values()) {
+      const inContext = f.signature.context === undefined || this.contexts.has(f.signature.context);
+      if (!inContext) withheld.push(this.toFinding([f], "high"));
+      else if (f.signature.weak !== true) strong.push(this.toFinding([f], "high"));
+      else weakByStep.set(f.step, [...(weakByStep.get(f.step) ?? []), f]);
+    }
+    const combined: Finding[] = [];
+    for (const signals of weakByStep.values()) {
+      const sorted = [...signals].sort((a, b) => (order.get(a.signature.id) ?? 0) - (order.get(b.signature.id) ?? 0));
+      if (sorted.length >= 2) combined.push(this.toFinding(sorted, "medium"));
+      else withheld.push(...sorted.map((f) => this.toFinding([f], "medium")));
+    }
+    return resolveFindings([...strong, ...combined], withheld, this.table);
+  }
+
+  private toFinding(signals: readonly MutableFinding[], confidence: Confidence): Finding {
+    const first = [...signals].sort((a, b) => a.lineNumber - b.lineNumber)[0] as MutableFinding;
+    const lead = signals[0] as MutableFinding;
+    return {
+      step: lead.step,
+      signature: signals.map((f) => f.signature.id).join("+"),
+      line: first.line,
+      cause: lead.signature.cause,
+      fix: lead.signature.fix,
+      lineNumber: first.lineNumber,
+      count: signals.reduce((n, f) => n + f.count, 0),
+      weak: lead.signature.weak === true,
+      confidence,
+      signals: signals.map((f) => f.signature.id),
+      ...(this.file !== undefined ? { file: this.file } : {}),
+    };
   }
 }
 
+const CONTEXT_ENTRIES = Object.entries(CONTEXT_MARKERS) as [SignatureContext, RegExp][];
+const CONTEXT_COUNT = CONTEXT_ENTRIES.length;
+
 /**
- * Drops each weak finding for which a non-weak finding of the same group exists among `findings`
- * (which must come from one input). Returns both lists in runbook order.
+ * Resolves the findings of one input (they must come from one input): a weak (combined) finding
+ * yields to a specific finding of the same step or of a group one of its signals belongs to; then
+ * findings sharing a cause (causeKey and step) collapse to the most specific (high before medium,
+ * then `specificity`, then table order). Returns every list in runbook order.
  */
-export function resolvePrecedence(
+export function resolveFindings(
   findings: readonly Finding[],
-  groupOf: (f: Finding) => SignatureGroup | undefined = (f) => SIGNATURES.find((s) => s.id === f.signature)?.group,
+  withheld: readonly Finding[] = [],
+  table: readonly Signature[] = SIGNATURES,
 ): Diagnosis {
-  const strongGroups = new Set(findings.filter((f) => !f.weak).map(groupOf));
-  const kept: Finding[] = [];
+  const byId = new Map(table.map((sig, i) => [sig.id, { sig, i }] as const));
+  const groupsOf = (f: Finding): string[] => f.signals.map((id) => byId.get(id)?.sig.group ?? id);
+  const strong = findings.filter((f) => f.confidence === "high");
+  const strongSteps = new Set(strong.map((f) => f.step));
+  const strongGroups = new Set(strong.flatMap(groupsOf));
   const superseded: Finding[] = [];
+  const candidates: Finding[] = [];
   for (const f of findings) {
-    if (f.weak && strongGroups.has(groupOf(f))) superseded.push(f);
-    else kept.push(f);
+    const explained = f.confidence !== "high" && (strongSteps.has(f.step) || groupsOf(f).some((g) => strongGroups.has(g)));
+    (explained ? superseded : candidates).push(f);
   }
-  return { findings: sortFindings(kept), superseded: sortFindings(superseded) };
+  const rank = (f: Finding): [number, number, number] => {
+    const lead = byId.get(f.signals[0] ?? "");
+    return [f.confidence === "high" ? 1 : 0, lead?.sig.specificity ?? 1, -(lead?.i ?? 0)];
+  };
+  const better = (a: Finding, b: Finding): boolean => {
+    const [x, y] = [rank(a), rank(b)];
+    for (let i = 0; i < x.length; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) > (y[i] ?? 0);
+    return false;
+  };
+  const causeOf = (f: Finding): string => {
+    const lead = byId.get(f.signals[0] ?? "")?.sig;
+    return `${f.step}\u0000${f.confidence === "high" ? lead?.causeKey ?? f.signature : `weak:${f.signature}`}`;
+  };
+  const best = new Map<string, Finding>();
+  for (const f of candidates) {
+    const key = causeOf(f);
+    const seen = best.get(key);
+    if (!seen) best.set(key, f);
+    else if (better(f, seen)) {
+      superseded.push(seen);
+      best.set(key, f);
+    } else superseded.push(f);
+  }
+  return { findings: sortFindings([...best.values()]), superseded: sortFindings(superseded), withheld: sortFindings(withheld) };
 }
 
 const STEP_ORDER: ReadonlyMap<StepId, number> = new Map(RUNBOOK.map((s, i) => [s.id, i]));
@@ -261,6 +352,7 @@ export function mergeDiagnoses(diagnoses: readonly Diagnosis[]): Diagnosis {
   return {
     findings: sortFindings(diagnoses.flatMap((d) => d.findings)),
     superseded: sortFindings(diagnoses.flatMap((d) => d.superseded)),
+    withheld: sortFindings(diagnoses.flatMap((d) => d.withheld)),
   };
 }
 
@@ -424,7 +516,10 @@ function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
 // Output
 // ---------------------------------------------------------------------------------------------
 
-/** The JSON contract: `{"findings": [{step, signature, line, cause, fix, file?, lineNumber}]}`. */
+/**
+ * The JSON contract: `{"findings": [{step, signature, line, cause, fix, confidence, file?, lineNumber}]}`
+ * (`confidence` is `high` or `medium`; `signature` joins the weak signatures a medium finding combines with `+`).
+ */
 export function formatJson(findings: readonly Finding[]): string {
   return JSON.stringify(
     {
@@ -434,6 +529,7 @@ export function formatJson(findings: readonly Finding[]): string {
         line: f.line,
         cause: f.cause,
         fix: f.fix,
+        confidence: f.confidence,
         ...(f.file !== undefined ? { file: f.file } : {}),
         lineNumber: f.lineNumber,
       })),
@@ -450,8 +546,16 @@ function where(f: Finding): string {
 /** Human report: grouped by step in runbook order, each finding with its line, cause and fix. */
 export function formatHuman(diagnosis: Diagnosis, inputsRead: number): string {
   const inputs = `${inputsRead} input${inputsRead === 1 ? "" : "s"}`;
-  const { findings, superseded } = diagnosis;
-  if (findings.length === 0) return `diagnose: no known error signature found in ${inputs}.\n`;
+  const { findings, superseded, withheld } = diagnosis;
+  const weakNote = (): string[] =>
+    withheld.length === 0
+      ? []
+      : [
+          "Weak signals seen, not enough on their own to name a step:",
+          ...withheld.map((f) => `  - ${f.signature} (${f.step}) at ${where(f)}`),
+          "",
+        ];
+  if (findings.length === 0) return [`diagnose: no known error signature found in ${inputs}.`, ...(withheld.length ? ["", ...weakNote()] : [""])].join("\n");
   const out: string[] = [`diagnose: ${findings.length} finding${findings.length === 1 ? "" : "s"} in ${inputs}, in runbook order`, ""];
   let step: StepId | undefined;
   for (const f of findings) {
@@ -460,7 +564,8 @@ export function formatHuman(diagnosis: Diagnosis, inputsRead: number): string {
       out.push(`[${f.step}] ${stepDef(f.step).title}`);
     }
     const times = f.count > 1 ? `, ${f.count} times` : "";
-    out.push(`  - ${f.signature}${f.weak ? " (weak evidence)" : ""} at ${where(f)}${times}`);
+    const sure = f.confidence === "high" ? "high confidence" : `medium confidence: ${f.signals.length} weak signals`;
+    out.push(`  - ${f.signature} (${sure}) at ${where(f)}${times}`);
     out.push(`      ${f.line}`);
     out.push(`    cause: ${f.cause}`);
     out.push(`    fix:   ${f.fix}`);
@@ -471,5 +576,6 @@ export function formatHuman(diagnosis: Diagnosis, inputsRead: number): string {
     for (const f of superseded) out.push(`  - ${f.signature} (${f.step}) at ${where(f)}`);
     out.push("");
   }
+  out.push(...weakNote());
   return out.join("\n");
 }

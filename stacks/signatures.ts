@@ -14,18 +14,44 @@
  *   (and names the page that documents the underlying requirement, if any).
  * - Causes and fixes are our own words.
  *
- * Weak signatures and precedence: a `weak` signature is real evidence but not specific (for
- * example `AzureAdJoined : NO` says the join has not finished, not why). Within one input (one
- * file, or one text), a weak finding is dropped when a non-weak finding of the same `group` was
- * found too: the specific message explains the generic one. With nothing more specific, the weak
- * finding is reported like any other.
+ * Precision over recall (how stacks/diagnose.ts combines the table, per input: one file or text):
+ * - A `weak` signature is real evidence but not specific (for example `AzureAdJoined : NO` says
+ *   the join has not finished, not why). One weak signal on its own reports nothing; two or more
+ *   different weak signatures pointing at the same step make one finding of `medium` confidence.
+ *   A weak signal also yields to a specific finding of its `group` or step in the same input.
+ * - A signature with a `context` counts only when the same input shows that context (a ConfigMgr
+ *   log, dsregcmd or device-registration output; see CONTEXT_MARKERS): an Entra error code in
+ *   another product's log says nothing about the lab.
+ * - Findings of one input that share a `causeKey` and a step are one cause: only the most
+ *   specific one (highest `specificity`, then table order) is reported.
  *
  * This module is pure: no I/O, no top-level side effects.
  */
 import { isStepId, type StepId } from "./runbook";
 
 /** Symptoms that explain one another; precedence (see above) works within a group. */
-export type SignatureGroup = "user-token" | "cmg-client" | "cmg-site" | "device-join" | "entra-connect" | "entra-apps";
+export type SignatureGroup =
+  | "user-token"
+  | "cmg-client"
+  | "cmg-site"
+  | "device-join"
+  | "domain-join"
+  | "entra-connect"
+  | "entra-apps";
+
+/** A kind of input in which a message is evidence about the lab (see CONTEXT_MARKERS). */
+export type SignatureContext = "configmgr" | "device-registration";
+
+/**
+ * What shows that an input is of a given kind, besides its format (a CMTrace or SMS-trace record
+ * is always ConfigMgr). Tested against every message of an input.
+ */
+export const CONTEXT_MARKERS: Readonly<Record<SignatureContext, RegExp>> = {
+  configmgr:
+    /\bConfigMgr|Configuration Manager|\bCMG(?:Connector|Service)_|\bSMS_[A-Z]|\bCCM(?:_[A-Z]|Setup|Exec|Messaging|HTTP\b)|\bCMG\b|CloudMgr|ADALOperationProvider|ClientIDManager|LocationServices|\bSMS (?:Server|CCM|Provider)\b|\bAAD (?:USER|GROUP|SYSTEM) (?:delta|full) sync\b/i,
+  "device-registration":
+    /dsregcmd|\bAzureAdJoined\b|\bDomainJoined\b|Device Registration|\bDSREG_|^\s*(?:Registration Type|Error Phase|Client ErrorCode)\s*:|DRS Discovery Test|Workplace Join|Automatic-Device-Join|enterpriseregistration\./i,
+};
 
 export interface Signature {
   /** Stable kebab-case id, printed as `signature` in the diagnosis output. */
@@ -45,8 +71,17 @@ export interface Signature {
   readonly source: string;
   /** True when the message or code itself is in Microsoft's documentation. */
   readonly confirmed: boolean;
-  /** Generic evidence that yields to a specific finding of the same group in the same input. */
+  /**
+   * Generic evidence: silent on its own, one `medium` finding with a second weak signature of
+   * the same step, and explained away by a specific finding of the same group or step.
+   */
   readonly weak?: boolean;
+  /** Evidence only in an input that shows this context (see the module comment). */
+  readonly context?: SignatureContext;
+  /** Signatures with the same key and step are one cause (default: the signature's own id). */
+  readonly causeKey?: string;
+  /** Among findings of one cause, the highest is reported (default 1). */
+  readonly specificity?: number;
   /**
    * Some messages name the missed step more precisely than the default `step`; given the
    * matched line, returns the step to report. Pure.
@@ -68,6 +103,7 @@ const DOC = {
     "https://learn.microsoft.com/troubleshoot/developer/webapps/iis/www-authentication-authorization/configure-intermediate-certificates",
   aadstsCodes: "https://learn.microsoft.com/entra/identity-platform/reference-error-codes",
   proxySupport: "https://learn.microsoft.com/mem/configmgr/core/plan-design/network/proxy-server-support",
+  domainJoin: "https://learn.microsoft.com/troubleshoot/windows-server/active-directory/active-directory-domain-join-troubleshooting-guidance",
 } as const;
 
 /** Mentions of Azure AD / Entra user discovery in a CCM_STS line (see `sts-user-not-completely-discovered`). */
@@ -81,6 +117,7 @@ const TABLE = [
     id: "cmg-token-unauthorized-request",
     step: "ad-user-discovery",
     group: "user-token",
+    causeKey: "user-not-discovered",
     pattern: /CMGConnector_Un-?authori[sz]ed-?request/i,
     hints: ["cmgconnector_un"],
     cause:
@@ -93,6 +130,8 @@ const TABLE = [
     id: "sts-user-not-completely-discovered",
     step: "ad-user-discovery",
     group: "user-token",
+    causeKey: "user-not-discovered",
+    specificity: 2,
     pattern: /\bis not completely discovered\b/i,
     hints: ["completely discovered"],
     cause:
@@ -160,6 +199,8 @@ const TABLE = [
     id: "ccm-no-client-pki-cert",
     step: "enhanced-http",
     group: "cmg-client",
+    causeKey: "client-without-token-or-certificate",
+    specificity: 3,
     pattern: /CCM_E_NO_CLIENT_PKI_CERT/i,
     hints: ["ccm_e_no_client_pki_cert"],
     cause:
@@ -172,6 +213,7 @@ const TABLE = [
     id: "ccm-get-directory-list-87d00454",
     step: "enhanced-http",
     group: "cmg-client",
+    causeKey: "client-without-token-or-certificate",
     pattern: /0x87d00454\b/i,
     hints: ["87d00454"],
     cause:
@@ -197,6 +239,8 @@ const TABLE = [
     id: "ccmhttp-mutualauth-code-87",
     step: "enhanced-http",
     group: "cmg-client",
+    causeKey: "client-without-token-or-certificate",
+    specificity: 2,
     pattern: /\[CCMHTTP\]\s*ERROR:\s*URL=\S*CCM_Proxy_MutualAuth\S*.*\bCode=87\b/i,
     hints: ["ccm_proxy_mutualauth"],
     cause:
@@ -268,13 +312,26 @@ const TABLE = [
   },
   {
     id: "cmg-cp-connection-failed",
-    step: "cmg-connection-point",
+    step: "network",
     group: "cmg-site",
     pattern: /Failed to build (?:Tcp|Http) connection\b/i,
     hints: ["failed to build"],
     cause:
-      "The CMG connection point cannot open its channel to the CMG service (outbound 443, or TCP 10124-10139 with several instances, or a proxy in the way).",
-    fix: "Check that the connection point is installed for this CMG and has outbound access to the CMG on 443 / 10124-10139, then restart SMS_EXECUTIVE.",
+      "The CMG connection point cannot open its channel to the CMG service: outbound TCP 443, or 10124-10156 when the CMG has several instances, is blocked by a firewall or network security group, or a proxy is in the way.",
+    fix: "Allow the connection point outbound TCP 443 and 10124-10156 to the CMG in the lab's NSGs (and any proxy), then restart SMS_EXECUTIVE and watch SMS_Cloud_ProxyConnector.log.",
+    source: "UNCONFIRMED wording (field logs, not in Microsoft docs); ports: https://learn.microsoft.com/mem/configmgr/core/clients/manage/cmg/data-flow",
+    confirmed: false,
+  },
+
+  {
+    id: "cmg-cp-missing-role-certificate",
+    step: "cmg-connection-point",
+    group: "cmg-site",
+    pattern: /\bmissing role certificate\b/i,
+    hints: ["role certificate"],
+    cause:
+      "The CMG connection point has no role certificate yet, so it cannot authenticate to the CMG and stays disconnected.",
+    fix: "Let the site finish installing the connection point role (SMS_Cloud_ProxyConnector.log should stop repeating the message), reinstall the role if it persists, and keep the management point on the same site.",
     source: "UNCONFIRMED wording (field logs, not in Microsoft docs)",
     confirmed: false,
   },
@@ -304,6 +361,30 @@ const TABLE = [
     confirmed: true,
   },
   {
+    id: "cmg-certificate-private-key",
+    step: "cmg-certificate",
+    group: "cmg-site",
+    pattern: /private key for the (?:remote desktop )?certificate cannot be accessed|\bCNG certificates? (?:that )?(?:are|is) not supported\b/i,
+    hints: ["private key", "cng certificate"],
+    cause:
+      "The CMG server certificate's private key cannot be used by the deployment: it is not exportable, or the certificate was made from a CNG (key storage provider) template.",
+    fix: "Issue the CMG certificate from a template with a legacy CSP and an exportable private key, export it as a PFX with the key and full chain, and update the CMG with it.",
+    source: "UNCONFIRMED wording (field logs); requirement: https://learn.microsoft.com/mem/configmgr/core/clients/manage/cmg/server-auth-cert",
+    confirmed: false,
+  },
+  {
+    id: "site-dotnet-type-load",
+    step: "site-server",
+    group: "cmg-site",
+    pattern: /\bSystem\.TypeLoadException\b[^\n]*Could not load type '[^']+' from assembly 'System\./i,
+    hints: ["typeloadexception"],
+    cause:
+      "A site component failed to load a type from a .NET Framework assembly: the site server's .NET Framework is older than the site needs, a missing setup prerequisite.",
+    fix: "Install the .NET Framework version the ConfigMgr setup prerequisites require on the site server (the site-server step), restart SMS_EXECUTIVE, then retry the operation.",
+    source: "UNCONFIRMED wording (field logs); prerequisites: https://learn.microsoft.com/mem/configmgr/core/plan-design/configs/site-and-site-system-prerequisites",
+    confirmed: false,
+  },
+  {
     id: "certificate-chain-incomplete",
     step: "cmg-certificate",
     group: "cmg-site",
@@ -320,6 +401,7 @@ const TABLE = [
     id: "entra-consent-missing",
     step: "entra-apps",
     group: "entra-apps",
+    context: "configmgr",
     pattern: /\bAADSTS65001\b/i,
     hints: ["aadsts65001"],
     cause: "A permission of the ConfigMgr apps has not been consented (for example Directory.Read.All or the client app's user_impersonation).",
@@ -331,6 +413,7 @@ const TABLE = [
     id: "entra-client-secret-invalid",
     step: "entra-apps",
     group: "entra-apps",
+    context: "configmgr",
     pattern: /\bAADSTS7000(?:215|222)\b/i,
     hints: ["aadsts7000"],
     cause: "The server app's client secret held by the site is wrong or has expired.",
@@ -339,11 +422,104 @@ const TABLE = [
     confirmed: true,
   },
 
+  {
+    id: "entra-app-not-found",
+    step: "entra-apps",
+    group: "entra-apps",
+    context: "configmgr",
+    pattern: /\bAADSTS(?:50001|700016)\b|\bapplication (?:named|with identifier) \S+ was not found in the (?:tenant|directory)\b/i,
+    hints: ["aadsts50001", "aadsts700016", "was not found in the"],
+    cause:
+      "The ConfigMgr client asked Entra ID for a token for an application (the server app's ID URI or the client app's id) that the tenant does not know: the app is missing, or the site imported it with another identifier.",
+    fix: "Check that the server app's Application ID URI and the client app's id in the site's Azure Services match the app registrations the entra-apps step created, then re-import or update them.",
+    source: DOC.aadstsCodes,
+    confirmed: true,
+  },
+  {
+    id: "entra-graph-insufficient-privileges",
+    step: "entra-apps",
+    group: "entra-apps",
+    context: "configmgr",
+    weak: true,
+    pattern: /\bAuthorization_RequestDenied\b|Insufficient privileges to complete the operation/i,
+    hints: ["authorization_requestdenied", "insufficient privileges"],
+    cause:
+      "A Microsoft Graph call was refused for lack of privileges; for the site this is the server app without consented Directory.Read.All, but the signed-in admin's own role gives the same message.",
+    fix: "Grant admin consent for the server app's Microsoft Graph Directory.Read.All application permission (the entra-apps step), then run Azure AD user discovery again.",
+    source: `${DOC.aadstsCodes} (Graph error shape)`,
+    confirmed: true,
+  },
+
+  // ---- AD domain join (NetSetup.log, dsregcmd /join, nslookup, join dialogs) ----
+  {
+    id: "ad-dc-not-located",
+    step: "ad-forest",
+    group: "domain-join",
+    pattern:
+      /No domain controller is available for the specified domain|domain controller (?:\(AD DC\) for the domain \S+ )?(?:could not|couldn't|cannot|can not) be (?:located|contacted)|failed to find a DC in the specified domain|used to locate an Active Directory Domain Controller|specified domain either does not exist or could not be contacted|\bERROR_NO_SUCH_DOMAIN\b|\b0x8007054b\b|NetpCheckDomainNameIsValid\b.*\breturned 0x54b\b/i,
+    hints: ["domain controller", "find a dc", "specified domain", "no_such_domain", "8007054b", "0x54b"],
+    cause:
+      "The machine could not locate a domain controller of the lab's domain: its DNS server does not answer for the domain (the VNet's DNS is not the DC, or the DC has not registered its records) or the DC is not up.",
+    fix: "Point the VNet's (and the machine's) DNS at the domain controller, check that _ldap._tcp.dc._msdcs.<domain> resolves and nltest /dsgetdc:<domain> finds the DC, then retry the join.",
+    source: DOC.domainJoin,
+    confirmed: true,
+  },
+  {
+    id: "ad-join-rpc-blocked",
+    step: "network",
+    group: "domain-join",
+    pattern: /\bNetp\w+\b[^\n]*:\s*0x(?:6bf|6ba|6d9|40|35|c002001c)\b/i,
+    hints: ["0x6bf", "0x6ba", "0x6d9", "0x40", "0x35", "0xc002001c"],
+    cause:
+      "The machine found the domain controller, but the join's RPC, SMB or Kerberos traffic to it was blocked or cut on the way (a network security group or firewall between the subnets).",
+    fix: "Allow the domain join ports between the subnets (TCP/UDP 53, 88, 389, TCP 135, 445 and 49152-65535) in the lab's NSGs, test with Test-NetConnection, then retry the join.",
+    source: DOC.domainJoin,
+    confirmed: true,
+  },
+  {
+    id: "dns-query-timed-out",
+    step: "ad-forest",
+    group: "domain-join",
+    weak: true,
+    pattern: /\bDNS request timed out\b|\bRequest to \S+ timed[- ]out\b/i,
+    hints: ["timed out", "timed-out"],
+    cause: "The DNS server the machine uses did not answer the query; for the lab domain that is the domain controller's DNS.",
+    fix: "Check that the machine's DNS server is the domain controller and that the DC's DNS service runs and holds the domain's zones.",
+    source: `${DOC.domainJoin} (nslookup output)`,
+    confirmed: true,
+  },
+  {
+    id: "dns-server-unknown",
+    step: "ad-forest",
+    group: "domain-join",
+    weak: true,
+    pattern: /^\s*Server:\s*UnKnown\s*$/i,
+    hints: ["unknown"],
+    cause: "nslookup could not name its own DNS server: the server holds no reverse record for itself, as a domain controller's DNS that is not fully set up.",
+    fix: "Check the DNS server the machine uses (it should be the domain controller) and that its zones are loaded.",
+    source: "UNCONFIRMED wording (nslookup output, field logs)",
+    confirmed: false,
+  },
+  {
+    id: "dns-nonexistent-domain",
+    step: "ad-forest",
+    group: "domain-join",
+    weak: true,
+    pattern: /can't find \S+: Non-existent domain/i,
+    hints: ["non-existent domain"],
+    cause: "The DNS server answered that the name does not exist: the zone or record the domain needs is missing.",
+    fix: "Check that the domain controller's DNS holds the domain's forward zone and the _msdcs records, and that the machine uses that DNS server.",
+    source: "UNCONFIRMED wording (nslookup output, field logs)",
+    confirmed: false,
+  },
+
   // ---- hybrid join (dsregcmd /status, User Device Registration events) ----
   {
     id: "dsreg-device-object-not-found",
     step: "sync-scope",
     group: "device-join",
+    causeKey: "device-not-synced",
+    specificity: 2,
     pattern: /device object by the given id\b.{0,80}?(?:is not|isn't|not) found/i,
     hints: ["device object by the given id"],
     cause:
@@ -356,6 +532,7 @@ const TABLE = [
     id: "dsreg-target-sid-verification",
     step: "sync-scope",
     group: "device-join",
+    causeKey: "device-not-synced",
     pattern: /verification of the target computer'?s SID/i,
     hints: ["target computer"],
     cause: "The device's certificate in Entra ID does not match yet: the computer object has not finished syncing.",
@@ -380,6 +557,7 @@ const TABLE = [
     id: "dsreg-tenant-not-found",
     step: "hybrid-join-scp",
     group: "device-join",
+    context: "device-registration",
     pattern: /\bAADSTS90002\b|DSREG_DISCOVERY_TENANT_NOT_FOUND|0x801c003a\b/i,
     hints: ["aadsts90002", "tenant_not_found", "801c003a"],
     cause: "The Service Connection Point names a tenant id that Entra ID does not know (or a tenant without an active subscription).",
@@ -391,6 +569,8 @@ const TABLE = [
     id: "dsreg-scp-read-failed",
     step: "hybrid-join-scp",
     group: "device-join",
+    causeKey: "scp-unreadable",
+    specificity: 2,
     pattern: /DSREG_AUTOJOIN_ADCONFIG_READ_FAILED|0x801c001d\b|-2145648611\b/i,
     hints: ["adconfig_read_failed", "801c001d", "2145648611"],
     cause: "The device could not read the hybrid-join Service Connection Point from AD, so it does not know which tenant to join.",
@@ -402,6 +582,7 @@ const TABLE = [
     id: "dsreg-ad-configuration-test-failed",
     step: "hybrid-join-scp",
     group: "device-join",
+    causeKey: "scp-unreadable",
     pattern: /^\s*AD Configuration Test\s*:\s*FAIL/i,
     hints: ["ad configuration test"],
     cause: "dsregcmd could not read a valid Service Connection Point from the domain.",
@@ -453,10 +634,11 @@ const TABLE = [
     id: "adsync-permission-issue",
     step: "entra-connect",
     group: "entra-connect",
+    weak: true,
     pattern: /\bpermission-issue\b|insufficient access rights to perform the operation|\bINSUFF_ACCESS_RIGHTS\b/i,
     hints: ["permission-issue", "insufficient access rights", "insuff_access_rights"],
     cause:
-      "The AD DS connector account Entra Connect uses lacks rights on some objects (error 8344), often an OU with inheritance disabled or a protected account.",
+      "The AD DS connector account Entra Connect uses lacks rights on some objects (error 8344): on its own this is as often a protected admin account or a writeback feature outside the lab as a missed permission of the entra-connect step.",
     fix: "Grant the connector account its permissions again (Entra Connect wizard, or the ADSyncConfig module's Set-ADSync*Permissions cmdlets; find blocked OUs with Get-ADSyncObjectsWithInheritanceDisabled), then run a delta sync.",
     source: `UNCONFIRMED wording (Synchronization Service Manager status, not re-read in Microsoft docs); fix: ${DOC.adDsConnectorAccount}`,
     confirmed: false,
@@ -507,6 +689,10 @@ export function validateSignatures(table: readonly Signature[] = SIGNATURES): st
     ] as const) {
       if (text.trim().length < 20) problems.push(`signature '${s.id}': ${name} is too short`);
       if (!/[.!]$/.test(text.trim())) problems.push(`signature '${s.id}': ${name} should be one sentence ending with a full stop`);
+    }
+    if (s.context !== undefined && !(s.context in CONTEXT_MARKERS)) problems.push(`signature '${s.id}': unknown context '${s.context}'`);
+    if (s.specificity !== undefined && !(Number.isInteger(s.specificity) && s.specificity > 0)) {
+      problems.push(`signature '${s.id}': specificity must be a positive integer`);
     }
     if (s.confirmed && !/^https:\/\/(?:learn|support)\.microsoft\.com\//.test(s.source)) {
       problems.push(`signature '${s.id}': a confirmed signature needs a Microsoft documentation URL as source`);

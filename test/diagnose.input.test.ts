@@ -92,7 +92,9 @@ describe("encodings and line endings", () => {
   });
 
   it("a last line without a line ending is read", () => {
-    expect(summary(diagnoseText("x\r\nAzureAdJoined : NO"))).toEqual(["sync-scope/dsreg-azure-ad-joined-no@2"]);
+    expect(summary(diagnoseText("x\r\nServer Message : The device object by the given id (x) is not found."))).toEqual([
+      "sync-scope/dsreg-device-object-not-found@2",
+    ]);
   });
 });
 
@@ -128,16 +130,18 @@ describe("fixtures", () => {
   const cases: readonly [string, readonly string[]][] = [
     [
       "ccm-client-cmg.log",
-      ["enhanced-http/ccm-no-client-pki-cert@2", "enhanced-http/ccmhttp-mutualauth-code-87@2", "enhanced-http/cmg-forbidden-iis-binding@6", "enhanced-http/ccm-get-directory-list-87d00454@7"],
+      // Code=87 and 0x87d00454 are the same cause as CCM_E_NO_CLIENT_PKI_CERT: only the most specific is reported.
+      ["enhanced-http/ccm-no-client-pki-cert@2", "enhanced-http/cmg-forbidden-iis-binding@6"],
     ],
-    ["CCM_STS.log", ["ad-user-discovery/sts-user-not-completely-discovered@2", "ad-user-discovery/cmg-token-unauthorized-request@3"]],
+    ["CCM_STS.log", ["ad-user-discovery/sts-user-not-completely-discovered@2"]],
     ["dsregcmd-not-synced.txt", ["sync-scope/dsreg-device-object-not-found@30"]],
-    ["dsregcmd-no-scp.txt", ["hybrid-join-scp/dsreg-scp-read-failed@19", "hybrid-join-scp/dsreg-ad-configuration-test-failed@19"]],
+    ["dsregcmd-no-scp.txt", ["hybrid-join-scp/dsreg-scp-read-failed@19"]],
     ["dsregcmd-joined.txt", []],
     ["clean-client.log", []],
-    ["entra-connect-runs.txt", ["entra-connect/adsync-permission-issue@7", "entra-connect/adsync-run-stopped@13"]],
+    // permission-issue alone is weak evidence (withheld); the stopped run is specific.
+    ["entra-connect-runs.txt", ["entra-connect/adsync-run-stopped@13"]],
     ["CloudMgr.log", ["cmg-azure-access/azure-authorization-failed@1"]],
-    ["SMS_Cloud_ProxyConnector.log", ["cmg-connection-point/cmg-cp-connection-failed@1", "cmg-connection-point/cmg-cp-forward-http-error@2"]],
+    ["SMS_Cloud_ProxyConnector.log", ["network/cmg-cp-connection-failed@1"]],
   ];
 
   it.each(cases)("%s", async (name, expected) => {
@@ -152,20 +156,24 @@ describe("fixtures", () => {
     expect(decodeBytes(bytes)).toContain("AzureAdJoined : NO\r\n");
   });
 
-  it("the weak 0x87d00231 in the client log is explained by CCM_E_NO_CLIENT_PKI_CERT", async () => {
+  it("the lone weak 0x87d00231 in the client log is withheld; the same-cause findings are superseded", async () => {
     const d = await diagnoseStreamDetailed(Readable.from([readFileSync(fixture("ccm-client-cmg.log"))]), { file: "c" });
-    expect(d.superseded.map((f) => [f.signature, f.count, f.lineNumber])).toEqual([["ccmhttp-post-failed-87d00231", 2, 3]]);
+    expect(d.withheld.map((f) => [f.signature, f.count, f.lineNumber])).toEqual([["ccmhttp-post-failed-87d00231", 2, 3]]);
+    expect(d.superseded.map((f) => [f.signature, f.lineNumber])).toEqual([
+      ["ccmhttp-mutualauth-code-87", 2],
+      ["ccm-get-directory-list-87d00454", 7],
+    ]);
   });
 });
 
 describe("output", () => {
   const findings = diagnoseText("x\nAzureAdJoined : NO\nAADSTS90002: Tenant 'abc' not found.\n", { file: "d.txt" });
 
-  it("JSON keeps exactly the contract keys plus file and lineNumber", () => {
+  it("JSON keeps the contract keys plus confidence, file and lineNumber", () => {
     const parsed = JSON.parse(formatJson(findings)) as { findings: Record<string, unknown>[] };
     expect(parsed.findings).toHaveLength(1);
-    expect(Object.keys(parsed.findings[0] ?? {}).sort()).toEqual(["cause", "file", "fix", "line", "lineNumber", "signature", "step"]);
-    expect(parsed.findings[0]).toMatchObject({ step: "hybrid-join-scp", signature: "dsreg-tenant-not-found", file: "d.txt", lineNumber: 3 });
+    expect(Object.keys(parsed.findings[0] ?? {}).sort()).toEqual(["cause", "confidence", "file", "fix", "line", "lineNumber", "signature", "step"]);
+    expect(parsed.findings[0]).toMatchObject({ step: "hybrid-join-scp", signature: "dsreg-tenant-not-found", file: "d.txt", lineNumber: 3, confidence: "high" });
     expect(JSON.parse(formatJson([]))).toEqual({ findings: [] });
   });
 
@@ -174,6 +182,7 @@ describe("output", () => {
       {
         findings: diagnoseText("AADSTS65001 x\nStatusText=CMGConnector_Forbidden\nMissingSubscriptionRegistration\n", { file: "a.log" }),
         superseded: [],
+        withheld: [],
       },
       1,
     );
@@ -183,7 +192,8 @@ describe("output", () => {
     expect(text).toContain("at a.log:2");
     expect(text).toContain("cause: ");
     expect(text).toContain("fix:   ");
-    expect(formatHuman({ findings: [], superseded: [] }, 2)).toBe("diagnose: no known error signature found in 2 inputs.\n");
+    expect(text).toContain("(high confidence)");
+    expect(formatHuman({ findings: [], superseded: [], withheld: [] }, 2)).toBe("diagnose: no known error signature found in 2 inputs.\n");
   });
 });
 
@@ -226,7 +236,7 @@ describe("npm run diagnose (CLI)", () => {
     expect(run.stderr).toContain(`cannot read '${missing}': no such file`);
     expect(run.stderr).toContain(`cannot read '${dir}': is a directory`);
     const parsed = JSON.parse(run.stdout) as { findings: { signature: string }[] };
-    expect(parsed.findings.map((f) => f.signature)).toEqual(["sts-user-not-completely-discovered", "cmg-token-unauthorized-request"]);
+    expect(parsed.findings.map((f) => f.signature)).toEqual(["sts-user-not-completely-discovered"]);
   });
 
   it("a clean log gives an empty list and exit code 0; human output too", async () => {
