@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse as parseYaml } from "yaml";
+import { parse as parseYaml, parseDocument } from "yaml";
 import { makePfx, threeTier } from "./support/pki";
 import {
   cliAcceptsValue,
@@ -93,7 +93,10 @@ describe("the program, loaded as pulumi up loads it", () => {
     const withMain = copyProject("link");
     copies.push(root, withMain);
     // Control: the `main:` this project used to have.
-    fs.appendFileSync(path.join(withMain, "Pulumi.yaml"), "\nmain: stacks/index.ts\n");
+    const file = path.join(withMain, "Pulumi.yaml");
+    const doc = parseDocument(fs.readFileSync(file, "utf8"));
+    doc.set("main", "stacks/index.ts");
+    fs.writeFileSync(file, doc.toString());
     const [a, b] = await Promise.all([
       runProgramAsEngine(root, { stack: "dev", ...secretStack(root) }),
       runProgramAsEngine(withMain, { stack: "dev", ...secretStack(withMain) }),
