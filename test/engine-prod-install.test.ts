@@ -29,8 +29,12 @@ async function npm(dir: string, args: readonly string[]): Promise<void> {
   await run(NPM, [...args, "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, env: { ...process.env, NODE_ENV: "production" }, maxBuffer: 16 * 1024 * 1024 });
 }
 
+/** Every copy made, removed after the tests even when an install fails. */
+const dirs: string[] = [];
+
 async function productionCopy(omit: readonly string[], edit?: (dir: string) => Promise<void>): Promise<string> {
   const dir = copyProject("none");
+  dirs.push(dir);
   if (edit) await edit(dir);
   await npm(dir, ["ci", ...omit.map((o) => `--omit=${o}`)]);
   return dir;
@@ -48,7 +52,6 @@ async function load(root: string): Promise<{ program: ProgramRun; pack: PolicyPa
 const expectations = (r: ProgramRun) => ({ root: r.root, cwd: r.root, tsconfig: path.join(r.root, "tsconfig.json"), entryFile: r.entryFile, providers: PROVIDERS, packages: r.packages });
 
 describe("npm ci --omit=dev, then the engine's load", () => {
-  const dirs: string[] = [];
   let prod: { program: ProgramRun; pack: PolicyPackRun };
   let slim: { program: ProgramRun; pack: PolicyPackRun };
   let control: { program: ProgramRun; pack: PolicyPackRun };
@@ -70,7 +73,6 @@ describe("npm ci --omit=dev, then the engine's load", () => {
       }),
       productionCopy(["dev", "optional"]),
     ]);
-    dirs.push(a, b, c);
     controlRoot = b;
     // One load at a time: each is a type-checking compile of the whole program.
     prod = await load(a);
