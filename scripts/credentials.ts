@@ -12,6 +12,29 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import { isSecretEnvelope } from "./offline/wire";
 
+/**
+ * Room for `pulumi stack export`: Node's default (1 MiB) is about a lab's export before any
+ * run-command output is in it. V8 strings end a little above 512 MiB.
+ */
+export const EXPORT_MAX_BYTES = 512 * 1024 * 1024;
+
+export const NO_PULUMI_CLI =
+  "the Pulumi CLI (pulumi) is not on the PATH: install it (https://www.pulumi.com/docs/install/, e.g. curl -fsSL https://get.pulumi.com | sh), or pass --file EXPORT.json";
+
+/** `pulumi stack export --show-secrets` of the current (or the named) stack. */
+function exportStack(stack: string | undefined): string {
+  try {
+    return execFileSync("pulumi", ["stack", "export", "--show-secrets", ...(stack ? ["--stack", stack] : [])], {
+      encoding: "utf8",
+      maxBuffer: EXPORT_MAX_BYTES,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new Error(NO_PULUMI_CLI);
+    throw e;
+  }
+}
+
 /** A value from a stack export: plain, or a secret envelope with `plaintext` (JSON-encoded). */
 function reveal(value: unknown): unknown {
   if (isSecretEnvelope(value)) {
@@ -92,9 +115,7 @@ function main(argv: readonly string[]): number {
     }
   }
   try {
-    const text = file
-      ? fs.readFileSync(file, "utf8")
-      : execFileSync("pulumi", ["stack", "export", "--show-secrets", ...(stack ? ["--stack", stack] : [])], { encoding: "utf8" });
+    const text = file ? fs.readFileSync(file, "utf8") : exportStack(stack);
     process.stdout.write(renderCredentials(findCredentials(JSON.parse(text))));
     return 0;
   } catch (e) {

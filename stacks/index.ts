@@ -1,5 +1,5 @@
 /**
- * The Pulumi program's entry (Pulumi.yaml `main`). Reads the stack config once, refuses a lab with
+ * The Pulumi program's entry (package.json `main`). Reads the stack config once, refuses a lab with
  * a known miss before any resource is registered, logs the warnings, builds the lab and exports
  * its outputs. Everything it calls is side-effect free at import, so tests and the offline plan
  * run the same code through `buildLab`.
