@@ -27,7 +27,6 @@ describe("pslint rules on fixtures", () => {
   // Each bad fixture is good.ps1 with one defect; it must fail on exactly that rule.
   const cases: [string, RuleId][] = [
     ["bad-syntax.ps1", "syntax"],
-    ["bad-variable-colon.ps1", "syntax"],
     ["bad-unknown-cmdlet.ps1", "unknown-cmdlet"],
     ["bad-unconfirmed-cmdlet.ps1", "unconfirmed-cmdlet"],
     ["bad-unknown-parameter.ps1", "unknown-parameter"],
