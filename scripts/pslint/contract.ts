@@ -1,5 +1,5 @@
 import { declaredParameters } from "./lint";
-import { isSecretParameterName } from "./secrets";
+import { isSecretParameterName } from "../../stacks/secret-names";
 import type { Problem, RunCommandInputs } from "./types";
 
 /**

@@ -6,7 +6,7 @@ import { initPsLint } from "./parser";
 import type { Problem } from "./types";
 
 export { checkRunCommandContract } from "./contract";
-export { isSecretParameterName, SECRET_NAME_SUFFIXES } from "./secrets";
+export { isSecretParameterName, SECRET_NAME_SUFFIXES } from "../../stacks/secret-names";
 export { lintScript, declaredParameters } from "./lint";
 export { initPsLint, parsePowerShell } from "./parser";
 export { loadCatalog, parseCatalogFile, CATALOG_DIR } from "./catalog";

@@ -1,7 +1,7 @@
 import { BUILTIN_ALIASES, BUILTIN_CMDLETS } from "./builtins";
 import { COMMON_PARAMETERS, COMMON_PARAMETER_ALIASES, loadCatalog, type Catalog, type CatalogCmdlet } from "./catalog";
 import { parsePowerShell, type Node } from "./parser";
-import { isSecretParameterName } from "./secrets";
+import { isSecretParameterName } from "../../stacks/secret-names";
 import { ancestors, isWithin, ofType, pos, sameNode, unquote, variableKey, walk } from "./tree";
 import type { Problem, RuleId } from "./types";
 

@@ -25,6 +25,9 @@ import type {
 } from "@pulumi/policy";
 import { LAB_STEP_TYPE } from "../../components/lab-step";
 import { isStepId, RUNBOOK, transitiveNeeds, type StepId } from "../runbook";
+// One rule each, shared with the config loader and the run-command contract check.
+import { isIsoDate } from "../config-util";
+import { isSecretParameterName } from "../secret-names";
 
 /** A resource policy with exactly one validation function (so tests can call it directly). */
 export type LabResourcePolicy = ResourceValidationPolicy & { readonly validateResource: ResourceValidation };
@@ -148,15 +151,6 @@ export const noInternetAdminPorts: LabResourcePolicy = {
 
 // --- vm-expires-on-tag ---------------------------------------------------------------------------
 
-/** Whether `value` is an ISO 8601 date (YYYY-MM-DD, optionally with a time) naming a real day. */
-export function isIsoDate(value: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?$/.exec(value);
-  if (!m) return false;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const day = new Date(Date.UTC(y, mo - 1, d));
-  return day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d;
-}
-
 export const vmExpiresOnTag: LabResourcePolicy = {
   name: "vm-expires-on-tag",
   description: "Every VM carries an expiresOn tag with an ISO date, so a forgotten lab can be found and removed.",
@@ -176,9 +170,6 @@ export const vmExpiresOnTag: LabResourcePolicy = {
 
 // --- run commands ------------------------------------------------------------------------------
 
-/** Parameter names that carry secrets and must only travel as `protectedParameters`. */
-export const SECRET_PARAMETER_NAME = /(password|secret|key|token|pfx|pfxbase64)$/i;
-
 export const runCommandSecretsProtected: LabResourcePolicy = {
   name: "run-command-secrets-protected",
   description: "Run commands pass secret-looking parameters only as protectedParameters (never logged by Azure).",
@@ -190,7 +181,7 @@ export const runCommandSecretsProtected: LabResourcePolicy = {
     const list = Array.isArray(parameters) ? (parameters as unknown[]) : [];
     for (const p of list) {
       const name = isRecord(p) ? str(p.name) : undefined;
-      if (name && SECRET_PARAMETER_NAME.test(name)) {
+      if (name && isSecretParameterName(name)) {
         reportViolation(`parameter '${name}' looks like a secret but is passed in 'parameters'; pass it in 'protectedParameters'`);
       }
     }

@@ -1,5 +1,6 @@
 /**
- * The one place that decides whether a run-command parameter carries a secret.
+ * The one place that decides whether a run-command parameter carries a secret: the run-command
+ * contract check (scripts/pslint) and the policy pack's run-command-secrets-protected both use it.
  * A name is secret when it ends, with this exact casing, in one of these suffixes
  * (PascalCase, as PowerShell parameter names are written), or is exactly the suffix.
  */
