@@ -10,6 +10,7 @@
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import { runCli } from "./cli";
 import { isSecretEnvelope } from "./offline/wire";
 
 /**
@@ -103,25 +104,23 @@ export function renderCredentials(found: LabCredentialsFound): string {
   return lines.join("\n") + "\n";
 }
 
-function main(argv: readonly string[]): number {
-  let stack: string | undefined;
-  let file: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--stack") stack = argv[++i];
-    else if (argv[i] === "--file") file = argv[++i];
-    else {
-      process.stderr.write("usage: npm run credentials -- [--stack NAME] [--file EXPORT.json]\n");
-      return 2;
-    }
-  }
-  try {
-    const text = file ? fs.readFileSync(file, "utf8") : exportStack(stack);
-    process.stdout.write(renderCredentials(findCredentials(JSON.parse(text))));
-    return 0;
-  } catch (e) {
-    process.stderr.write(`credentials: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
-  }
+const USAGE = `usage: npm run credentials -- [--stack NAME] [--file EXPORT.json]
+
+Prints the lab's generated credentials (admin account, demo users, the Entra Connect setup
+identity) from \`pulumi stack export --show-secrets\` of the current or the named stack, or from
+a saved export. Prints to the terminal only; nothing is written.
+
+  --stack NAME        the stack to export (default: the selected stack)
+  --file EXPORT.json  read this export instead of running pulumi
+  -h, --help          show this help
+`;
+
+function main(values: { stack?: string; file?: string }): number {
+  const text = values.file ? fs.readFileSync(values.file, "utf8") : exportStack(values.stack);
+  process.stdout.write(renderCredentials(findCredentials(JSON.parse(text))));
+  return 0;
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) {
+  runCli({ name: "credentials", usage: USAGE, options: { stack: { type: "string" }, file: { type: "string" } } }, process.argv.slice(2), main);
+}

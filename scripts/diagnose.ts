@@ -8,6 +8,7 @@
  */
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
+import { runCli } from "./cli";
 import { formatHuman, formatJson, mergeDiagnoses, diagnoseStreamDetailed, type Diagnosis } from "../stacks/diagnose";
 
 const USAGE = `usage: npm run diagnose -- [--json] FILE...
@@ -22,27 +23,6 @@ A finding's confidence is "high" (a specific message) or "medium" (two or more w
 of the same step); one weak signal alone is listed as seen but names no step.
   -h, --help  show this help
 `;
-
-interface Args {
-  readonly json: boolean;
-  readonly files: readonly string[];
-}
-
-function parseArgs(argv: readonly string[]): Args | { readonly error: string } | "help" {
-  let json = false;
-  const files: string[] = [];
-  let onlyFiles = false;
-  for (const a of argv) {
-    if (onlyFiles || a === "-" || !a.startsWith("-")) files.push(a);
-    else if (a === "--") onlyFiles = true;
-    else if (a === "--json") json = true;
-    else if (a === "-h" || a === "--help") return "help";
-    else return { error: `unknown option '${a}'` };
-  }
-  if (files.length === 0) return { error: "no input: give at least one FILE, or '-' for stdin" };
-  if (files.filter((f) => f === "-").length > 1) return { error: "stdin ('-') can be read only once" };
-  return { json, files };
-}
 
 function describe(err: unknown): string {
   if (err instanceof Error) {
@@ -60,18 +40,11 @@ async function readOne(file: string): Promise<Diagnosis> {
   return diagnoseStreamDetailed(stream, { file });
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
-  const args = parseArgs(argv);
-  if (args === "help") {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  if ("error" in args) {
-    process.stderr.write(`diagnose: ${args.error}\n\n${USAGE}`);
-    return 2;
-  }
+async function main(values: { json?: boolean }, files: string[]): Promise<number> {
+  if (files.length === 0) return usageError("no input: give at least one FILE, or '-' for stdin");
+  if (files.filter((f) => f === "-").length > 1) return usageError("stdin ('-') can be read only once");
   const diagnoses: Diagnosis[] = [];
-  for (const file of args.files) {
+  for (const file of files) {
     try {
       diagnoses.push(await readOne(file));
     } catch (err) {
@@ -79,16 +52,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   }
   const merged = mergeDiagnoses(diagnoses);
-  process.stdout.write(args.json ? `${formatJson(merged.findings)}\n` : formatHuman(merged, diagnoses.length));
+  process.stdout.write(values.json ? `${formatJson(merged.findings)}\n` : formatHuman(merged, diagnoses.length));
   return diagnoses.length === 0 ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`diagnose: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+function usageError(message: string): number {
+  process.stderr.write(`diagnose: ${message}\n\n${USAGE}`);
+  return 2;
+}
+
+runCli({ name: "diagnose", usage: USAGE, positionals: true, options: { json: { type: "boolean" } } }, process.argv.slice(2), main);

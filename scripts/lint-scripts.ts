@@ -1,14 +1,23 @@
 /**
  * PowerShell quality gate for the scripts that run inside the lab's VMs (`npm run lint:scripts`).
- * Usage: tsx scripts/lint-scripts.ts [file.ps1 ...]   (default: every scripts/**\/*.ps1)
+ * Usage: npm run lint:scripts -- [file.ps1 ...]   (default: every scripts/vm/**\/*.ps1)
  * Prints `file:line:col: rule: message` per problem and exits 1 if there is any.
  */
 import { resolve } from "node:path";
+import { runCli } from "./cli";
 import { formatProblem, lintFiles, listScripts } from "./pslint";
 
-async function main(): Promise<number> {
+const USAGE = `usage: npm run lint:scripts -- [FILE.ps1...]
+
+Checks the in-VM PowerShell scripts against the project's conventions and the cmdlet catalog
+(default: every scripts/vm/**/*.ps1). Prints file:line:col: rule: message per problem.
+Exit 0 clean, 1 problems, 2 usage error.
+
+  -h, --help  show this help
+`;
+
+async function main(_values: object, args: string[]): Promise<number> {
   const started = Date.now();
-  const args = process.argv.slice(2);
   const files = args.length > 0 ? args.map((a) => resolve(a)) : listScripts();
   const problems = await lintFiles(files);
   for (const p of problems) console.log(formatProblem(p));
@@ -21,10 +30,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.stack ?? err.message : String(err));
-    process.exit(2);
-  },
-);
+runCli({ name: "lint:scripts", usage: USAGE, positionals: true, options: {} }, process.argv.slice(2), main);

@@ -13,8 +13,8 @@
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { SCRIPTS_DIR } from "../components/run-step";
+import { runCli } from "./cli";
 import { loadCatalog } from "./pslint";
 import { originMap, runCommandTexts } from "./ps-test/run-command-text";
 import { stubModuleText } from "./ps-test/stubs";
@@ -22,7 +22,17 @@ import { stubModuleText } from "./ps-test/stubs";
 const ROOT = path.resolve(__dirname, "..");
 const TESTS_DIR = path.join(SCRIPTS_DIR, "tests");
 const PESTER_PROJECT = path.join(TESTS_DIR, "Pester.csproj");
-const USAGE = "usage: npm run test:ps -- [--gate-only] [--scripts-dir DIR] [--out DIR] [FILTER...]";
+const USAGE = `usage: npm run test:ps -- [--gate-only] [--scripts-dir DIR] [--out DIR] [FILTER...]
+
+Real PowerShell over the in-VM scripts: the parser and Windows PowerShell 5.1 gate over every
+run-command text, then the Pester behaviour tests (scripts/vm/tests/*.Tests.ps1).
+
+  FILTER             run only the Pester files whose name contains FILTER
+  --gate-only        the gate, no Pester
+  --scripts-dir DIR  scripts to check instead of scripts/vm (with their lib/ and tests/)
+  --out DIR          where the run-command texts and stubs go (default build/ps)
+  -h, --help         show this help
+`;
 
 /** The Pester version, read from the restore project so it is written once. */
 function pesterVersion(): string {
@@ -59,28 +69,9 @@ function ensureTools(pesterModule: string): void {
   }
 }
 
-async function main(): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      allowPositionals: true,
-      options: {
-        "gate-only": { type: "boolean", default: false },
-        "scripts-dir": { type: "string" },
-        out: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (e) {
-    console.error(`${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const scriptsDir = path.resolve(parsed.values["scripts-dir"] ?? SCRIPTS_DIR);
-  const out = path.resolve(parsed.values.out ?? path.join(ROOT, "build", "ps"));
+async function main(values: { "gate-only"?: boolean; "scripts-dir"?: string; out?: string }, filters: string[]): Promise<number> {
+  const scriptsDir = path.resolve(values["scripts-dir"] ?? SCRIPTS_DIR);
+  const out = path.resolve(values.out ?? path.join(ROOT, "build", "ps"));
   const pesterModule = path.join(ROOT, "build", "nuget", "pester", pesterVersion(), "tools", "Pester.psd1");
   ensureTools(pesterModule);
 
@@ -97,7 +88,6 @@ async function main(): Promise<number> {
   fs.writeFileSync(stubModule, stubModuleText(loadCatalog()), "utf8");
 
   const testsDir = path.join(scriptsDir, "tests");
-  const filters = parsed.positionals;
   const testFiles = fs.existsSync(testsDir)
     ? fs.readdirSync(testsDir).filter((f) => f.endsWith(".Tests.ps1") && (filters.length === 0 || filters.some((x) => f.includes(x)))).sort()
     : [];
@@ -107,7 +97,7 @@ async function main(): Promise<number> {
     "-RunCommandDir", runCommandDir,
     "-StubModule", stubModule,
     "-PesterModule", pesterModule,
-    ...(parsed.values["gate-only"] ? ["-GateOnly"] : []),
+    ...(values["gate-only"] ? ["-GateOnly"] : []),
     ...(testFiles.length > 0 ? ["-TestPath", testFiles.map((f) => path.join(testsDir, f)).join(",")] : []),
   ];
   const r = run("dotnet", args, false);
@@ -115,10 +105,13 @@ async function main(): Promise<number> {
   return r.status === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`test:ps: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
+runCli(
+  {
+    name: "test:ps",
+    usage: USAGE,
+    positionals: true,
+    options: { "gate-only": { type: "boolean" }, "scripts-dir": { type: "string" }, out: { type: "string" } },
   },
+  process.argv.slice(2),
+  main,
 );
