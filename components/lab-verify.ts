@@ -34,6 +34,10 @@ export class LabVerify extends pulumi.ComponentResource {
   public readonly reportCommands: pulumi.Output<string[]>;
   /** The verify reports (each run command's output), read back after the checks have run. */
   public readonly report: pulumi.Output<string>;
+  /** URNs of the verify run commands (npm run resume re-runs them with pulumi up --target-replace). */
+  public readonly commandUrns: pulumi.Output<string[]>;
+  /** Run command names by Azure VM, in the order they run (npm run resume prints their reports). */
+  public readonly commandNames: readonly { readonly vm: WindowsVm; readonly name: string }[];
 
   constructor(name: string, args: LabVerifyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cmg-lab:verify:LabVerify", name, {}, opts);
@@ -92,6 +96,8 @@ export class LabVerify extends pulumi.ComponentResource {
       ...args.clients.map((c, i) => ({ vm: c, step: clientRuns[i] as RunStep, name: `${name}-${c.computerName.toLowerCase()}` })),
       { vm: args.siteServer, step: site, name: `${name}-site` },
     ];
+    this.commandUrns = pulumi.all(runs.map((r) => r.step.command.urn));
+    this.commandNames = runs.map((r) => ({ vm: r.vm, name: r.name }));
     this.reportCommands = pulumi
       .all([pulumi.output(args.resourceGroupName), pulumi.all(runs.map((r) => r.vm.vmName))])
       .apply(([rg, vmNames]) => runs.map((r, i) => verifyReportCommand(rg, vmNames[i] ?? "", r.name)));

@@ -35,6 +35,31 @@ import { SiteMedia } from "./site-media";
 import { SiteServer } from "./site-server";
 import { ldapPath, siteName } from "../stacks/site";
 
+/** The `power` stack output (scripts/lab-power.ts reads it). */
+export interface LabPowerOutput {
+  readonly resourceGroupName: string;
+  /** Azure VM names: the DC, then every member (site server first). */
+  readonly dcVm: string;
+  readonly memberVms: string[];
+  readonly siteServerVm: string;
+  readonly siteCode: string;
+  readonly cmgServiceFqdn: string;
+  readonly expiresOn: string;
+  readonly serverAppSecretEndDate: string;
+  readonly bastion: {
+    readonly mode: string;
+    readonly name: string;
+    readonly publicIpName: string;
+    readonly vnetName: string;
+    readonly location: string;
+    readonly tags: Record<string, string>;
+  };
+  /** The site install run command (its start date begins the evaluation's 180 days). */
+  readonly siteInstallRunCommand: string;
+  readonly verifyUrns: string[];
+  readonly verifyRunCommands: { vm: string; name: string }[];
+}
+
 export interface LabArgs {
   /** Required. The validated lab configuration. */
   readonly config: LabConfig;
@@ -117,6 +142,12 @@ export class Lab extends pulumi.ComponentResource {
   public readonly vmNames: Readonly<Record<string, pulumi.Output<string>>>;
   /** `az vm start` for every lab VM: Azure cannot change a stopped VM's run commands. */
   public readonly startVmsCommand: pulumi.Output<string>;
+  /**
+   * What npm run pause / resume need (scripts/lab-power.ts): the VMs in start order (DC first), the
+   * site, the CMG, the Bastion to delete and recreate, the dates a long pause runs into, and the
+   * verify run commands to re-run. No secret.
+   */
+  public readonly power: pulumi.Output<LabPowerOutput>;
   /** The demo users' UPNs (`labuser01@<tenant domain>`, ...), created in the users OU (step `ad-ous`). */
   public readonly demoUserUpns: readonly string[];
   /** The demo users' password (secret), apart from the admin password. */
@@ -589,6 +620,37 @@ export class Lab extends pulumi.ComponentResource {
     this.vmNames = Object.fromEntries(allVms.map((v) => [v.computerName, v.vmName]));
     // --ids takes several VMs at once (--name takes one).
     this.startVmsCommand = pulumi.all(allVms.map((v) => v.vmId)).apply((ids) => `az vm start --ids ${ids.join(" ")}`);
+    this.power = pulumi
+      .all([
+        network.resourceGroupName,
+        dc.vmName,
+        pulumi.all([siteServer, entraConnect, ...clients].map((v) => v.vmName)),
+        cmg.serviceFqdn,
+        entra.serverAppSecretEndDate,
+        verify.commandUrns,
+        pulumi.all(verify.commandNames.map((c) => c.vm.vmName)),
+      ])
+      .apply(([rg, dcName, members, cmgFqdn, secretEnd, verifyUrns, verifyVms]) => ({
+        resourceGroupName: rg,
+        dcVm: dcName,
+        memberVms: members,
+        siteServerVm: members[0] ?? "",
+        siteCode: config.site.siteCode,
+        cmgServiceFqdn: cmgFqdn,
+        expiresOn: config.schedule.expiresOn,
+        serverAppSecretEndDate: secretEnd,
+        bastion: {
+          mode: config.admin.bastion,
+          name: names.bastion,
+          publicIpName: names.bastionIp,
+          vnetName: names.vnet,
+          location: config.location,
+          tags: adminStep.tags,
+        },
+        siteInstallRunCommand: "site-install",
+        verifyUrns,
+        verifyRunCommands: verify.commandNames.map((c, i) => ({ vm: verifyVms[i] ?? "", name: c.name })),
+      }));
     this.demoUserUpns = directory.demoUserUpns;
     this.demoUserPassword = directory.demoUserPassword;
     this.registerOutputs({ resourceGroupName: this.resourceGroupName, adminUsername: this.adminUsername });

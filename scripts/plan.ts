@@ -1,10 +1,11 @@
 /**
- * `npm run plan -- [--stack NAME] [--config-file PATH] [--json] [--mermaid]`
+ * `npm run plan -- [--stack NAME] [--config-file PATH] [--json] [--mermaid] [--gantt]`
  *
  * Evaluates the real program under Pulumi's mock runtime with the stack's config and no cloud
  * account, and prints the runbook in waves with each step's resources, the estimated timeline
  * with its critical path, the preflight warnings and a cost estimate. `--json` prints one JSON
- * object (see scripts/offline/plan-model.ts); `--mermaid` prints the runbook diagram.
+ * object (see scripts/offline/plan-model.ts); `--mermaid` prints the runbook diagram, `--gantt`
+ * the first-build timeline as a Mermaid Gantt chart with the critical path marked.
  * A config error: one paragraph per problem on stderr, exit code 2, nothing on stdout.
  */
 import * as path from "node:path";
@@ -13,7 +14,7 @@ import { readStackConfigFile } from "../stacks/config-file";
 import type { ConfigIssue, LabConfig } from "../stacks/lab-config";
 import { evaluateLab } from "./offline/evaluate";
 import { buildPlan, type Plan } from "./offline/plan-model";
-import { renderHuman, renderMermaid } from "./offline/render";
+import { renderGantt, renderHuman, renderMermaid } from "./offline/render";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 const PROJECT = "cmg-lab";
@@ -21,12 +22,12 @@ const PROJECT = "cmg-lab";
 export interface PlanArgs {
   readonly stack: string;
   readonly configFile: string;
-  readonly format: "human" | "json" | "mermaid";
+  readonly format: "human" | "json" | "mermaid" | "gantt";
 }
 
 export class UsageError extends Error {}
 
-const USAGE = "usage: npm run plan -- [--stack NAME] [--config-file PATH] [--json | --mermaid]";
+const USAGE = "usage: npm run plan -- [--stack NAME] [--config-file PATH] [--json | --mermaid | --gantt]";
 
 export function parsePlanArgs(argv: readonly string[]): PlanArgs {
   let stack = "dev";
@@ -43,6 +44,7 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
     else if (a === "--config-file") configFile = value();
     else if (a === "--json") format = "json";
     else if (a === "--mermaid") format = "mermaid";
+    else if (a === "--gantt") format = "gantt";
     else if (a === "--help" || a === "-h") throw new UsageError(USAGE);
     else throw new UsageError(`unknown argument '${a}'\n${USAGE}`);
   }
@@ -72,6 +74,7 @@ export async function makePlan(args: PlanArgs): Promise<Plan> {
 export function renderPlan(plan: Plan, format: PlanArgs["format"]): string {
   if (format === "json") return JSON.stringify(plan, null, 2) + "\n";
   if (format === "mermaid") return renderMermaid(plan);
+  if (format === "gantt") return renderGantt(plan);
   return renderHuman(plan);
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npm run readme`: regenerates the README's runbook diagram and step table from the real plan of
+ * `npm run readme`: regenerates the README's runbook diagram, step table and timeline chart from the real plan of
  * the default lab, between the `<!-- runbook-...:start -->` / `:end -->` markers.
  * test/readme.test.ts fails when the README is out of date.
  */
@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { formatMinutes } from "../stacks/timeline";
 import type { Plan } from "./offline/plan-model";
-import { renderMermaid } from "./offline/render";
+import { renderGantt, renderMermaid } from "./offline/render";
 import { makePlan, parsePlanArgs } from "./plan";
 
 export const README = path.resolve(__dirname, "..", "README.md");
@@ -34,6 +34,7 @@ export function updatedReadme(text: string, plan: Plan): string {
   const blocks: Record<string, string> = {
     "runbook-diagram": "```mermaid\n" + renderMermaid(plan) + "```",
     "runbook-table": stepTable(plan),
+    "timeline-gantt": "```mermaid\n" + renderGantt(plan) + "```",
   };
   let out = text;
   for (const [name, body] of Object.entries(blocks)) {

@@ -26,18 +26,29 @@ export const VM_HOURLY_USD: Readonly<Record<string, number>> = {
 /** Used for a size without a row, and flagged. */
 export const VM_HOURLY_UNKNOWN_USD = 0.4;
 
-/** USD per month of a managed OS disk by SKU and size tier (GiB up to). */
+/**
+ * USD per month of a managed OS disk by SKU and size tier (GiB up to): the disk tiers E6/E10/E15/E20
+ * (Standard SSD), P6/P10/P15/P20 (Premium SSD), S6/S10/S15/S20 (Standard HDD) of
+ * https://azure.microsoft.com/pricing/details/managed-disks/ (approximate list prices, see
+ * {@link PRICES_AS_OF}). A managed disk bills its provisioned tier whether the VM runs or is
+ * deallocated (same page: "billed on the provisioned size"), so these lines are what a paused lab costs.
+ */
 const DISK_MONTHLY_USD: Readonly<Record<string, ReadonlyArray<readonly [number, number]>>> = {
   StandardSSD_LRS: [[64, 5], [128, 9.6], [256, 19.2], [512, 38.4]],
   Premium_LRS: [[64, 10.2], [128, 19.7], [256, 38], [512, 73.2]],
   Standard_LRS: [[64, 3], [128, 5.9], [256, 11.3], [512, 21.8]],
 };
-const HOURS_PER_MONTH = 730;
+export const HOURS_PER_MONTH = 730;
 /** Windows marketplace images have a 127 GiB OS disk unless sized otherwise. */
 const DEFAULT_OS_DISK_GB = 127;
 
 export const BASTION_HOURLY_USD: Readonly<Record<string, number>> = { Basic: 0.19, Standard: 0.29, Developer: 0 };
 export const PUBLIC_IP_HOURLY_USD = 0.005;
+/**
+ * A stopped CMG: "a stopped CMG still costs (storage, IP)" (checked-facts.md, Stop-CMCloudManagementGateway);
+ * planned as one public IP plus a little storage (UNCONFIRMED: the CMG's own resources are not itemised by Microsoft).
+ */
+export const CMG_STOPPED_HOURLY_USD = PUBLIC_IP_HOURLY_USD + 1 / HOURS_PER_MONTH;
 /** A conference day: VMs run this many hours before the nightly shutdown; the rest bills all day. */
 export const CONFERENCE_DAY_RUNNING_HOURS = 10;
 
@@ -53,6 +64,8 @@ export interface CostLine {
   readonly runningHourly: number;
   /** USD per hour that keeps billing when the VMs are shut down (disks, Bastion, IPs). */
   readonly alwaysHourly: number;
+  /** USD per hour while the lab is paused (npm run pause: VMs deallocated, CMG stopped, a Basic Bastion deleted). */
+  readonly pausedHourly: number;
   readonly note?: string;
 }
 
@@ -62,6 +75,10 @@ export interface CostEstimate {
   readonly perRunningHour: number;
   /** USD for one conference day: running hours plus 24 hours of what bills regardless. */
   readonly perConferenceDay: number;
+  /** USD per month (730 h) with everything running around the clock. */
+  readonly perRunningMonth: number;
+  /** USD per month while paused (npm run pause): disks, public IPs, the stopped CMG's leftovers. */
+  readonly perPausedMonth: number;
   /** The most expensive lines, with why. */
   readonly flags: readonly string[];
   readonly pricesAsOf: string;
@@ -96,13 +113,16 @@ export function estimateCost(resources: readonly CostResource[], cmg: { vmSize: 
         item: `VM ${name} (${size})`,
         runningHourly: known ?? VM_HOURLY_UNKNOWN_USD,
         alwaysHourly: 0,
+        pausedHourly: 0,
         ...(known === undefined ? { note: "size not in the price table; assumed" } : {}),
       });
-      lines.push({ item: `OS disk of ${name} (${sku}, ${gb} GiB)`, runningHourly: 0, alwaysHourly: diskHourly(sku, gb) });
+      const disk = diskHourly(sku, gb);
+      lines.push({ item: `OS disk of ${name} (${sku}, ${gb} GiB)`, runningHourly: 0, alwaysHourly: disk, pausedHourly: disk });
     } else if (r.type === "azure-native:network:BastionHost") {
       const sku = String(get(r.inputs, "sku.name") ?? "Basic");
       const hourly = BASTION_HOURLY_USD[sku] ?? BASTION_HOURLY_USD.Basic ?? 0;
-      lines.push({ item: `Azure Bastion (${sku})`, runningHourly: 0, alwaysHourly: hourly });
+      // npm run pause deletes a Basic host (it bills by the hour) and npm run resume recreates it.
+      lines.push({ item: `Azure Bastion (${sku})`, runningHourly: 0, alwaysHourly: hourly, pausedHourly: sku === "Basic" ? 0 : hourly });
       if (hourly > 0) {
         flags.push(
           `Azure Bastion ${sku} bills every hour, also while the VMs are shut down (~$${(hourly * 24).toFixed(2)}/day): ` +
@@ -110,7 +130,12 @@ export function estimateCost(resources: readonly CostResource[], cmg: { vmSize: 
         );
       }
     } else if (r.type === "azure-native:network:PublicIPAddress") {
-      lines.push({ item: `Public IP ${String(get(r.inputs, "publicIpAddressName") ?? r.name)}`, runningHourly: 0, alwaysHourly: PUBLIC_IP_HOURLY_USD });
+      lines.push({
+        item: `Public IP ${String(get(r.inputs, "publicIpAddressName") ?? r.name)}`,
+        runningHourly: 0,
+        alwaysHourly: PUBLIC_IP_HOURLY_USD,
+        pausedHourly: PUBLIC_IP_HOURLY_USD,
+      });
     }
   }
   const cmgHourly = (VM_HOURLY_USD[cmg.vmSize] ?? VM_HOURLY_UNKNOWN_USD) * cmg.instances;
@@ -118,6 +143,7 @@ export function estimateCost(resources: readonly CostResource[], cmg: { vmSize: 
     item: `CMG: ${cmg.instances} x ${cmg.vmSize} (deployed by the site; not shut down nightly)`,
     runningHourly: 0,
     alwaysHourly: cmgHourly,
+    pausedHourly: CMG_STOPPED_HOURLY_USD,
     // scripts/vm/cmg-create.ps1 passes the size under the name the site's cmdlet offers, or fails.
     note: "size passed as -VMSSVMSize where the site's cmdlet takes it (else the site's default); plus outbound data transfer",
   });
@@ -127,10 +153,12 @@ export function estimateCost(resources: readonly CostResource[], cmg: { vmSize: 
     (s, l) => s + l.runningHourly * CONFERENCE_DAY_RUNNING_HOURS + l.alwaysHourly * 24,
     0,
   );
+  const perRunningMonth = perRunningHour * HOURS_PER_MONTH;
+  const perPausedMonth = lines.reduce((s, l) => s + l.pausedHourly, 0) * HOURS_PER_MONTH;
   const top = [...lines]
     .filter((l) => l.runningHourly > 0)
     .sort((a, b) => b.runningHourly - a.runningHourly)
     .slice(0, 1);
   for (const l of top) flags.unshift(`Most expensive while running: ${l.item} at ~$${l.runningHourly.toFixed(2)}/h.`);
-  return { lines, perRunningHour, perConferenceDay, flags, pricesAsOf: PRICES_AS_OF };
+  return { lines, perRunningHour, perConferenceDay, perRunningMonth, perPausedMonth, flags, pricesAsOf: PRICES_AS_OF };
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Lab } from "../components/lab";
+import { Lab, type LabPowerOutput } from "../components/lab";
 import type { LabConfig } from "./lab-config";
 
 /**
@@ -38,6 +38,8 @@ export interface LabOutputs {
   verifyChecks: readonly string[];
   /** Starts every lab VM: run it before a `pulumi up` that changes in-guest steps. */
   startVmsCommand: pulumi.Output<string>;
+  /** What npm run pause / npm run resume read (scripts/lab-power.ts). */
+  power: pulumi.Output<LabPowerOutput>;
 }
 
 /**
@@ -67,6 +69,7 @@ export function buildLab(config: LabConfig): { lab: Lab; outputs: LabOutputs } {
       verifyReportCommands: lab.verifyReportCommands,
       verifyChecks: lab.verifyChecks,
       startVmsCommand: lab.startVmsCommand,
+      power: lab.power,
     },
   };
 }

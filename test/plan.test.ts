@@ -248,3 +248,56 @@ describe("teardown listing", () => {
     for (const o of plan.teardown.outsideState) expect(plan.steps.find((s) => s.id === o.step)?.built).toBe(true);
   });
 });
+
+describe("plan: resume estimate, Gantt chart and paused cost (issue 15)", () => {
+  it("carries resume.minutes in --json, from phases that add up", () => {
+    const json = JSON.parse(renderPlan(plan, "json")) as Plan;
+    expect(typeof json.resume.minutes).toBe("number");
+    const chain = json.resume.phases.reduce((s, p) => s + p.minutes, 0);
+    // The default lab has a Basic Bastion, recreated beside the chain: the longer of the two ends it.
+    expect(json.resume.minutes).toBe(Math.max(chain, 10));
+    expect(json.resume.phases.map((p) => p.phase.split(" ").slice(0, 2).join(" "))).toEqual([
+      "start the",
+      "start the",
+      "wait for",
+      "start the",
+      "re-run the",
+    ]);
+    for (const p of json.resume.phases) expect(p.source.length).toBeGreaterThan(20);
+  });
+
+  it("prints the resume estimate and the paused cost per month next to the running cost", () => {
+    const text = renderPlan(plan, "human");
+    expect(text).toMatch(/Resume after npm run pause: ~\d+m \(start the DC/);
+    expect(text).toMatch(/Per month: \$\d+\.\d\d running around the clock; \$\d+\.\d\d paused/);
+    // Paused: only what a deallocated lab still bills (disks, public IPs, the stopped CMG).
+    const disks = plan.cost.lines.filter((l) => l.item.startsWith("OS disk")).reduce((s, l) => s + l.alwaysHourly, 0);
+    expect(plan.cost.perPausedMonth).toBeGreaterThanOrEqual(disks * 730 - 1e-9);
+    expect(plan.cost.perPausedMonth).toBeLessThan(plan.cost.perRunningMonth / 5);
+    // The default lab's Basic Bastion is deleted while paused, so it is not in the paused figure.
+    const bastion = plan.cost.lines.find((l) => l.item.startsWith("Azure Bastion (Basic)"));
+    expect(bastion?.alwaysHourly).toBeGreaterThan(0);
+    expect(bastion?.pausedHourly).toBe(0);
+    const vms = plan.cost.lines.filter((l) => l.item.startsWith("VM "));
+    expect(vms.length).toBeGreaterThan(0);
+    for (const l of vms) expect(l.pausedHourly).toBe(0);
+  });
+
+  it("prints the timeline as a Mermaid Gantt chart, one bar per built step, the critical path marked crit", () => {
+    const gantt = renderPlan(plan, "gantt");
+    const lines = gantt.trimEnd().split("\n");
+    expect(lines[0]).toBe("gantt");
+    expect(lines).toContain("  dateFormat X");
+    const bars = lines.filter((l) => /^ {2}[a-z-]+ :/.test(l));
+    expect(bars.map((l) => l.trim().split(" ")[0])).toEqual(plan.steps.filter((s) => s.built).map((s) => s.id));
+    const crit = bars.filter((l) => / :crit, /.test(l)).map((l) => l.trim().split(" ")[0]);
+    expect(crit).toEqual(plan.timeline.criticalPath);
+    const site = bars.find((l) => l.startsWith("  site-server :"));
+    const step = plan.steps.find((s) => s.id === "site-server");
+    expect(site).toBe(`  site-server :crit, site_server, ${Math.round((step?.start ?? -1) * 60)}, ${Math.round((step?.finish ?? -1) * 60)}`);
+  });
+
+  it("accepts --gantt on the command line", () => {
+    expect(parsePlanArgs(["--gantt"]).format).toBe("gantt");
+  });
+});

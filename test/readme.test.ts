@@ -17,3 +17,12 @@ describe("README", () => {
     expect(commands.slice(0, 2)).toEqual(["npm ci && npm run plan", "npm test"]);
   });
 });
+
+describe("README timeline chart", () => {
+  it("embeds the default lab's Gantt chart with its critical path marked", () => {
+    const text = fs.readFileSync(README, "utf8");
+    const block = /<!-- timeline-gantt:start -->\n```mermaid\n(gantt\n[\s\S]*?)```\n<!-- timeline-gantt:end -->/.exec(text);
+    expect(block, "no timeline-gantt block").not.toBeNull();
+    expect(block?.[1]).toMatch(/ :crit, site_server, /);
+  });
+});

@@ -8,6 +8,7 @@ import type { ConfigIssue, LabConfig } from "../../stacks/lab-config";
 import { estimateCost, type CostEstimate } from "../../stacks/cost";
 import { RUNBOOK, runbookWaves, type StepId } from "../../stacks/runbook";
 import { computeTimeline } from "../../stacks/timeline";
+import { estimateResume, type ResumeEstimate } from "../../stacks/resume";
 import { RUN_COMMAND_TYPE } from "../../stacks/durations";
 import { ROUND_TAG, SCRIPT_TAG } from "../../components/run-step";
 import type { Evaluation, RecordedResource } from "./evaluate";
@@ -57,6 +58,8 @@ export interface Plan {
   readonly steps: readonly PlanStep[];
   readonly resources: readonly PlanResource[];
   readonly timeline: { readonly minutes: number; readonly serialMinutes: number; readonly criticalPath: readonly StepId[] };
+  /** Bringing a paused lab (npm run pause) back to a verified state (npm run resume). */
+  readonly resume: ResumeEstimate;
   readonly warnings: readonly { readonly key: string; readonly value: string; readonly problem: string; readonly fix: string }[];
   readonly cost: CostEstimate;
   readonly teardown: Teardown;
@@ -262,6 +265,7 @@ export function buildPlan(
     steps,
     resources,
     timeline: { minutes: timeline.minutes, serialMinutes: timeline.serialMinutes, criticalPath: timeline.criticalPath },
+    resume: estimateResume({ bastion: config.admin.bastion }),
     warnings: warnings.map((w) => ({ key: w.key, value: w.value, problem: w.problem, fix: w.fix })),
     cost: estimateCost(
       ordered.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, inputs: r.inputs })),

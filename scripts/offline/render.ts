@@ -71,6 +71,13 @@ export function renderHuman(plan: Plan): string {
       `critical path: ${plan.timeline.criticalPath.join(" -> ") || "(none)"}`,
   );
 
+  out.push(
+    `  Resume after npm run pause: ~${formatMinutes(plan.resume.minutes)} (` +
+      plan.resume.phases.map((p) => `${p.phase} ${formatMinutes(p.minutes)}`).join("; ") +
+      (plan.resume.minutes > plan.resume.phases.reduce((s, p) => s + p.minutes, 0) ? "; the Basic Bastion, recreated meanwhile, sets the end" : "") +
+      ")",
+  );
+
   out.push("");
   if (plan.startBy) {
     const { latest, shutdown, timeZone } = plan.startBy;
@@ -101,6 +108,10 @@ export function renderHuman(plan: Plan): string {
     if (l.note) out.push(`    (${l.note})`);
   }
   out.push(`  Per running hour: ${usd(plan.cost.perRunningHour)}; per conference day: ${usd(plan.cost.perConferenceDay)}`);
+  out.push(
+    `  Per month: ${usd(plan.cost.perRunningMonth)} running around the clock; ${usd(plan.cost.perPausedMonth)} paused ` +
+      "(npm run pause: VMs deallocated, CMG stopped, a Basic Bastion deleted; the disks and public IPs keep billing)",
+  );
   for (const f of plan.cost.flags) out.push(`  ! ${f}`);
 
   out.push("");
@@ -150,5 +161,28 @@ export function renderMermaid(plan: Plan): string {
     for (const n of needs) lines.push(`  ${id(n)} --> ${id(s.id)}`);
   }
   lines.push("  classDef todo stroke-dasharray: 4 3,color:#777");
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * The first-build timeline as a Mermaid Gantt chart: one bar per built step from its estimated
+ * start to its finish, the critical path's steps marked `crit`. Times are minutes from the start
+ * of `pulumi up`, written as seconds of an epoch day (`dateFormat X`) so the axis reads h:mm.
+ */
+export function renderGantt(plan: Plan): string {
+  const crit = new Set(plan.timeline.criticalPath);
+  const sec = (m: number): number => Math.round(m * 60);
+  const lines = [
+    "gantt",
+    `  title First build ~${formatMinutes(plan.timeline.minutes)} (critical path marked); resume ~${formatMinutes(plan.resume.minutes)}`,
+    "  dateFormat X",
+    "  axisFormat %H:%M",
+  ];
+  for (const s of plan.steps.filter((x) => x.built)) {
+    const tags = [...(crit.has(s.id) ? ["crit"] : []), s.id.replace(/-/g, "_")];
+    // A zero-length step still gets a visible sliver.
+    const end = Math.max(sec(s.finish), sec(s.start) + 30);
+    lines.push(`  ${s.id} :${tags.join(", ")}, ${sec(s.start)}, ${end}`);
+  }
   return lines.join("\n") + "\n";
 }

@@ -1,0 +1,149 @@
+/**
+ * npm run pause / npm run resume against a fake Azure CLI and a fake Pulumi CLI put first on the
+ * PATH (test/fixtures/fake-cli): they record every call and answer from a JSON state they update
+ * like Azure would. Asserts the order, the idempotence and the messages; no test needs Azure.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { pauseWarnings } from "../scripts/lab-power";
+
+const ROOT = path.resolve(__dirname, "..");
+const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+const FAKE = path.join(ROOT, "test", "fixtures", "fake-cli");
+
+const POWER = {
+  resourceGroupName: "rg-cmglab-dev",
+  dcVm: "vm-dc01",
+  memberVms: ["vm-cm01", "vm-sync01", "vm-win11-01"],
+  siteServerVm: "vm-cm01",
+  siteCode: "PS1",
+  cmgServiceFqdn: "cmglabab12.westeurope.cloudapp.azure.com",
+  expiresOn: "2027-06-30",
+  serverAppSecretEndDate: "2027-01-10T00:00:00Z",
+  bastion: { mode: "basic", name: "bas-cmglab-dev", publicIpName: "pip-cmglab-dev-bastion", vnetName: "vnet-cmglab-dev", location: "westeurope", tags: { lab: "cmglab", step: "admin-access" } },
+  siteInstallRunCommand: "site-install",
+  verifyUrns: ["urn:a::verify-site", "urn:a::verify-user-discovery"],
+  verifyRunCommands: [
+    { vm: "vm-cm01", name: "verify-user-discovery" },
+    { vm: "vm-cm01", name: "verify-site" },
+  ],
+};
+
+let dir: string;
+const files = () => ({ log: path.join(dir, "calls.log"), state: path.join(dir, "state.json"), outputs: path.join(dir, "outputs.json") });
+const setState = (s: object) => fs.writeFileSync(files().state, JSON.stringify(s));
+const state = () => JSON.parse(fs.readFileSync(files().state, "utf8")) as { vms: Record<string, string>; bastion: boolean };
+const calls = (): string[][] => (fs.existsSync(files().log) ? fs.readFileSync(files().log, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as string[]) : []);
+/** `vm deallocate vm-cm01`: the command words before the first option, then the --name value. */
+const label = (c: string[]): string => {
+  const words = c.slice(1, c.findIndex((a, i) => i > 0 && a.startsWith("--")));
+  return [...words, ...(c.includes("--name") ? [c[c.indexOf("--name") + 1] ?? ""] : [])].join(" ");
+};
+const mutating = () => calls().filter((c) => /deallocate|start|delete|create|invoke|^up$/.test(`${c[2] ?? ""} ${c[3] ?? ""}`) || c[1] === "up");
+
+function lab(action: "pause" | "resume", extra: string[] = []) {
+  fs.rmSync(files().log, { force: true });
+  const r = spawnSync(process.execPath, [TSX, path.join(ROOT, "scripts", "lab-power.ts"), action, "--stack-outputs", files().outputs, "--today", "2026-12-20", ...extra], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, PATH: `${FAKE}${path.delimiter}${process.env.PATH ?? ""}`, FAKE_LOG: files().log, FAKE_STATE: files().state },
+  });
+  return r;
+}
+
+const running = { "vm-dc01": "VM running", "vm-cm01": "VM running", "vm-sync01": "VM running", "vm-win11-01": "VM running" };
+const deallocated = Object.fromEntries(Object.keys(running).map((k) => [k, "VM deallocated"]));
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "cmg-lab-power-"));
+  fs.writeFileSync(files().outputs, JSON.stringify({ resourceGroupName: "rg-cmglab-dev", power: POWER }));
+});
+
+describe("npm run pause", () => {
+  it("stops the CMG from the site, deletes the Basic Bastion, then deallocates members before the DC", () => {
+    setState({ vms: running, bastion: true, siteInstalled: "2026-11-01T10:00:00Z" });
+    const r = lab("pause");
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const order = mutating().map(label);
+    expect(order).toEqual([
+      "vm run-command invoke vm-cm01",
+      "network bastion delete bas-cmglab-dev",
+      "vm deallocate vm-cm01",
+      "vm deallocate vm-sync01",
+      "vm deallocate vm-win11-01",
+      "vm deallocate vm-dc01",
+    ]);
+    const invoke = calls().find((c) => c[3] === "invoke") ?? [];
+    expect(invoke[invoke.indexOf("--scripts") + 1]).toContain("$cmg | Stop-CMCloudManagementGateway");
+    expect(state()).toMatchObject({ vms: deallocated, bastion: false });
+    // A progress line per VM.
+    for (const vm of Object.keys(running)) expect(r.stdout).toContain(`VM ${vm}: deallocated`);
+    expect(r.stdout).toContain("Bastion bas-cmglab-dev: deleted");
+  });
+
+  it("does nothing on a paused lab, and says so", () => {
+    setState({ vms: deallocated, bastion: false, siteInstalled: "2026-11-01T10:00:00Z" });
+    const r = lab("pause");
+    expect(r.status).toBe(0);
+    expect(mutating()).toEqual([]);
+    for (const vm of Object.keys(running)) expect(r.stdout).toContain(`VM ${vm}: already deallocated`);
+    expect(r.stdout).toContain("Bastion bas-cmglab-dev: already deleted");
+    expect(r.stdout).toContain("nothing to do");
+  });
+
+  it("keeps a Developer Bastion (free)", () => {
+    fs.writeFileSync(files().outputs, JSON.stringify({ power: { ...POWER, bastion: { ...POWER.bastion, mode: "developer" } } }));
+    setState({ vms: running, bastion: true, siteInstalled: "2026-11-01T10:00:00Z" });
+    const r = lab("pause");
+    expect(r.status).toBe(0);
+    expect(calls().some((c) => c[1] === "network")).toBe(false);
+    expect(state().bastion).toBe(true);
+  });
+});
+
+describe("npm run resume", () => {
+  it("warns with dates, starts the DC before any member, starts the CMG, re-runs verify and prints its report", () => {
+    setState({ vms: deallocated, bastion: false, siteInstalled: "2026-07-01T10:00:00Z" });
+    const r = lab("resume", ["--stack", "dev"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    // Dates: the evaluation's end is 180 days after the install (2026-07-01 + 180 = 2026-12-28).
+    expect(r.stdout).toContain("the ConfigMgr evaluation (site installed 2026-07-01, read-only after 180 days): 2026-12-28 (within two weeks)");
+    expect(r.stdout).toContain("the server app secret's end date: 2027-01-10");
+    expect(r.stdout).toContain("the lab's expiresOn: 2027-06-30");
+    const seq = mutating().map(label);
+    const dc = seq.indexOf("vm start vm-dc01");
+    expect(dc).toBeGreaterThanOrEqual(0);
+    for (const m of POWER.memberVms) expect(seq.indexOf(`vm start ${m}`)).toBeGreaterThan(dc);
+    const invoke = seq.findIndex((s) => s.startsWith("vm run-command invoke"));
+    for (const m of POWER.memberVms) expect(invoke).toBeGreaterThan(seq.indexOf(`vm start ${m}`));
+    const up = calls().find((c) => c[0] === "pulumi") ?? [];
+    expect(up).toEqual(["pulumi", "up", "--yes", "--skip-preview", "--stack", "dev", "--target-replace", "urn:a::verify-site", "--target-replace", "urn:a::verify-user-discovery"]);
+    expect(calls().findIndex((c) => c[0] === "pulumi")).toBeGreaterThan(calls().findIndex((c) => c[3] === "invoke"));
+    expect(seq).toContain("network bastion create bas-cmglab-dev");
+    expect(r.stdout).toContain("== verify-site on vm-cm01\n  PASS verify-site");
+    expect(r.stdout).toContain("CMG ready");
+    expect(state()).toMatchObject({ vms: running, bastion: true });
+  });
+
+  it("starts nothing that runs already (the CMG check and verify still run)", () => {
+    setState({ vms: running, bastion: true, siteInstalled: "2026-11-01T10:00:00Z" });
+    const r = lab("resume");
+    expect(r.status).toBe(0);
+    expect(calls().some((c) => c[2] === "start" || c[3] === "create")).toBe(false);
+    for (const vm of Object.keys(running)) expect(r.stdout).toContain(`VM ${vm}: already running`);
+  });
+});
+
+describe("pause warnings", () => {
+  it("names what has passed, with its date and the fix", () => {
+    const lines = pauseWarnings("2027-02-01", "2027-01-15", "2027-03-01T00:00:00Z", "2026-07-01");
+    expect(lines[0]).toBe("! the lab's expiresOn passed on 2027-01-15: set cmg-lab:schedule.expiresOn later and run pulumi up, or pulumi destroy the lab");
+    expect(lines[1]).toBe("  the server app secret's end date: 2027-03-01");
+    expect(lines[2]).toMatch(/^! the ConfigMgr evaluation \(site installed 2026-07-01, read-only after 180 days\) passed on 2026-12-28/);
+  });
+});
