@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Lab, type LabPowerOutput } from "../components/lab";
 import type { LabConfig } from "./lab-config";
+import { validateRunbook } from "./runbook";
 
 /**
  * The stack outputs, by name. None is a secret: outputs end up in CI logs and dashboards. The
@@ -47,6 +48,9 @@ export interface LabOutputs {
  * (stacks/index.ts), the offline plan and the tests all call this.
  */
 export function buildLab(config: LabConfig): { lab: Lab; outputs: LabOutputs } {
+  // The runbook is the spine of the dependency order: a broken table builds nothing.
+  const problems = validateRunbook();
+  if (problems.length > 0) throw new Error(`the runbook table (stacks/runbook.ts) is inconsistent: ${problems.join("; ")}`);
   const lab = new Lab(config.prefix, { config });
   return {
     lab,
