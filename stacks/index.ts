@@ -45,3 +45,4 @@ export const verifyReport = outputs.verifyReport;
 export const verifyReportCommands = outputs.verifyReportCommands;
 export const verifyChecks = outputs.verifyChecks;
 export const startVmsCommand = outputs.startVmsCommand;
+export const power = outputs.power;
