@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DomainMember } from "./domain-member";
 import { RunStep } from "./run-step";
 import type { WindowsVm } from "./windows-vm";
+import { EntraConnectMsiBlob } from "./entra-connect-msi";
 import { joinDns } from "../stacks/sync-scope";
 
 /** An account the in-guest steps run as; its password must be a Pulumi secret. */
@@ -29,8 +30,14 @@ export interface EntraConnectArgs {
    * ADSync cmdlets need).
    */
   readonly admin: RunAsAccount;
-  /** Required. https URL of the Entra Connect Sync MSI (`cmg-lab:sync.downloadUrl`). */
-  readonly downloadUrl: string;
+  /**
+   * Required. Where the Entra Connect Sync MSI comes from: `url`, an https URL the user hosts
+   * (`cmg-lab:sync.msiUrl`; a secret one travels as a protected parameter); `blob`, a local file
+   * (`cmg-lab:sync.msiFile`) this component uploads to a private blob that `vm` reads with its
+   * managed identity (the VM needs `systemAssignedIdentity`); `none` only in the offline plan
+   * (the install step then fails at once naming the missing key).
+   */
+  readonly msi: EntraConnectMsiSource;
   /** Required. The OU DNs the sync scope will hold; printed in the wizard choices. */
   readonly syncOuDns: readonly string[];
   /** Required. UPN of the Entra Connect setup identity (from the entra-apps step), printed in the wizard choices. */
@@ -40,6 +47,20 @@ export interface EntraConnectArgs {
   /** Required. Tags (lab, stack, step, expiresOn). */
   readonly tags: Readonly<Record<string, string>>;
 }
+
+/** See {@link EntraConnectArgs.msi}. */
+export type EntraConnectMsiSource =
+  | { readonly kind: "url"; readonly url: pulumi.Input<string>; readonly secret: boolean }
+  | {
+      readonly kind: "blob";
+      /** Absolute path of the MSI on the machine that runs Pulumi. */
+      readonly file: string;
+      /** The lab's resource group: the storage account is deleted with it. */
+      readonly resourceGroupName: pulumi.Input<string>;
+      /** Fixed part of the storage account name (stacks/names.ts `msiStorageAccountStem`). */
+      readonly accountNameStem: string;
+    }
+  | { readonly kind: "none" };
 
 /** Minutes the Entra Connect MSI download and install may take. */
 export const INSTALL_TIMEOUT_MINUTES = 40;
@@ -55,11 +76,13 @@ export const WIZARD_ROUND_MINUTES = 60;
 
 /**
  * The Entra Connect Sync server: SYNC01 joined to the domain in the Servers OU, the TLS 1.2
- * prerequisites, the Entra Connect binaries installed unattended from `downloadUrl`, and a check
+ * prerequisites, the Entra Connect binaries installed from the user's MSI (`msi`), and a check
  * that Entra Connect is configured (sync engine, AD and Entra ID connectors, password hash sync,
  * not staging).
  *
- * Microsoft supports no headless configuration (reference-connect-faq), and no documented cmdlet
+ * Microsoft supports no headless configuration: the Entra Connect FAQ says an unattended, silent
+ * installation "isn't supported" (reference-connect-faq). `msiexec /qn` laying down the binaries
+ * and the wizard is public lab practice, not documented; no documented cmdlet
  * creates the sync engine, its connectors or the Entra ID sync account, so the one-time
  * connection is made in the wizard with the setup identity. The check waits, bounded, for it while
  * the rest of the lab (the site install above all) goes on; on timeout it fails with the exact
@@ -74,11 +97,16 @@ export class EntraConnect extends pulumi.ComponentResource {
   public readonly installed: pulumi.Resource;
   /** Done when Entra Connect is configured (the check passed). */
   public readonly ready: pulumi.Resource;
+  /** The uploaded MSI (storage account, container, blob, role), when `msi.kind` is `blob`. */
+  public readonly msiBlob: EntraConnectMsiBlob | undefined;
 
   constructor(name: string, args: EntraConnectArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before anything is registered.
-    if (!/^https:\/\/\S+$/.test(args.downloadUrl)) {
-      throw new Error(`EntraConnect ${name}: downloadUrl must be an https URL, got '${args.downloadUrl}'`);
+    if (args.msi.kind === "url" && typeof args.msi.url === "string" && !args.msi.secret && !/^https:\/\/[^\s?]+$/.test(args.msi.url)) {
+      throw new Error(`EntraConnect ${name}: msi.url must be an https URL without a query (a URL with a token must be a secret), got '${args.msi.url}'`);
+    }
+    if (args.msi.kind === "blob" && args.vm.principalId === undefined) {
+      throw new Error(`EntraConnect ${name}: the MSI blob is read with the VM's managed identity, but ${args.vm.computerName} has none (systemAssignedIdentity)`);
     }
     if (args.syncOuDns.length === 0) throw new Error(`EntraConnect ${name}: syncOuDns is empty`);
     super("cmg-lab:sync:EntraConnect", name, {}, opts);
@@ -102,18 +130,45 @@ export class EntraConnect extends pulumi.ComponentResource {
       { vm: args.vm, script: "entra-connect-prerequisites.ps1", timeoutMinutes: 10, after: [member.ready], tags: args.tags },
       { parent: this },
     );
+    // The MSI: handed over as a URL, or uploaded to a private blob in the lab's resource group
+    // that the VM reads with its managed identity (the install waits for the blob and the role).
+    let msiBlob: EntraConnectMsiBlob | undefined;
+    if (args.msi.kind === "blob") {
+      msiBlob = new EntraConnectMsiBlob(
+        `${name}-msi`,
+        {
+          resourceGroupName: args.msi.resourceGroupName,
+          location: args.vm.location,
+          accountNameStem: args.msi.accountNameStem,
+          file: args.msi.file,
+          readerPrincipalId: args.vm.principalId as pulumi.Output<string>,
+          tags: args.tags,
+        },
+        { parent: this },
+      );
+    }
+    const msi = args.msi;
+    const msiParameters: { parameters: Record<string, pulumi.Input<string>>; protectedParameters?: Record<string, pulumi.Input<string>> } =
+      msi.kind === "blob" && msiBlob
+        ? { parameters: { MsiUrl: msiBlob.blobUrl, MsiAuth: "ManagedIdentity" } }
+        : msi.kind === "url" && msi.secret
+          ? { parameters: { MsiAuth: "None" }, protectedParameters: { MsiUrl: msi.url } }
+          : msi.kind === "url"
+            ? { parameters: { MsiUrl: msi.url, MsiAuth: "None" } }
+            : { parameters: { MsiUrl: "", MsiAuth: "None" } };
     const install = new RunStep(
       `${name}-install`,
       {
         vm: args.vm,
         script: "entra-connect-install.ps1",
-        parameters: { DownloadUrl: args.downloadUrl },
+        ...msiParameters,
         timeoutMinutes: INSTALL_TIMEOUT_MINUTES,
-        after: [prerequisites.command],
+        after: [prerequisites.command, ...(msiBlob ? msiBlob.ready : [])],
         tags: args.tags,
       },
       { parent: this },
     );
+    this.msiBlob = msiBlob;
     const configure = new RunStep(
       `${name}-configure`,
       {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LabConfig } from "../stacks/lab-config";
-import { ADDRESSES, domainDn, labNames, ouDn, SERVER_COMPUTER_NAMES, type ServerRole, type SubnetRole } from "../stacks/names";
+import { ADDRESSES, domainDn, labNames, msiStorageAccountStem, ouDn, SERVER_COMPUTER_NAMES, type ServerRole, type SubnetRole } from "../stacks/names";
 import { RUNBOOK, stepDef, transitiveNeeds, type StepId } from "../stacks/runbook";
 import { AdDirectory } from "./ad-directory";
 import { AdForest } from "./ad-forest";
@@ -205,7 +205,7 @@ export class Lab extends pulumi.ComponentResource {
     const vm = (
       step: LabStep,
       computerName: string,
-      spec: { os: WindowsOs; size: string; subnet: SubnetRole; ip?: string; diskGb?: number; premium?: boolean },
+      spec: { os: WindowsOs; size: string; subnet: SubnetRole; ip?: string; diskGb?: number; premium?: boolean; identity?: boolean },
     ): WindowsVm =>
       new WindowsVm(
         computerName.toLowerCase(),
@@ -223,6 +223,7 @@ export class Lab extends pulumi.ComponentResource {
           adminPassword: credentials.adminPassword,
           ...(spec.diskGb ? { osDiskSizeGb: spec.diskGb } : {}),
           osDiskType: spec.premium ? "Premium_LRS" : "StandardSSD_LRS",
+          ...(spec.identity ? { systemAssignedIdentity: true } : {}),
           autoShutdown,
           timeZone: config.schedule.timeZone,
           tags: step.tags,
@@ -254,6 +255,8 @@ export class Lab extends pulumi.ComponentResource {
       size: config.sync.vmSize,
       subnet: "servers",
       ip: ADDRESSES.entraConnect,
+      // Reads the uploaded Entra Connect MSI (sync.msiFile) from its private blob.
+      identity: config.sync.msi.kind === "file",
     });
 
     const clientStep = scopes.get("client-vms");
@@ -443,7 +446,15 @@ export class Lab extends pulumi.ComponentResource {
         dcAddress: ADDRESSES.dc,
         join: domainAdmin,
         admin: domainAdmin,
-        downloadUrl: config.sync.downloadUrl,
+        msi:
+          config.sync.msi.kind === "file"
+            ? {
+                kind: "blob",
+                file: path.resolve(__dirname, "..", config.sync.msi.file),
+                resourceGroupName: network.resourceGroupName,
+                accountNameStem: msiStorageAccountStem(config.prefix, config.stack),
+              }
+            : config.sync.msi,
         syncOuDns: syncScopeDns.ouDns,
         setupUpn: entra.connectSetupUpn,
         tags: connectStep.tags,

@@ -71,6 +71,8 @@ export interface WindowsVmArgs {
   readonly timeZone?: string;
   /** Optional. Nightly shutdown; none when null. */
   readonly autoShutdown: AutoShutdown | null;
+  /** Optional. Give the VM a system-assigned managed identity (SYNC01 reads the Entra Connect MSI blob with it). Default false. */
+  readonly systemAssignedIdentity?: boolean;
   /** Required. Tags for every child (lab, stack, step, expiresOn). */
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -95,6 +97,8 @@ export class WindowsVm extends pulumi.ComponentResource {
   public readonly resourceGroupName: pulumi.Input<string>;
   /** Region, for run commands on this VM. */
   public readonly location: pulumi.Input<string>;
+  /** Object id of the VM's system-assigned managed identity; undefined without one. */
+  public readonly principalId: pulumi.Output<string> | undefined;
 
   private lastInGuestStep: pulumi.Resource | undefined;
   private inGuestSteps = 0;
@@ -172,6 +176,7 @@ export class WindowsVm extends pulumi.ComponentResource {
         },
         // Managed boot diagnostics: no storage account to name, create or delete.
         diagnosticsProfile: { bootDiagnostics: { enabled: true } },
+        ...(args.systemAssignedIdentity ? { identity: { type: "SystemAssigned" } } : {}),
         tags,
       },
       {
@@ -202,6 +207,12 @@ export class WindowsVm extends pulumi.ComponentResource {
       );
     }
 
+    this.principalId = args.systemAssignedIdentity
+      ? this.vm.identity.apply((i) => {
+          if (!i?.principalId) throw new Error(`WindowsVm ${args.computerName}: Azure returned no principalId for its system-assigned identity`);
+          return i.principalId;
+        })
+      : undefined;
     this.vmName = this.vm.name;
     this.vmId = this.vm.id;
     this.privateIpAddress = nic.ipConfigurations.apply((c) => c?.[0]?.privateIPAddress ?? args.privateIpAddress ?? "");

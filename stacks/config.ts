@@ -109,6 +109,13 @@ export interface ParseOptions {
    * preview/up. Default false. The Pulumi entry and the offline plan set it.
    */
   readonly checkPfx?: boolean;
+  /**
+   * The offline plan (`npm run plan`): a config without the Entra Connect MSI (`sync.msiFile` or
+   * `sync.msiUrl`), which the user must download themselves, is planned with that as the first
+   * warning, so the shipped default lab plans as it is. Default false: the Pulumi entry refuses
+   * such a config before any resource.
+   */
+  readonly offlinePlan?: boolean;
 }
 
 export interface ParseResult {
@@ -149,16 +156,15 @@ export const CONFIG_KEYS = [
 export type ConfigKeyName = (typeof CONFIG_KEYS)[number];
 
 /**
- * Default `sync.downloadUrl`: the Entra Connect Sync MSI behind Microsoft Download Center page 47594
- * (https://www.microsoft.com/download/details.aspx?id=47594, the page Microsoft's Entra Connect
- * docs linked as the download; the same file URL is used in Microsoft's microsoft/aad-hybrid-lab).
- * Since mid-2025 new builds are published only in the Microsoft Entra admin center (Entra Connect >
- * Connect Sync), and the Download Center may serve an older build or a notice instead: the
- * install script refuses anything that is not a Microsoft-signed MSI. UNCONFIRMED which build
- * this URL serves today; for a current build set `sync.downloadUrl` to a copy from the admin center.
+ * The first Entra Connect Sync build the lab accepts. Builds below it stop synchronizing after
+ * 30 September 2026, and from it on the MSI is published only in the Microsoft Entra admin center
+ * (Learn, "Harden update ... Entra Connect Sync"; entra-docs reference-connect-version-history.md).
+ * scripts/vm/entra-connect-install.ps1 reads the MSI's ProductVersion and refuses anything older.
  */
-export const ENTRA_CONNECT_DOWNLOAD_URL =
-  "https://download.microsoft.com/download/B/0/0/B00291D0-5A83-4DE7-86F5-980BC00DE05A/AzureADConnect.msi";
+export const ENTRA_CONNECT_MIN_VERSION = "2.5.79.0";
+
+/** Where a person downloads the Entra Connect Sync MSI (no URL the lab could fetch itself). */
+export const ENTRA_CONNECT_MSI_SOURCE = "the Microsoft Entra admin center (https://entra.microsoft.com: Entra Connect > Get started, or Manage > Download)";
 
 /** Defaults applied when a key or field is absent. */
 export const CONFIG_DEFAULTS = {
@@ -173,7 +179,7 @@ export const CONFIG_DEFAULTS = {
   },
   site: { enhancedHttp: true, vmSize: "Standard_D4s_v5", sqlEdition: "developer" },
   discovery: { activeDirectoryUsers: true, azureAdUsers: true },
-  sync: { ous: ["Workstations", "LabUsers"], configuration: "scripted", vmSize: "Standard_B2ms", downloadUrl: ENTRA_CONNECT_DOWNLOAD_URL },
+  sync: { ous: ["Workstations", "LabUsers"], configuration: "scripted", vmSize: "Standard_B2ms" },
   cmg: { vmSize: "Standard_B2s", instances: 1, certificate: "lab-ca" },
   clients: [{ name: "win11-01", os: "windows-11", network: "internet" }],
   client: { network: "internet", pki: false, vmSize: "Standard_B2ms" },
@@ -202,7 +208,7 @@ export function parseLabConfig(raw: RawStackConfig, options: ParseOptions = {}):
   const site = parseSite(ctx, v.site);
   const discovery = parseDiscovery(ctx, v.discovery);
   const clients = parseClients(ctx, v.clients);
-  const sync = parseSync(ctx, v.sync, domain, clients);
+  const sync = parseSync(ctx, v.sync, domain, clients, options);
   const cmg = parseCmg(ctx, v.cmg, options);
   const admin = parseAdmin(ctx, v.admin, domain);
   const schedule = parseSchedule(ctx, v.schedule, options);
@@ -215,7 +221,10 @@ export function parseLabConfig(raw: RawStackConfig, options: ParseOptions = {}):
     else ctx.warn(i.path, i.value, i.problem, i.fix);
   }
 
-  const issues = ctx.issues;
+  // The missing MSI leads the warnings: in the offline plan of the default lab it is the first
+  // thing to fix (as an error, for pulumi up, it keeps its place among the errors).
+  const leads = (i: ConfigIssue): boolean => i.severity === "warning" && i.key === ctx.key(MSI_MISSING_KEY);
+  const issues = [...ctx.issues.filter(leads), ...ctx.issues.filter((i) => !leads(i))];
   if (issues.some((i) => i.severity === "error")) return { config: undefined, issues };
   const config: LabConfig = {
     stack: raw.stack,
@@ -268,7 +277,17 @@ function must<T>(value: T | undefined): T {
 type Fields = Readonly<Record<string, unknown>>;
 
 /** Paths that may be shown even when their top-level key is secret. */
-const PLAIN_FIELDS_OF_SECRET_KEYS: ReadonlySet<string> = new Set(["cmg.name", "cmg.vmSize", "cmg.instances", "cmg.certificate.pfxFile"]);
+const PLAIN_FIELDS_OF_SECRET_KEYS: ReadonlySet<string> = new Set([
+  "cmg.name",
+  "cmg.vmSize",
+  "cmg.instances",
+  "cmg.certificate.pfxFile",
+  // `sync` is secret as a whole when its msiUrl (a SAS URL) is.
+  "sync.ous",
+  "sync.configuration",
+  "sync.vmSize",
+  "sync.msiFile",
+]);
 
 /** Collects issues and knows the namespace, the stack and which keys the engine decrypted. */
 class Ctx {
@@ -867,8 +886,14 @@ function parseDiscovery(ctx: Ctx, value: unknown): DiscoveryConfig | undefined {
   return activeDirectoryUsers === true && azureAdUsers === true ? { activeDirectoryUsers, azureAdUsers } : undefined;
 }
 
-function parseSync(ctx: Ctx, value: unknown, domain: ParsedDomain | undefined, clients: readonly ClientConfig[] | undefined): SyncConfig | undefined {
-  const o = readObject(ctx, "sync", value, ["ous", "configuration", "vmSize", "downloadUrl"], "{ ous: [Workstations, LabUsers] }");
+function parseSync(
+  ctx: Ctx,
+  value: unknown,
+  domain: ParsedDomain | undefined,
+  clients: readonly ClientConfig[] | undefined,
+  options: ParseOptions,
+): SyncConfig | undefined {
+  const o = readObject(ctx, "sync", value, ["ous", "configuration", "vmSize", "msiFile", "msiUrl", REMOVED_DOWNLOAD_URL], "{ ous: [Workstations, LabUsers], msiFile: media/AzureADConnect.msi }");
   if (o === undefined) return undefined;
   const p = "sync.ous";
   const list = readStringList(ctx, p, o.ous, CONFIG_DEFAULTS.sync.ous, "[Workstations, LabUsers]");
@@ -927,19 +952,103 @@ function parseSync(ctx: Ctx, value: unknown, domain: ParsedDomain | undefined, c
       `pick exactly the OUs of ${ctx.key("sync.ous")} in the Entra Connect wizard; or remove ${ctx.key("sync.configuration")} (default scripted: the lab writes the scope itself after the wizard)`,
     );
   }
-  const downloadUrl = parseDownloadUrl(ctx, "sync.downloadUrl", o.downloadUrl);
-  return ous !== undefined && configuration !== undefined && vmSize !== undefined && downloadUrl !== undefined
-    ? { ous, configuration, vmSize, downloadUrl }
+  const msi = parseSyncMsi(ctx, o, options);
+  return ous !== undefined && configuration !== undefined && vmSize !== undefined && msi !== undefined
+    ? { ous, configuration, vmSize, msi }
     : undefined;
 }
 
+/** The removed key: it defaulted to the Download Center file, which can only be an old build. */
+const REMOVED_DOWNLOAD_URL = "downloadUrl";
+/** The key the missing-MSI issue names (the way most users will take). */
+const MSI_MISSING_KEY = "sync.msiFile";
+
 /**
- * Where SYNC01 downloads the Entra Connect Sync MSI: an https URL without credentials in it.
- * The install script also checks that the file is a Microsoft-signed MSI.
+ * The Entra Connect Sync MSI: `msiFile` (a file in the project, uploaded to a private blob) or
+ * `msiUrl` (an https URL the user hosts), exactly one. Neither: an error for pulumi up, the first
+ * warning of the offline plan (`options.offlinePlan`).
  */
-function parseDownloadUrl(ctx: Ctx, p: string, value: unknown): string | undefined {
-  if (value === undefined || value === null) return ENTRA_CONNECT_DOWNLOAD_URL;
-  const text = readString(ctx, p, value, ENTRA_CONNECT_DOWNLOAD_URL);
+function parseSyncMsi(ctx: Ctx, o: Fields, options: ParseOptions): SyncConfig["msi"] | undefined {
+  const howToGet = `download AzureADConnect.msi (${ENTRA_CONNECT_MIN_VERSION} or later) from ${ENTRA_CONNECT_MSI_SOURCE}, put it in the project directory (keep it out of git) and set ${ctx.key("sync.msiFile")} to its relative path: pulumi config set --path '${ctx.key("sync.msiFile")}' media/AzureADConnect.msi (or set ${ctx.key("sync.msiUrl")} to an https URL you host)`;
+  if (o[REMOVED_DOWNLOAD_URL] !== undefined && o[REMOVED_DOWNLOAD_URL] !== null) {
+    ctx.error(
+      `sync.${REMOVED_DOWNLOAD_URL}`,
+      ctx.isEngineSecret("sync") ? SECRET_PLACEHOLDER : o[REMOVED_DOWNLOAD_URL],
+      `was removed: it defaulted to the Microsoft Download Center file, which can only be an Entra Connect Sync build older than ${ENTRA_CONNECT_MIN_VERSION} (those stop synchronizing after 30 September 2026)`,
+      `rename it to ${ctx.key("sync.msiUrl")} if it points at a current MSI you host; otherwise ${howToGet}`,
+      { masked: true },
+    );
+    return undefined;
+  }
+  const hasFile = o.msiFile !== undefined && o.msiFile !== null;
+  const hasUrl = o.msiUrl !== undefined && o.msiUrl !== null;
+  if (hasFile && hasUrl) {
+    ctx.error("sync.msiUrl", "[set]", `is set together with ${ctx.key("sync.msiFile")}; the lab takes the MSI from one place`, `remove one of them`, { masked: true });
+    return undefined;
+  }
+  if (hasFile) {
+    const file = parseMsiFile(ctx, o.msiFile, options);
+    return file === undefined ? undefined : { kind: "file", file };
+  }
+  if (hasUrl) return parseMsiUrl(ctx, o.msiUrl);
+  const problem = `no Entra Connect Sync MSI is configured, and the lab cannot download one: builds ${ENTRA_CONNECT_MIN_VERSION} and later are published only in the Microsoft Entra admin center, and older builds stop synchronizing after 30 September 2026. pulumi up refuses to start without it`;
+  if (options.offlinePlan === true) ctx.warn(MSI_MISSING_KEY, undefined, problem, howToGet);
+  else ctx.error(MSI_MISSING_KEY, undefined, problem, howToGet);
+  return { kind: "none" };
+}
+
+/** `sync.msiFile`: a Windows Installer package inside the project, by relative path (as `cmg.certificate.pfxFile`). */
+function parseMsiFile(ctx: Ctx, value: unknown, options: ParseOptions): string | undefined {
+  const p = "sync.msiFile";
+  const text = readString(ctx, p, value, "media/AzureADConnect.msi");
+  if (text === undefined) return undefined;
+  if (text === "" || path.isAbsolute(text) || path.win32.isAbsolute(text)) {
+    ctx.error(p, text, "must be a path relative to the project directory (the stack must build the same on any machine, and the upload's input is this path)", "copy the MSI into the project (outside git: add it to .gitignore) and use its relative path, e.g. media/AzureADConnect.msi");
+    return undefined;
+  }
+  if (!/\.msi$/i.test(text)) {
+    ctx.error(p, text, "is not an .msi file", `point it at the Entra Connect Sync MSI (AzureADConnect.msi) from ${ENTRA_CONNECT_MSI_SOURCE}`);
+    return undefined;
+  }
+  const relative = text.split(path.win32.sep).join("/");
+  if (options.projectDir !== undefined) {
+    const full = path.resolve(options.projectDir, relative);
+    let header: Buffer | undefined;
+    try {
+      const fd = fs.openSync(full, "r");
+      try {
+        header = Buffer.alloc(8);
+        fs.readSync(fd, header, 0, 8, 0);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      header = undefined;
+    }
+    if (header === undefined) {
+      ctx.error(p, text, `no readable file at ${full}`, `put the MSI there, or correct the path (relative to the project directory); get it from ${ENTRA_CONNECT_MSI_SOURCE}`);
+      return undefined;
+    }
+    // Windows Installer packages are OLE compound files: D0 CF 11 E0 A1 B1 1A E1. A saved sign-in
+    // page or an HTML notice is caught here, before anything is uploaded.
+    if (!header.equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]))) {
+      ctx.error(p, text, `${full} is not a Windows Installer package (no compound-file header)`, `download the MSI again from ${ENTRA_CONNECT_MSI_SOURCE}`);
+      return undefined;
+    }
+  }
+  return relative;
+}
+
+/**
+ * `sync.msiUrl`: an https URL without user:password. A URL with a query string (a SAS token)
+ * must be a secret; it then travels as a protected run-command parameter and is never printed.
+ */
+function parseMsiUrl(ctx: Ctx, value: unknown): SyncConfig["msi"] | undefined {
+  const p = "sync.msiUrl";
+  const setSecret = `pulumi config set --secret --path '${ctx.key(p)}' '<url>'`;
+  if (isSecretPlaceholder(value)) return { kind: "url", url: pulumi.secret("[secret]"), secret: true };
+  const secret = ctx.isEngineSecret("sync");
+  const text = readString(ctx, p, value, "https://files.example.com/AzureADConnect.msi");
   if (text === undefined) return undefined;
   let url: URL | undefined;
   try {
@@ -947,19 +1056,24 @@ function parseDownloadUrl(ctx: Ctx, p: string, value: unknown): string | undefin
   } catch {
     url = undefined;
   }
+  const shown = secret ? SECRET_PLACEHOLDER : value;
   if (url === undefined || /\s/.test(text)) {
-    ctx.error(p, value, "is not a URL", `set it to the https URL of the Entra Connect Sync MSI, or remove it for the default (${ENTRA_CONNECT_DOWNLOAD_URL})`);
+    ctx.error(p, shown, "is not a URL", `set it to the https URL of the Entra Connect Sync MSI you host, or use ${ctx.key("sync.msiFile")}`, { masked: secret });
     return undefined;
   }
   if (url.protocol !== "https:") {
-    ctx.error(p, value, `uses ${url.protocol.replace(":", "")}, so the installer could be altered on the way to SYNC01`, "use an https URL");
+    ctx.error(p, shown, `uses ${url.protocol.replace(":", "")}, so the installer could be altered on the way to SYNC01`, "use an https URL", { masked: secret });
     return undefined;
   }
   if (url.username !== "" || url.password !== "") {
-    ctx.error(p, "[secret]", "carries a user name or password, which would be stored in the stack file and sent as a plain run-command parameter", "use a URL without user:password (a short-lived read-only SAS token in the query string works; it is stored in the stack file as plain text)", { masked: true });
+    ctx.error(p, "[secret]", "carries a user name or password, which would be sent to SYNC01 in the URL", `use a URL without user:password (a read-only SAS token in the query string works, set with ${setSecret}), or use ${ctx.key("sync.msiFile")}`, { masked: true });
     return undefined;
   }
-  return text;
+  if (url.search !== "" && !secret) {
+    ctx.error(p, "[secret]", `has a query string (a SAS token?) stored in plain text in ${ctx.file}`, `remove it from the file and ${setSecret}; or use ${ctx.key("sync.msiFile")} (no token at all: SYNC01 reads a private blob with its managed identity)`, { masked: true });
+    return undefined;
+  }
+  return secret ? { kind: "url", url: pulumi.secret(text), secret: true } : { kind: "url", url: text, secret: false };
 }
 
 // --- cmg ----------------------------------------------------------------------------------------

@@ -49,6 +49,10 @@ export const PUBLIC_IP_HOURLY_USD = 0.005;
  * planned as one public IP plus a little storage (UNCONFIRMED: the CMG's own resources are not itemised by Microsoft).
  */
 export const CMG_STOPPED_HOURLY_USD = PUBLIC_IP_HOURLY_USD + 1 / HOURS_PER_MONTH;
+/** Blob storage, Standard LRS, hot tier: USD per GiB and month (list price, approximate). */
+export const BLOB_HOT_LRS_GB_MONTHLY_USD = 0.02;
+/** Size the Entra Connect Sync MSI is planned with (the 2.x MSIs are a few hundred MB; UNCONFIRMED per build). */
+export const ENTRA_CONNECT_MSI_GB = 0.3;
 /** A conference day: VMs run this many hours before the nightly shutdown; the rest bills all day. */
 export const CONFERENCE_DAY_RUNNING_HOURS = 10;
 
@@ -129,6 +133,14 @@ export function estimateCost(resources: readonly CostResource[], cmg: { vmSize: 
             "set cmg-lab:admin.bastion to developer (free) or destroy the lab between events.",
         );
       }
+    } else if (r.type === "azure-native:storage:StorageAccount") {
+      // The only blob is the Entra Connect MSI (sync.msiFile); transactions are a handful of requests.
+      lines.push({
+        item: `Storage account ${String(get(r.inputs, "accountName") ?? r.name)} (Entra Connect MSI blob)`,
+        runningHourly: 0,
+        alwaysHourly: (BLOB_HOT_LRS_GB_MONTHLY_USD * ENTRA_CONNECT_MSI_GB) / HOURS_PER_MONTH,
+        note: `about $${(BLOB_HOT_LRS_GB_MONTHLY_USD * ENTRA_CONNECT_MSI_GB).toFixed(3)} a month for a ${ENTRA_CONNECT_MSI_GB} GB MSI; deleted with the lab's resource group on pulumi destroy`,
+      });
     } else if (r.type === "azure-native:network:PublicIPAddress") {
       lines.push({
         item: `Public IP ${String(get(r.inputs, "publicIpAddressName") ?? r.name)}`,

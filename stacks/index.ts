@@ -15,6 +15,9 @@ const parsed = parseLabConfig(rawConfigFromPulumi(), {
   projectDir: path.resolve(__dirname, ".."),
   // The engine hands over the decrypted PFX password: a bad supplied CMG certificate is refused here, before any resource.
   checkPfx: true,
+  // Not the offline plan: a config without the Entra Connect MSI (sync.msiFile / sync.msiUrl) is
+  // refused here, before any resource, with where to download it.
+  offlinePlan: false,
 });
 const errors = parsed.issues.filter((i) => i.severity === "error");
 if (!parsed.config || errors.length > 0) {

@@ -85,12 +85,36 @@ export interface SyncConfig {
   /** Entra Connect server VM size (default Standard_B2ms). */
   readonly vmSize: string;
   /**
-   * https URL of the Entra Connect Sync MSI (default: the Microsoft Download Center file,
-   * `ENTRA_CONNECT_DOWNLOAD_URL`). New builds are published only in the Entra admin center: host
-   * that MSI (e.g. a blob with a read-only SAS URL) and point this at it.
+   * Where SYNC01 gets the Entra Connect Sync MSI. Builds 2.5.79.0 and later are published only in
+   * the Microsoft Entra admin center, so the user supplies it (`sync.msiFile` or `sync.msiUrl`);
+   * `none` only in the offline plan (pulumi up refuses a config without it).
    */
-  readonly downloadUrl: string;
+  readonly msi: SyncMsiSource;
 }
+
+/** The Entra Connect Sync MSI's source (`cmg-lab:sync.msiFile` / `cmg-lab:sync.msiUrl`). */
+export type SyncMsiSource =
+  | {
+      /** A local file, uploaded to a private blob in the lab's resource group; SYNC01 reads it with its managed identity. */
+      readonly kind: "file";
+      /** Path of the MSI relative to the project directory, `/`-separated. */
+      readonly file: string;
+    }
+  | {
+      /** An https URL the user hosts; SYNC01 downloads it as is. */
+      readonly kind: "url";
+      /**
+       * The URL. A secret (and sent as a protected run-command parameter) when it was set with
+       * --secret or carries a query string (a SAS token); plain text otherwise.
+       */
+      readonly url: pulumi.Input<string>;
+      /** True when `url` is a Pulumi secret. */
+      readonly secret: boolean;
+    }
+  | {
+      /** Not configured: only the offline plan gets this far (with a warning). */
+      readonly kind: "none";
+    };
 
 export type CmgCertificateConfig =
   | { readonly kind: "lab-ca" }

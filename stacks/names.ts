@@ -68,6 +68,30 @@ export function labNames(prefix: string, stack: string): LabNames {
   };
 }
 
+/** Length of the random suffix (kept in state) of the Entra Connect MSI storage account's name. */
+export const MSI_STORAGE_SUFFIX_LENGTH = 6;
+
+/**
+ * The fixed part of the Entra Connect MSI storage account's name: `st`, the prefix and the stack's
+ * letters and digits, cut so that a {@link MSI_STORAGE_SUFFIX_LENGTH}-character suffix still fits
+ * Azure's 3-24 lowercase letters and digits. Storage account names are global, so the suffix
+ * (random, kept in the stack's state) keeps two labs of the same prefix and stack apart.
+ */
+export function msiStorageAccountStem(prefix: string, stack: string): string {
+  const stackPart = stack.toLowerCase().replace(/[^a-z0-9]/g, "");
+  return `st${prefix}${stackPart}`.slice(0, 24 - MSI_STORAGE_SUFFIX_LENGTH);
+}
+
+/**
+ * Storage account names: 3-24 characters, lowercase letters and digits only, unique across Azure
+ * (https://learn.microsoft.com/azure/storage/common/storage-account-overview#storage-account-name).
+ */
+export function storageAccountNameProblem(name: string): string | null {
+  if (name.length < 3 || name.length > 24) return "must be 3-24 characters";
+  if (!/^[a-z0-9]+$/.test(name)) return "may contain only lowercase letters and digits";
+  return null;
+}
+
 /** `corp.cmglab.example` -> `DC=corp,DC=cmglab,DC=example`. */
 export function domainDn(fqdn: string): string {
   return fqdn

@@ -17,6 +17,7 @@ function values(certificate: unknown, extra: Record<string, unknown> = {}): Reco
     "cmg-lab:site": { siteCode: "PS2" },
     "cmg-lab:cmg": { name: "pfxlabcmg", certificate },
     "cmg-lab:schedule": { expiresOn: "2026-12-31" },
+    "cmg-lab:sync": { msiUrl: "https://files.example.com/AzureADConnect.msi" },
     ...extra,
   };
 }

@@ -6,7 +6,7 @@ import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import {
   CONFIG_KEYS,
-  ENTRA_CONNECT_DOWNLOAD_URL,
+  ENTRA_CONNECT_MIN_VERSION,
   LabConfigError,
   SECRET_PLACEHOLDER,
   formatConfigIssues,
@@ -23,7 +23,10 @@ const ROOT = path.resolve(__dirname, "..");
 const FIXTURES = path.join(__dirname, "fixtures", "config");
 const TODAY = "2026-11-25";
 
-/** The shipped dev lab, as parsed values (what readStackConfigFile gives for Pulumi.dev.yaml). */
+/** A hosted MSI URL: the shipped dev lab has none (the plan warns), a deployable config has one. */
+const MSI_URL = "https://files.example.com/AzureADConnect.msi";
+
+/** The shipped dev lab, as parsed values (what readStackConfigFile gives for Pulumi.dev.yaml), plus an MSI URL. */
 function base(): Record<string, unknown> {
   return {
     "azure-native:location": "westeurope",
@@ -32,7 +35,7 @@ function base(): Record<string, unknown> {
     "cmg-lab:tenant": { domain: "contoso.onmicrosoft.com" },
     "cmg-lab:site": { siteCode: "PS1", enhancedHttp: true },
     "cmg-lab:discovery": { activeDirectoryUsers: true, azureAdUsers: true },
-    "cmg-lab:sync": { ous: ["Workstations", "LabUsers"] },
+    "cmg-lab:sync": { ous: ["Workstations", "LabUsers"], msiUrl: MSI_URL },
     "cmg-lab:cmg": { name: "cmglabdev", vmSize: "Standard_B2s", instances: 1, certificate: "lab-ca" },
     "cmg-lab:clients": [{ name: "win11-01", os: "windows-11", network: "internet" }],
     "cmg-lab:admin": { username: "labadmin", allowedSourceCidrs: [] },
@@ -199,12 +202,66 @@ const BAD: readonly BadCase[] = [
   { name: "sync configuration unknown", edits: { "sync.configuration": "manual" }, key: "cmg-lab:sync.configuration", severity: "error", value: "manual", fix: "scripted" },
   { name: "sync configuration wrong case", edits: { "sync.configuration": "Wizard" }, key: "cmg-lab:sync.configuration", severity: "error", value: "Wizard", fix: "write wizard" },
   { name: "sync vmSize too small", edits: { "sync.vmSize": "Standard_B1s" }, key: "cmg-lab:sync.vmSize", severity: "error", value: "Standard_B1s" },
-  { name: "sync downloadUrl over http", edits: { "sync.downloadUrl": "http://download.microsoft.com/AzureADConnect.msi" }, key: "cmg-lab:sync.downloadUrl", severity: "error", value: '"http://download.microsoft.com/AzureADConnect.msi"', fix: "https" },
-  { name: "sync downloadUrl not a URL", edits: { "sync.downloadUrl": "AzureADConnect.msi" }, key: "cmg-lab:sync.downloadUrl", severity: "error", value: "AzureADConnect.msi", problem: "not a URL" },
-  { name: "sync downloadUrl with a space", edits: { "sync.downloadUrl": "https://example.com/Azure AD Connect.msi" }, key: "cmg-lab:sync.downloadUrl", severity: "error", value: '"https://example.com/Azure AD Connect.msi"', problem: "not a URL" },
-  { name: "sync downloadUrl as a number", edits: { "sync.downloadUrl": 42 }, key: "cmg-lab:sync.downloadUrl", severity: "error", value: "42", problem: "expected text" },
-  { name: "sync downloadUrl with user:password, never printed", edits: { "sync.downloadUrl": "https://lab:Hunter2!@files.example.com/AzureADConnect.msi" }, key: "cmg-lab:sync.downloadUrl", severity: "error", value: "[secret]", fix: "without user:password" },
-  { name: "sync field misspelt", edits: { "sync.downloadURL": "https://example.com/a.msi" }, key: "cmg-lab:sync.downloadURL", severity: "error", value: '"https://example.com/a.msi"', fix: "downloadUrl" },
+  { name: "sync msiUrl over http", edits: { "sync.msiUrl": "http://download.microsoft.com/AzureADConnect.msi" }, key: "cmg-lab:sync.msiUrl", severity: "error", value: '"http://download.microsoft.com/AzureADConnect.msi"', fix: "https" },
+  { name: "sync msiUrl not a URL", edits: { "sync.msiUrl": "AzureADConnect.msi" }, key: "cmg-lab:sync.msiUrl", severity: "error", value: "AzureADConnect.msi", problem: "not a URL" },
+  { name: "sync msiUrl with a space", edits: { "sync.msiUrl": "https://example.com/Azure AD Connect.msi" }, key: "cmg-lab:sync.msiUrl", severity: "error", value: '"https://example.com/Azure AD Connect.msi"', problem: "not a URL" },
+  { name: "sync msiUrl as a number", edits: { "sync.msiUrl": 42 }, key: "cmg-lab:sync.msiUrl", severity: "error", value: "42", problem: "expected text" },
+  { name: "sync msiUrl with user:password, never printed", edits: { "sync.msiUrl": "https://lab:Hunter2!@files.example.com/AzureADConnect.msi" }, key: "cmg-lab:sync.msiUrl", severity: "error", value: "[secret]", fix: "without user:password" },
+  {
+    name: "sync msiUrl with a SAS token in plain text, never printed",
+    edits: { "sync.msiUrl": "https://cmglabfiles.blob.core.windows.net/install/AzureADConnect.msi?sv=2024-05-04&sp=r&sig=abc" },
+    key: "cmg-lab:sync.msiUrl",
+    severity: "error",
+    value: "[secret]",
+    fix: "pulumi config set --secret --path 'cmg-lab:sync.msiUrl'",
+  },
+  { name: "sync msiUrl and msiFile both set", edits: { "sync.msiFile": "media/AzureADConnect.msi" }, key: "cmg-lab:sync.msiUrl", severity: "error", value: "[secret]", fix: "remove one" },
+  { name: "sync msiFile absolute", edits: { "sync.msiUrl": DELETE, "sync.msiFile": "/home/me/AzureADConnect.msi" }, key: "cmg-lab:sync.msiFile", severity: "error", value: "/home/me/AzureADConnect.msi", problem: "relative to the project directory" },
+  { name: "sync msiFile not an msi", edits: { "sync.msiUrl": DELETE, "sync.msiFile": "media/AzureADConnect.exe" }, key: "cmg-lab:sync.msiFile", severity: "error", value: "media/AzureADConnect.exe", problem: "not an .msi" },
+  {
+    name: "sync msiFile missing on disk",
+    edits: { "sync.msiUrl": DELETE, "sync.msiFile": "media/missing.msi" },
+    options: { today: TODAY, projectDir: FIXTURES },
+    key: "cmg-lab:sync.msiFile",
+    severity: "error",
+    value: "media/missing.msi",
+    problem: "no readable file",
+  },
+  {
+    name: "sync msiFile that is not a Windows Installer package",
+    edits: { "sync.msiUrl": DELETE, "sync.msiFile": "not-an-msi.msi" },
+    options: { today: TODAY, projectDir: FIXTURES },
+    key: "cmg-lab:sync.msiFile",
+    severity: "error",
+    value: "not-an-msi.msi",
+    problem: "not a Windows Installer package",
+  },
+  {
+    name: "no MSI at all: refused for pulumi up, naming msiFile and the admin center",
+    edits: { "sync.msiUrl": DELETE },
+    key: "cmg-lab:sync.msiFile",
+    severity: "error",
+    value: "(not set)",
+    fix: "Microsoft Entra admin center (https://entra.microsoft.com: Entra Connect > Get started, or Manage > Download)",
+  },
+  {
+    name: "no MSI at all: a warning in the offline plan",
+    edits: { "sync.msiUrl": DELETE },
+    options: { today: TODAY, offlinePlan: true },
+    key: "cmg-lab:sync.msiFile",
+    severity: "warning",
+    value: "(not set)",
+    problem: "pulumi up refuses to start without it",
+  },
+  {
+    name: "the removed downloadUrl names its replacement, value never printed",
+    edits: { "sync.msiUrl": DELETE, "sync.downloadUrl": "https://download.microsoft.com/download/B/0/0/B00291D0-5A83-4DE7-86F5-980BC00DE05A/AzureADConnect.msi" },
+    key: "cmg-lab:sync.downloadUrl",
+    severity: "error",
+    value: "[secret]",
+    fix: "rename it to cmg-lab:sync.msiUrl",
+  },
+  { name: "sync field misspelt", edits: { "sync.msiURL": "https://example.com/a.msi" }, key: "cmg-lab:sync.msiURL", severity: "error", value: '"https://example.com/a.msi"', fix: "msiUrl" },
   // cmg
   { name: "cmg missing", edits: { cmg: DELETE }, key: "cmg-lab:cmg", severity: "error", value: "(not set)", fix: "name" },
   { name: "cmg name missing", edits: { "cmg.name": DELETE }, key: "cmg-lab:cmg.name", severity: "error", value: "(not set)", problem: "globally unique" },
@@ -401,14 +458,34 @@ const GOOD: readonly GoodCase[] = [
   { name: "site on B4ms (exactly the floor)", edits: { "site.vmSize": "Standard_B4ms" } },
   { name: "site on D4as_v5", edits: { "site.vmSize": "Standard_D4as_v5" } },
   { name: "discovery absent takes the defaults", edits: { discovery: DELETE }, check: (c) => expect(c.discovery).toEqual({ activeDirectoryUsers: true, azureAdUsers: true }) },
-  { name: "sync absent takes the defaults", edits: { sync: DELETE }, check: (c) => expect(c.sync).toEqual({ ous: ["Workstations", "LabUsers"], configuration: "scripted", vmSize: "Standard_B2ms", downloadUrl: ENTRA_CONNECT_DOWNLOAD_URL }) },
+  {
+    name: "sync with only the MSI takes the other defaults",
+    edits: { sync: { msiUrl: MSI_URL } },
+    check: (c) => expect(c.sync).toEqual({ ous: ["Workstations", "LabUsers"], configuration: "scripted", vmSize: "Standard_B2ms", msi: { kind: "url", url: MSI_URL, secret: false } }),
+  },
+  {
+    name: "sync absent: planned offline with the missing MSI as the only warning",
+    edits: { sync: DELETE },
+    options: { today: TODAY, offlinePlan: true },
+    warns: ["cmg-lab:sync.msiFile"],
+    check: (c) => expect(c.sync).toEqual({ ous: ["Workstations", "LabUsers"], configuration: "scripted", vmSize: "Standard_B2ms", msi: { kind: "none" } }),
+  },
   { name: "sync may include Servers too", edits: { "sync.ous": ["Workstations", "LabUsers", "Servers"] } },
   { name: "sync in wizard mode (warned: pulumi up stops for the wizard)", edits: { "sync.configuration": "wizard" }, check: (c) => expect(c.sync.configuration).toBe("wizard"), warns: ["cmg-lab:sync.configuration"] },
-  { name: "sync downloadUrl defaults to the Download Center MSI", edits: {}, check: (c) => expect(c.sync.downloadUrl).toBe("https://download.microsoft.com/download/B/0/0/B00291D0-5A83-4DE7-86F5-980BC00DE05A/AzureADConnect.msi") },
   {
-    name: "sync downloadUrl pointing at a hosted copy with a SAS token",
-    edits: { "sync.downloadUrl": "https://cmglabfiles.blob.core.windows.net/install/AzureADConnect.msi?sv=2024-05-04&sp=r&sig=abc" },
-    check: (c) => expect(c.sync.downloadUrl).toBe("https://cmglabfiles.blob.core.windows.net/install/AzureADConnect.msi?sv=2024-05-04&sp=r&sig=abc"),
+    name: "sync msiFile: a Windows Installer package in the project",
+    edits: { "sync.msiUrl": DELETE, "sync.msiFile": "media\\AzureADConnect.msi" },
+    options: { today: TODAY, projectDir: FIXTURES },
+    check: (c) => expect(c.sync.msi).toEqual({ kind: "file", file: "media/AzureADConnect.msi" }),
+  },
+  {
+    name: "sync msiUrl with a SAS token set as a secret stays a secret",
+    edits: { "sync.msiUrl": SECRET_PLACEHOLDER },
+    check: (c) => {
+      expect(c.sync.msi.kind).toBe("url");
+      expect(c.sync.msi.kind === "url" && c.sync.msi.secret).toBe(true);
+      expect(c.sync.msi.kind === "url" && pulumi.Output.isInstance(c.sync.msi.url)).toBe(true);
+    },
   },
   { name: "no clients: Workstations may be left out of the sync scope", edits: { clients: [], "sync.ous": ["LabUsers"] }, warns: ["cmg-lab:clients"] },
   { name: "cmg Standard size, 16 instances", edits: { "cmg.vmSize": "standard_a2_v2", "cmg.instances": 16 }, check: (c) => expect(c.cmg.vmSize).toBe("Standard_A2_v2") },
@@ -466,9 +543,15 @@ describe("parseLabConfig: valid cases", () => {
 describe("the shipped stack config", () => {
   it("Pulumi.dev.yaml parses into a valid lab with no issue", () => {
     const rawConfig = readStackConfigFile(path.join(ROOT, "Pulumi.dev.yaml"), "dev", "cmg-lab");
-    expect(rawConfig.values).toEqual(base());
-    const result = parseLabConfig(rawConfig, { today: TODAY, projectDir: ROOT });
-    expect(result.issues).toEqual([]);
+    expect(rawConfig.values).toEqual(edit(base(), { "sync.msiUrl": DELETE }));
+    // No MSI ships with the project: the offline plan warns about it first, and nothing else.
+    const result = parseLabConfig(rawConfig, { today: TODAY, projectDir: ROOT, offlinePlan: true });
+    expect(result.issues.map((i) => `${i.severity} ${i.key}`)).toEqual(["warning cmg-lab:sync.msiFile"]);
+    expect(result.issues[0]?.fix).toContain(`(${ENTRA_CONNECT_MIN_VERSION} or later)`);
+    // ...and pulumi up refuses it.
+    const engine = parseLabConfig(rawConfig, { today: TODAY, projectDir: ROOT });
+    expect(engine.config).toBeUndefined();
+    expect(engine.issues.map((i) => `${i.severity} ${i.key}`)).toEqual(["error cmg-lab:sync.msiFile"]);
     const config = result.config as LabConfig;
     expect(config.prefix).toBe("cmglab");
     expect(config.domain).toMatchObject({ fqdn: "corp.cmglab.example", netbiosName: "CORP", usersOu: "LabUsers" });
@@ -497,11 +580,15 @@ describe("the shipped stack config", () => {
     }
     // Pulumi applies these defaults for absent keys; they must change nothing.
     const defaults = Object.fromEntries(Object.entries(project.config).filter(([, d]) => d.default !== undefined).map(([k, d]) => [k, d.default]));
-    const minimal = edit(base(), { location: DELETE, discovery: DELETE, sync: DELETE, clients: DELETE, admin: DELETE });
+    const minimal = edit(base(), { location: DELETE, discovery: DELETE, clients: DELETE, admin: DELETE });
     const withoutDefaults = parseLabConfig(raw(minimal), { today: TODAY });
-    const withDefaults = parseLabConfig(raw({ ...minimal, ...defaults }), { today: TODAY });
+    // The engine applies a default only where the stack sets no value (sync holds the MSI here).
+    const withDefaults = parseLabConfig(raw({ ...defaults, ...minimal }), { today: TODAY });
     expect(withDefaults.issues).toEqual([]);
     expect(withDefaults.config).toEqual(withoutDefaults.config);
+    // sync's default ({}) has no MSI: refused for pulumi up, naming the key.
+    const syncDefault = parseLabConfig(raw({ ...edit(minimal, { sync: DELETE }), ...defaults }), { today: TODAY });
+    expect(syncDefault.issues.map((i) => `${i.severity} ${i.key}`)).toEqual(["error cmg-lab:sync.msiFile"]);
   });
 });
 
@@ -572,6 +659,22 @@ describe("secrets", () => {
     expect(cert.pfxFile).toBe("certs/cmg.pfx");
     expect(pulumi.Output.isInstance(cert.pfxPassword)).toBe(true);
     expect(await pulumi.isSecret(cert.pfxPassword)).toBe(true);
+  });
+
+  it("keeps a SAS msiUrl the engine decrypted a secret Output, never printed in an issue", async () => {
+    const sas = "https://cmglabfiles.blob.core.windows.net/install/AzureADConnect.msi?sv=2024-05-04&sp=r&sig=Never-Shown";
+    const ok = parseLabConfig(raw(edit(base(), { "sync.msiUrl": sas }), { secretKeys: ["cmg-lab:sync"] }), { today: TODAY });
+    expect(ok.issues).toEqual([]);
+    const msi = ok.config?.sync.msi;
+    if (msi?.kind !== "url") throw new Error("expected an MSI URL");
+    expect(msi.secret).toBe(true);
+    expect(pulumi.Output.isInstance(msi.url)).toBe(true);
+    expect(await pulumi.isSecret(msi.url as pulumi.Output<string>)).toBe(true);
+    const bad = parseLabConfig(raw(edit(base(), { "sync.msiUrl": sas.replace("https:", "http:"), "sync.vmSize": "Standard_B1s" }), { secretKeys: ["cmg-lab:sync"] }), { today: TODAY });
+    expect(bad.issues.map((i) => i.key).sort()).toEqual(["cmg-lab:sync.msiUrl", "cmg-lab:sync.vmSize"]);
+    expect(formatConfigIssues(bad.issues)).not.toContain("Never-Shown");
+    // The plain fields of a secret sync stay readable.
+    expect(formatConfigIssues(bad.issues)).toContain("Standard_B1s");
   });
 
   it("refuses a password written in plain text in the stack file, without printing it", () => {
@@ -736,6 +839,7 @@ describe("readStackConfigFile", () => {
       "cmg-lab:domain",
       "cmg-lab:tenant",
       "cmg-lab:site",
+      "cmg-lab:sync.msiFile",
       "cmg-lab:cmg",
       "cmg-lab:schedule",
     ]);

@@ -37,6 +37,10 @@ function stackValues(root: string): { values: Record<string, unknown>; secretKey
   fs.mkdirSync(path.join(root, "certs"), { recursive: true });
   fs.writeFileSync(path.join(root, "certs", "cmg.pfx"), makePfx(chain.server.key, [chain.server.cert, chain.intermediate.cert, chain.root.cert], PFX_PASSWORD));
   values["cmg-lab:cmg"] = { ...cmg, certificate: { pfxFile: "certs/cmg.pfx", pfxPassword: PFX_PASSWORD } };
+  // Pulumi.dev.yaml names no Entra Connect MSI (pulumi up refuses it): an MSI-shaped file, uploaded from the project.
+  fs.mkdirSync(path.join(root, "media"), { recursive: true });
+  fs.writeFileSync(path.join(root, "media", "AzureADConnect.msi"), Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0x00]));
+  values["cmg-lab:sync"] = { ...(values["cmg-lab:sync"] as object), msiFile: "media/AzureADConnect.msi" };
   return { values, secretKeys: ["cmg-lab:cmg"] };
 }
 
@@ -129,6 +133,8 @@ describe("the program, loaded as pulumi up loads it", () => {
     expect(registrations.filter((r) => r.custom).length).toBeGreaterThan(50);
     // certificate: { pfxFile, pfxPassword } was accepted (the loader refuses a plain-text password that is not an engine secret).
     expect(registrations.some((r) => /pfx|import/i.test(r.name) && r.type === "azure-native:compute:VirtualMachineRunCommandByVirtualMachine")).toBe(true);
+    // sync.msiFile was accepted: the MSI goes to a private blob.
+    expect(registrations.some((r) => r.type === "azure-native:storage:Blob")).toBe(true);
     // Bastion default from Pulumi.yaml's `admin: {}`: the loader's default (basic).
     expect(registrations.some((r) => r.type === "azure-native:network:BastionHost")).toBe(true);
   });

@@ -31,7 +31,7 @@ import { customOf, missingWaits, waitClosure } from "./support/graph";
 import { sampleConfig } from "./support/sample-config";
 
 const TAGS = { lab: "cmglab", stack: "dev", step: "test", expiresOn: "2026-12-31" };
-const URL = "https://download.microsoft.com/download/B/0/0/B00291D0-5A83-4DE7-86F5-980BC00DE05A/AzureADConnect.msi";
+const URL = "https://files.example.com/msi/AzureADConnect.msi";
 const ADMIN_PASSWORD = "Admin-Passw0rd!";
 const SPEC: SyncScopeSpec = syncScopeSpec({
   fqdn: "corp.cmglab.example",
@@ -90,7 +90,7 @@ describe("EntraConnect", () => {
         dcAddress: "10.42.1.4",
         join: admin(),
         admin: admin(),
-        downloadUrl: URL,
+        msi: { kind: "url", url: URL, secret: false },
         syncOuDns: SPEC.ouDns,
         setupUpn: "cmglab-dev-connect-setup@contoso.onmicrosoft.com",
         tags: TAGS,
@@ -133,7 +133,8 @@ describe("EntraConnect", () => {
       OuDn: "OU=Servers,DC=corp,DC=cmglab,DC=example",
       JoinUser: "CORP\\labadmin",
     });
-    expect(params(byName(ev, "sync01-install"), "parameters")).toEqual({ DownloadUrl: URL });
+    expect(params(byName(ev, "sync01-install"), "parameters")).toEqual({ MsiUrl: URL, MsiAuth: "None" });
+    expect(params(byName(ev, "sync01-install"), "protectedParameters")).toEqual({});
     expect(params(byName(ev, "sync01-prerequisites"), "parameters")).toEqual({});
   });
 
@@ -169,7 +170,7 @@ describe("EntraConnect", () => {
     expect(JSON.stringify(runCommands(ev).map((r) => r.inputs))).not.toContain(ADMIN_PASSWORD);
   });
 
-  it("refuses a download URL that is not https, before registering anything", () => {
+  it("refuses an MSI URL that is not https, or a plain one with a query, before registering anything", () => {
     // The check runs before super(): no VM is needed to reach it.
     const noVm = undefined as unknown as WindowsVm;
     const args = {
@@ -183,8 +184,10 @@ describe("EntraConnect", () => {
       setupUpn: "x@contoso.onmicrosoft.com",
       tags: TAGS,
     };
-    expect(() => new EntraConnect("sync01", { ...args, downloadUrl: "http://download.microsoft.com/AzureADConnect.msi" })).toThrow(/downloadUrl must be an https URL/);
-    expect(() => new EntraConnect("sync01", { ...args, downloadUrl: URL, syncOuDns: [] })).toThrow(/syncOuDns is empty/);
+    const url = (u: string) => ({ kind: "url" as const, url: u, secret: false });
+    expect(() => new EntraConnect("sync01", { ...args, msi: url("http://download.microsoft.com/AzureADConnect.msi") })).toThrow(/msi.url must be an https URL/);
+    expect(() => new EntraConnect("sync01", { ...args, msi: url(`${URL}?sig=abc`) })).toThrow(/without a query/);
+    expect(() => new EntraConnect("sync01", { ...args, msi: url(URL), syncOuDns: [] })).toThrow(/syncOuDns is empty/);
   });
 });
 
@@ -359,13 +362,13 @@ describe("Entra Connect in the whole lab", () => {
     for (const r of registration) expect(closure.get(r.urn)?.has(delta.urn), r.urn).toBe(true);
   });
 
-  it("passes the configured mode and download URL to the scripts", async () => {
+  it("passes the configured mode and MSI URL to the scripts", async () => {
     const base = sampleConfig();
-    const wizard = await evaluateLab(sampleConfig({ sync: { ...base.sync, configuration: "wizard", downloadUrl: "https://files.example.com/AzureADConnect.msi" } }));
+    const wizard = await evaluateLab(sampleConfig({ sync: { ...base.sync, configuration: "wizard", msi: { kind: "url", url: "https://files.example.com/other/AzureADConnect.msi", secret: false } } }));
     const apply = customOf(wizard, "sync-scope").find((r) => r.plainInputs.runCommandName === "sync-scope-apply") as RecordedResource;
     const install = customOf(wizard, "entra-connect").find((r) => r.plainInputs.runCommandName === "sync01-install") as RecordedResource;
     expect(params(apply, "parameters").Mode).toBe("wizard");
-    expect(params(install, "parameters").DownloadUrl).toBe("https://files.example.com/AzureADConnect.msi");
+    expect(params(install, "parameters").MsiUrl).toBe("https://files.example.com/other/AzureADConnect.msi");
   });
 });
 

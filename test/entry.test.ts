@@ -11,10 +11,16 @@ import { labMocks } from "../scripts/offline/mocks";
 import { settleRegistrations } from "../scripts/offline/evaluate";
 
 const DEV = path.join(__dirname, "..", "Pulumi.dev.yaml");
+/** An MSI-shaped file inside the project (the entry checks msiFile against the project directory). */
+const MSI_FILE = "test/fixtures/config/media/AzureADConnect.msi";
 
-/** Config as the engine passes it to the program: every value a string, objects as JSON. */
-function engineConfig(overrides: Record<string, unknown> = {}): Record<string, string> {
+/**
+ * Config as the engine passes it to the program: every value a string, objects as JSON.
+ * Pulumi.dev.yaml ships without an MSI; `sync.msiFile` is added unless `withMsi` is false.
+ */
+function engineConfig(overrides: Record<string, unknown> = {}, withMsi = true): Record<string, string> {
   const raw = readStackConfigFile(DEV, "dev", "cmg-lab");
+  if (withMsi) overrides = { "cmg-lab:sync": { ...(raw.values["cmg-lab:sync"] as object), msiFile: MSI_FILE }, ...overrides };
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...raw.values, ...overrides })) out[k] = typeof v === "string" ? v : JSON.stringify(v);
   return out;
@@ -57,6 +63,42 @@ describe("stacks/index.ts", () => {
     expect(Object.keys(exports).sort()).toEqual(expected);
     expect(exports.resourceGroupName).toBe("rg-cmglab-dev");
     expect(exports.adminUsername).toBe("labadmin");
+  });
+
+  it("uploads the configured MSI file to a private blob (the plan's config with sync.msiFile)", async () => {
+    const { exports } = await runEntry(engineConfig());
+    expect(exports.resourceGroupName).toBe("rg-cmglab-dev");
+    // No output carries the blob's URL or anything of the storage account's keys.
+    expect(JSON.stringify(Object.keys(exports))).not.toMatch(/msi|blob|storage|sas/i);
+  });
+
+  it("refuses the shipped Pulumi.dev.yaml (no Entra Connect MSI) before any resource, naming sync.msiFile and where to download it", async () => {
+    await pulumi.runtime.setMocks(labMocks(), "cmg-lab", "dev", false);
+    pulumi.runtime.setAllConfig(engineConfig({}, false), []);
+    let registered = 0;
+    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: unknown, cb: unknown) => void };
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+      registered++;
+      original(req, cb);
+    };
+    try {
+      vi.resetModules();
+      const error = await import("../stacks/index").then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(pulumi.RunError);
+      const message = String((error as Error).message);
+      // One paragraph: the missing MSI is the only problem of the shipped config.
+      expect(message.split("\n\n")).toHaveLength(1);
+      expect(message).toMatch(/^error: cmg-lab:sync\.msiFile = \(not set\): no Entra Connect Sync MSI is configured/);
+      expect(message).toContain("Microsoft Entra admin center (https://entra.microsoft.com: Entra Connect > Get started, or Manage > Download)");
+      expect(message).toContain("2.5.79.0");
+      expect(registered).toBe(0);
+    } finally {
+      monitor.registerResource = original;
+    }
   });
 
   it("refuses a lab with a known miss before registering any resource", async () => {

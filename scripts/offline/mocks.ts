@@ -68,7 +68,16 @@ const RULES: Record<string, MockRule> = {
   "azure-native:compute:VirtualMachine": {
     id: (i) => `${rg(i)}/providers/Microsoft.Compute/virtualMachines/${str(i, "vmName")}`,
     azureName: (i) => str(i, "vmName"),
-    extra: (i) => ({ vmId: uuidFrom(`vm:${str(i, "vmName")}`) }),
+    extra: (i) => {
+      const identity = i.identity as { type?: string } | undefined;
+      return {
+        vmId: uuidFrom(`vm:${str(i, "vmName")}`),
+        // A system-assigned identity gets its principal when the VM is created.
+        ...(identity?.type === "SystemAssigned"
+          ? { identity: { type: "SystemAssigned", principalId: uuidFrom(`principal:${str(i, "vmName")}`), tenantId: MOCK_TENANT_ID } }
+          : {}),
+      };
+    },
   },
   "azure-native:compute:VirtualMachineRunCommandByVirtualMachine": {
     id: (i) =>
@@ -79,6 +88,20 @@ const RULES: Record<string, MockRule> = {
   "azure-native:devtestlab:GlobalSchedule": {
     id: (i) => `${rg(i)}/providers/Microsoft.DevTestLab/schedules/${str(i, "name")}`,
     azureName: (i) => str(i, "name"),
+  },
+  "azure-native:storage:StorageAccount": {
+    id: (i) => `${rg(i)}/providers/Microsoft.Storage/storageAccounts/${str(i, "accountName")}`,
+    azureName: (i) => str(i, "accountName"),
+  },
+  "azure-native:storage:BlobContainer": {
+    id: (i) => `${rg(i)}/providers/Microsoft.Storage/storageAccounts/${str(i, "accountName")}/blobServices/default/containers/${str(i, "containerName")}`,
+    azureName: (i) => str(i, "containerName"),
+  },
+  "azure-native:storage:Blob": {
+    id: (i) =>
+      `${rg(i)}/providers/Microsoft.Storage/storageAccounts/${str(i, "accountName")}/blobServices/default/containers/${str(i, "containerName")}/blobs/${str(i, "blobName")}`,
+    azureName: (i) => str(i, "blobName"),
+    extra: (i) => ({ url: `https://${str(i, "accountName")}.blob.core.windows.net/${str(i, "containerName")}/${str(i, "blobName")}` }),
   },
   "azure-native:authorization:RoleAssignment": {
     id: (i, name) => `${str(i, "scope")}/providers/Microsoft.Authorization/roleAssignments/${typeof i.roleAssignmentName === "string" ? i.roleAssignmentName : uuidFrom(name)}`,

@@ -97,6 +97,8 @@ export interface Teardown {
   readonly outsideResourceGroups: readonly { readonly urn: string; readonly type: string; readonly name: string; readonly where: string }[];
   /** What built steps leave outside Pulumi's state, and how to clean it up. */
   readonly outsideState: readonly { readonly step: StepId; readonly note: string }[];
+  /** Files of the user's that the program uploads (the Entra Connect MSI), and where they go on destroy. */
+  readonly uploads: readonly { readonly urn: string; readonly blob: string; readonly account: string; readonly resourceGroup: string }[];
 }
 
 /** Where a resource lives, if not in one of the lab's resource groups; undefined when inside one. */
@@ -248,6 +250,14 @@ export function buildPlan(
       const note = RUNBOOK.find((d) => d.id === st.id)?.outsideState;
       return st.built && note ? [{ step: st.id, note }] : [];
     }),
+    uploads: ordered
+      .filter((r) => r.type === "azure-native:storage:Blob")
+      .map((r) => ({
+        urn: r.urn,
+        blob: `${String(r.inputs.containerName)}/${String(r.inputs.blobName)}`,
+        account: String(r.inputs.accountName),
+        resourceGroup: String(r.inputs.resourceGroupName),
+      })),
   };
 
   const manualSteps: ManualStep[] = ordered.flatMap((r) => {

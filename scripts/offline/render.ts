@@ -120,6 +120,9 @@ export function renderHuman(plan: Plan): string {
   if (plan.teardown.outsideResourceGroups.length === 0) out.push("  Nothing of the lab lives outside them.");
   else out.push("  Also deletes, outside those groups:");
   for (const o of plan.teardown.outsideResourceGroups) out.push(`    ${pad(shortType(o.type), 44)} ${o.name} (${o.where})`);
+  for (const u of plan.teardown.uploads) {
+    out.push(`  Your uploaded file ${u.blob} (storage account ${u.account}) is deleted with ${u.resourceGroup}; your local copy stays.`);
+  }
   for (const o of plan.teardown.outsideState) out.push(`  ! Left outside Pulumi's state by ${o.step}: ${o.note}`);
 
   out.push("");

@@ -30,7 +30,7 @@ export function sampleConfig(overrides: Partial<LabConfig> = {}): LabConfig {
       ous: ["Workstations", "LabUsers"],
       configuration: "scripted",
       vmSize: "Standard_B2ms",
-      downloadUrl: "https://download.microsoft.com/download/B/0/0/B00291D0-5A83-4DE7-86F5-980BC00DE05A/AzureADConnect.msi",
+      msi: { kind: "url", url: "https://files.example.com/AzureADConnect.msi", secret: false },
     },
     cmg: { name: "cmglabdev", vmSize: "Standard_B2s", instances: 1, certificate: { kind: "lab-ca" } },
     clients: [{ name: "win11-01", os: "windows-11", network: "internet", pki: false, vmSize: "Standard_B2ms" }],
