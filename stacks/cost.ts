@@ -139,6 +139,8 @@ export function estimateCost(resources: readonly CostResource[], cmg: { vmSize: 
         item: `Storage account ${String(get(r.inputs, "accountName") ?? r.name)} (Entra Connect MSI blob)`,
         runningHourly: 0,
         alwaysHourly: (BLOB_HOT_LRS_GB_MONTHLY_USD * ENTRA_CONNECT_MSI_GB) / HOURS_PER_MONTH,
+        // A paused lab keeps the blob (storage bills whether the VMs run or not).
+        pausedHourly: (BLOB_HOT_LRS_GB_MONTHLY_USD * ENTRA_CONNECT_MSI_GB) / HOURS_PER_MONTH,
         note: `about $${(BLOB_HOT_LRS_GB_MONTHLY_USD * ENTRA_CONNECT_MSI_GB).toFixed(3)} a month for a ${ENTRA_CONNECT_MSI_GB} GB MSI; deleted with the lab's resource group on pulumi destroy`,
       });
     } else if (r.type === "azure-native:network:PublicIPAddress") {
