@@ -221,6 +221,11 @@ export const SITE_MINUTES = {
   mediaDnsWait: 30,
   /** Per round: no new medium is started after this many minutes. */
   mediaStartBudget: 35,
+  /**
+   * The SQL Server download bootstrapper is stopped after this long: a 2026 community report says
+   * it may hang without a UI (UNCONFIRMED); the CAB media are about 1.5 GB.
+   */
+  mediaSqlDownload: 40,
   mediaTimeout: 80,
   mediaRounds: 2,
   prereqsTimeout: 40,

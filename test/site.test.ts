@@ -142,6 +142,7 @@ describe("pure site helpers", () => {
       expect(SCRIPT_MINUTES[script], script).toBeDefined();
     }
     expect(SITE_MINUTES.mediaTimeout).toBeGreaterThan(SITE_MINUTES.mediaDnsWait + 30);
+    expect(SITE_MINUTES.mediaSqlDownload).toBeLessThan(SITE_MINUTES.mediaTimeout);
     expect(SITE_MINUTES.installTimeout).toBeGreaterThan(SITE_MINUTES.installWait + 15);
     expect(SITE_MINUTES.enhancedHttpTimeout).toBeGreaterThan(2 * SITE_MINUTES.enhancedHttpWait + 15);
     expect(SITE_MINUTES.aadDiscoveryTimeout).toBeGreaterThan(SITE_MINUTES.aadDiscoveryWait);
@@ -171,6 +172,7 @@ describe("site components (child contracts)", () => {
         MediaRoot: "C:\\CMLab\\Media",
         SqlUrl: defaultSiteMedia("developer").sqlUrl,
         StartBudgetMinutes: String(SITE_MINUTES.mediaStartBudget),
+        SqlDownloadMinutes: "40",
         LastRound: i === rcs.length - 1 ? "true" : "false",
       });
       expect(rc.plainInputs.timeoutInSeconds).toBe(SITE_MINUTES.mediaTimeout * 60);
