@@ -230,7 +230,6 @@ export const SITE_MINUTES = {
   mediaRounds: 2,
   prereqsTimeout: 40,
   adPrepTimeout: 15,
-  sqlRebootWait: 20,
   sqlTimeout: 75,
   adkTimeout: 45,
   /** Per round; setup typically runs about an hour (stacks/durations.ts). */

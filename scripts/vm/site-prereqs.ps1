@@ -4,8 +4,9 @@
   management point (HTTP, Entra token auth) and the distribution point: .NET Framework 3.5,
   Remote Differential Compression, BITS, IIS with ASP.NET 4.5, Windows authentication and the
   IIS 6 metabase/WMI compatibility, and the Remote Registry service. Idempotent. It runs just
-  before the domain join, whose restart also completes any restart these features ask for;
-  site-sql.ps1 waits (bounded) until no restart is pending.
+  before the domain join, whose restart also completes any restart these features ask for
+  (nothing else restarts the VM during the build: automatic updates are off); site-sql.ps1
+  fails with what to do should that restart still be pending.
   Sources: https://learn.microsoft.com/mem/configmgr/core/plan-design/configs/site-and-site-system-prerequisites
 #>
 [CmdletBinding()]
