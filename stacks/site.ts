@@ -78,6 +78,9 @@ export interface SetupIniInput {
  * Keys and sections: "Unattended setup script file keys",
  * https://learn.microsoft.com/mem/configmgr/core/servers/deploy/install/command-line-script-file
  * (ms.date 2022-02-16). `SABranchOptions` is left out: it belongs to licensed installs, not `Eval`.
+ * An empty `[HierarchyExpansionOption]` section ends the file, as Microsoft's own quickstart
+ * template writes it for an evaluation primary site (azure-quickstart-templates
+ * `sccm-currentbranch` `InstallAndUpdateSCCM.ps1`).
  */
 export function renderSetupIni(input: SetupIniInput): string {
   const sections: [string, [string, string][]][] = [
@@ -121,6 +124,7 @@ export function renderSetupIni(input: SetupIniInput): string {
         ["UseProxy", "0"],
       ],
     ],
+    ["HierarchyExpansionOption", []],
   ];
   for (const [, keys] of sections) {
     for (const [key, value] of keys) {

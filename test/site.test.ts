@@ -96,6 +96,13 @@ describe("setup ini", () => {
     expect(ini).not.toMatch(/[^\r]\n/);
   });
 
+  it("ends with an empty [HierarchyExpansionOption] section, as Microsoft's quickstart template writes it", () => {
+    const at = lines.indexOf("[HierarchyExpansionOption]");
+    expect(at).toBeGreaterThan(lines.indexOf("[CloudConnectorOptions]"));
+    // Nothing follows the header but the final line end.
+    expect(lines.slice(at + 1)).toEqual([""]);
+  });
+
   it("refuses a value that would break the file", () => {
     expect(() => renderSetupIni({ siteCode: "PS1", siteName: "a\nb", siteServerFqdn: "x", prerequisitePath: "y" })).toThrow(/SiteName/);
     expect(() => renderSetupIni({ siteCode: "", siteName: "a", siteServerFqdn: "x", prerequisitePath: "y" })).toThrow(/SiteCode/);
