@@ -25,7 +25,9 @@ function Test-FeaturesInstalled {
     param(
         [string[]] $Names
     )
-    $missing = @(Get-WindowsFeature -Name $Names | Where-Object { -not $_.Installed })
+    # A name Windows does not know returns no feature: counted as missing, never as installed.
+    $installed = @(Get-WindowsFeature -Name $Names | Where-Object { $_.Installed } | ForEach-Object { $_.Name })
+    $missing = @($Names | Where-Object { $installed -notcontains $_ })
     return ($missing.Count -eq 0)
 }
 
@@ -35,6 +37,9 @@ function Test-RemoteRegistryRunning {
 }
 
 $names = @($Features -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ })
+if ($names.Count -eq 0) { throw "Features names no Windows feature: '$Features'" }
+$unknown = @($names | Where-Object { @(Get-WindowsFeature -Name $_).Count -eq 0 })
+if ($unknown.Count -gt 0) { throw "Features names Windows features this server does not know: $($unknown -join ', ') (check SITE_SERVER_FEATURES in stacks/site.ts)" }
 
 if (-not (Test-FeaturesInstalled -Names $names)) {
     Write-Output "Installing Windows features: $($names -join ', ')"
