@@ -42,6 +42,7 @@ export class SiteMedia extends pulumi.ComponentResource {
           ConfigMgrUrl: args.media.configMgrUrl,
           DnsWaitMinutes: String(SITE_MINUTES.mediaDnsWait),
           StartBudgetMinutes: String(SITE_MINUTES.mediaStartBudget),
+          SqlDownloadMinutes: String(SITE_MINUTES.mediaSqlDownload),
         },
         timeoutMinutes: SITE_MINUTES.mediaTimeout,
         rounds: SITE_MINUTES.mediaRounds,

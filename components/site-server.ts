@@ -102,7 +102,7 @@ export class SiteServer extends pulumi.ComponentResource {
     step(
       "sql",
       "site-sql.ps1",
-      { MediaRoot: args.mediaRoot, SqlSysAdmin: args.domainAdmin.user, WaitMinutes: String(SITE_MINUTES.sqlRebootWait) },
+      { MediaRoot: args.mediaRoot, SqlSysAdmin: args.domainAdmin.user },
       SITE_MINUTES.sqlTimeout,
       true,
     );

@@ -156,7 +156,16 @@ export class WindowsVm extends pulumi.ComponentResource {
           computerName: args.computerName,
           adminUsername: args.adminUsername,
           adminPassword: pulumi.secret(args.adminPassword),
-          windowsConfiguration: { enableAutomaticUpdates: true, provisionVMAgent: true, timeZone: args.timeZone ?? "UTC" },
+          // No Windows Update installs or restarts during a multi-hour build: automatic updates
+          // with no patch settings mean AutomaticByOS, which restarts on its own, and a pending
+          // restart fails ConfigMgr's and SQL Server's setup checks. Manual requires
+          // enableAutomaticUpdates false (azure-compute-docs automatic-vm-guest-patching.md).
+          windowsConfiguration: {
+            enableAutomaticUpdates: false,
+            patchSettings: { patchMode: "Manual" },
+            provisionVMAgent: true,
+            timeZone: args.timeZone ?? "UTC",
+          },
         },
         storageProfile: {
           imageReference: WINDOWS_IMAGES[args.os],
@@ -184,7 +193,14 @@ export class WindowsVm extends pulumi.ComponentResource {
         // Azure refuses to change a VM's time zone after creation (PropertyChangeNotAllowed), which
         // a preview would show as a plain update: the guest keeps the zone it was created with,
         // and a new schedule.timeZone moves only the shutdown schedule.
-        ignoreChanges: ["osProfile.windowsConfiguration.timeZone"],
+        // The update settings are set at creation only: an existing lab (created with automatic
+        // updates on) keeps its own, because whether azure-native would update or replace a
+        // running VM for this osProfile change is UNCONFIRMED, and a replaced VM loses the lab.
+        ignoreChanges: [
+          "osProfile.windowsConfiguration.timeZone",
+          "osProfile.windowsConfiguration.enableAutomaticUpdates",
+          "osProfile.windowsConfiguration.patchSettings",
+        ],
       },
     );
 

@@ -781,8 +781,9 @@ function parseSite(ctx: Ctx, value: unknown): SiteConfig | undefined {
  * for a secondary site ("Supported SQL Server versions",
  * https://learn.microsoft.com/mem/configmgr/core/plan-design/configs/support-for-sql-server-versions).
  * The lab installs one of the two free editions that carry the Enterprise feature set: Evaluation
- * (Enterprise, 180 days) or Developer (Enterprise features, licensed for non-production use; not
- * named on that page: UNCONFIRMED as formally supported, widely used for labs).
+ * (Enterprise, 180 days) or Developer (Enterprise features, licensed for non-production use). Developer
+ * installs (setup's prerequisite check blocks only Express) but is not on the support list, which
+ * names Standard and Enterprise: fine for a lab, not a supported configuration.
  */
 const SQL_EDITIONS: readonly SqlEdition[] = ["developer", "evaluation"];
 const REFUSED_SQL_EDITIONS: Readonly<Record<string, string>> = {
@@ -799,7 +800,7 @@ function parseSqlEdition(ctx: Ctx, value: unknown): SqlEdition | undefined {
   if (text === undefined) return undefined;
   const refused = REFUSED_SQL_EDITIONS[text.toLowerCase()];
   if (refused !== undefined) {
-    ctx.error(p, text, refused, `use ${SQL_EDITIONS.join(" or ")} (default ${def}): both carry the Enterprise feature set and are free for a lab`);
+    ctx.error(p, text, refused, `use ${SQL_EDITIONS.join(" or ")} (default ${def}): both carry the Enterprise feature set and are free for a lab (developer installs but is not on ConfigMgr's support list, which names Standard and Enterprise)`);
     return undefined;
   }
   return readEnum(ctx, p, text, SQL_EDITIONS, def);

@@ -44,7 +44,10 @@ export interface SiteConfig {
   readonly enhancedHttp: boolean;
   /** Site server VM size (default Standard_D4s_v5: ConfigMgr with SQL on one box needs 4 cores, 16 GB). */
   readonly vmSize: string;
-  /** SQL Server 2022 edition for the site database (default `developer`); both are licensed for labs. */
+  /**
+   * SQL Server 2022 edition for the site database (default `developer`); both are licensed for labs.
+   * Developer installs but is not on ConfigMgr's support list (Standard, Enterprise are).
+   */
   readonly sqlEdition: SqlEdition;
   /** Download URLs of the site media (defaults in stacks/site.ts). */
   readonly media: SiteMediaConfig;
@@ -52,7 +55,9 @@ export interface SiteConfig {
 
 /**
  * SQL Server editions the lab installs: free for non-production use and feature-equal to
- * Enterprise, the edition ConfigMgr supports for a primary site (Standard and Express are refused).
+ * Enterprise (Standard and Express are refused). ConfigMgr's support list names Standard and
+ * Enterprise: `evaluation` is Enterprise for 180 days; `developer` installs (the prerequisite check
+ * blocks only Express) but is not on the support list.
  */
 export type SqlEdition = "developer" | "evaluation";
 

@@ -78,6 +78,9 @@ export interface SetupIniInput {
  * Keys and sections: "Unattended setup script file keys",
  * https://learn.microsoft.com/mem/configmgr/core/servers/deploy/install/command-line-script-file
  * (ms.date 2022-02-16). `SABranchOptions` is left out: it belongs to licensed installs, not `Eval`.
+ * An empty `[HierarchyExpansionOption]` section ends the file, as Microsoft's own quickstart
+ * template writes it for an evaluation primary site (azure-quickstart-templates
+ * `sccm-currentbranch` `InstallAndUpdateSCCM.ps1`).
  */
 export function renderSetupIni(input: SetupIniInput): string {
   const sections: [string, [string, string][]][] = [
@@ -121,6 +124,7 @@ export function renderSetupIni(input: SetupIniInput): string {
         ["UseProxy", "0"],
       ],
     ],
+    ["HierarchyExpansionOption", []],
   ];
   for (const [, keys] of sections) {
     for (const [key, value] of keys) {
@@ -221,11 +225,15 @@ export const SITE_MINUTES = {
   mediaDnsWait: 30,
   /** Per round: no new medium is started after this many minutes. */
   mediaStartBudget: 35,
+  /**
+   * The SQL Server download bootstrapper is stopped after this long: a 2026 community report says
+   * it may hang without a UI (UNCONFIRMED); the CAB media are about 1.5 GB.
+   */
+  mediaSqlDownload: 40,
   mediaTimeout: 80,
   mediaRounds: 2,
   prereqsTimeout: 40,
   adPrepTimeout: 15,
-  sqlRebootWait: 20,
   sqlTimeout: 75,
   adkTimeout: 45,
   /** Per round; setup typically runs about an hour (stacks/durations.ts). */

@@ -163,7 +163,13 @@ describe("WindowsVm", () => {
     expect(v.inputs).toMatchObject({
       vmName: "cmglab-dev-dc01",
       hardwareProfile: { vmSize: "Standard_B2ms" },
-      osProfile: { computerName: "DC01", adminUsername: "labadmin", adminPassword: SECRET_TEXT },
+      osProfile: {
+        computerName: "DC01",
+        adminUsername: "labadmin",
+        adminPassword: SECRET_TEXT,
+        // No Windows Update installs or restarts during a multi-hour build (issue #19).
+        windowsConfiguration: { enableAutomaticUpdates: false, patchSettings: { patchMode: "Manual" }, provisionVMAgent: true },
+      },
       storageProfile: {
         imageReference: { publisher: "MicrosoftWindowsServer", offer: "WindowsServer", sku: "2022-datacenter-azure-edition" },
         osDisk: { createOption: "FromImage", deleteOption: "Delete", managedDisk: { storageAccountType: "StandardSSD_LRS" } },
@@ -174,7 +180,12 @@ describe("WindowsVm", () => {
     });
     expect(v.secretPaths).toEqual(["osProfile.adminPassword"]);
     // Azure refuses a time zone change on an existing VM: only the schedule follows a new zone.
-    expect(v.options.ignoreChanges).toEqual(["osProfile.windowsConfiguration.timeZone"]);
+    // Existing labs keep the update settings they were created with (issue #19).
+    expect(v.options.ignoreChanges).toEqual([
+      "osProfile.windowsConfiguration.timeZone",
+      "osProfile.windowsConfiguration.enableAutomaticUpdates",
+      "osProfile.windowsConfiguration.patchSettings",
+    ]);
     expect(v.dependencies.some((d) => d.endsWith("::dc01-nic"))).toBe(true);
     const schedule = one(ev, "azure-native:devtestlab:GlobalSchedule", "dc01-shutdown");
     expect(schedule.inputs).toMatchObject({

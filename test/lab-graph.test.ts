@@ -55,6 +55,15 @@ describe("default lab graph", () => {
     expect(missingWaits(ev, "dc-vm", "admin-access")).not.toEqual([]);
   });
 
+  it("creates every lab VM without automatic updates (no Windows Update restart during the build)", () => {
+    const vms = ev.resources.filter((r) => r.type === "azure-native:compute:VirtualMachine");
+    expect(vms).toHaveLength(4);
+    for (const vm of vms) {
+      const windows = (vm.inputs.osProfile as Record<string, unknown>).windowsConfiguration;
+      expect(windows, vm.name).toMatchObject({ enableAutomaticUpdates: false, patchSettings: { patchMode: "Manual" } });
+    }
+  });
+
   it("keeps the admin password secret everywhere it is used", () => {
     const vms = ev.resources.filter((r) => r.type === "azure-native:compute:VirtualMachine");
     expect(vms).toHaveLength(4);

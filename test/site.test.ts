@@ -96,6 +96,13 @@ describe("setup ini", () => {
     expect(ini).not.toMatch(/[^\r]\n/);
   });
 
+  it("ends with an empty [HierarchyExpansionOption] section, as Microsoft's quickstart template writes it", () => {
+    const at = lines.indexOf("[HierarchyExpansionOption]");
+    expect(at).toBeGreaterThan(lines.indexOf("[CloudConnectorOptions]"));
+    // Nothing follows the header but the final line end.
+    expect(lines.slice(at + 1)).toEqual([""]);
+  });
+
   it("refuses a value that would break the file", () => {
     expect(() => renderSetupIni({ siteCode: "PS1", siteName: "a\nb", siteServerFqdn: "x", prerequisitePath: "y" })).toThrow(/SiteName/);
     expect(() => renderSetupIni({ siteCode: "", siteName: "a", siteServerFqdn: "x", prerequisitePath: "y" })).toThrow(/SiteCode/);
@@ -142,6 +149,7 @@ describe("pure site helpers", () => {
       expect(SCRIPT_MINUTES[script], script).toBeDefined();
     }
     expect(SITE_MINUTES.mediaTimeout).toBeGreaterThan(SITE_MINUTES.mediaDnsWait + 30);
+    expect(SITE_MINUTES.mediaSqlDownload).toBeLessThan(SITE_MINUTES.mediaTimeout);
     expect(SITE_MINUTES.installTimeout).toBeGreaterThan(SITE_MINUTES.installWait + 15);
     expect(SITE_MINUTES.enhancedHttpTimeout).toBeGreaterThan(2 * SITE_MINUTES.enhancedHttpWait + 15);
     expect(SITE_MINUTES.aadDiscoveryTimeout).toBeGreaterThan(SITE_MINUTES.aadDiscoveryWait);
@@ -171,6 +179,7 @@ describe("site components (child contracts)", () => {
         MediaRoot: "C:\\CMLab\\Media",
         SqlUrl: defaultSiteMedia("developer").sqlUrl,
         StartBudgetMinutes: String(SITE_MINUTES.mediaStartBudget),
+        SqlDownloadMinutes: "40",
         LastRound: i === rcs.length - 1 ? "true" : "false",
       });
       expect(rc.plainInputs.timeoutInSeconds).toBe(SITE_MINUTES.mediaTimeout * 60);

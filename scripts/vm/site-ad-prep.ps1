@@ -14,9 +14,11 @@ param(
     [string] $MediaRoot,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^DC=[^,]+(,DC=[^,]+)*$')]
     [string] $DomainDn,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[^\\]+\\[^\\]+$')]
     [string] $SiteServerAccount
 )
 
@@ -26,32 +28,81 @@ trap {
     exit 1
 }
 
+# GenericAll and "this object and all descendants" (ActiveDirectoryRights.GenericAll,
+# ActiveDirectorySecurityInheritance.All), compared as numbers and names so the check reads the
+# same whatever type the rule's properties come as.
+$GenericAll = 983551
+
+# Thin wrappers, one directory call each.
 function Get-SchemaDn {
     $rootDse = New-Object System.DirectoryServices.DirectoryEntry ('LDAP://RootDSE')
     return [string] $rootDse.Properties['schemaNamingContext'].Value
 }
 
-function Test-SchemaExtended {
-    # extadsch.exe adds the MS-SMS-* classes and attributes, among them MS-SMS-Site-Code.
-    return [System.DirectoryServices.DirectoryEntry]::Exists("LDAP://CN=MS-SMS-Site-Code,$(Get-SchemaDn)")
+function Test-DirectoryObject {
+    param(
+        [string] $Path
+    )
+    return [System.DirectoryServices.DirectoryEntry]::Exists($Path)
 }
 
-function Get-SiteServerSid {
-    $account = New-Object System.Security.Principal.NTAccount ($SiteServerAccount)
-    return $account.Translate([System.Security.Principal.SecurityIdentifier])
+function Get-AccountSid {
+    param(
+        [string] $Account
+    )
+    $nt = New-Object System.Security.Principal.NTAccount ($Account)
+    return $nt.Translate([System.Security.Principal.SecurityIdentifier])
+}
+
+function Get-DirectoryAccessRule {
+    param(
+        [string] $Path
+    )
+    $entry = New-Object System.DirectoryServices.DirectoryEntry ($Path)
+    return @($entry.ObjectSecurity.GetAccessRules($true, $false, [System.Security.Principal.SecurityIdentifier]))
+}
+
+function New-DirectoryContainer {
+    param(
+        [string] $ParentPath,
+        [string] $Name
+    )
+    $parent = New-Object System.DirectoryServices.DirectoryEntry ($ParentPath)
+    $created = $parent.Children.Add($Name, 'container')
+    $created.CommitChanges()
+}
+
+function Add-DirectoryFullControl {
+    param(
+        [string] $Path,
+        $Sid
+    )
+    $entry = New-Object System.DirectoryServices.DirectoryEntry ($Path)
+    $rule = New-Object System.DirectoryServices.ActiveDirectoryAccessRule (
+        $Sid,
+        [System.DirectoryServices.ActiveDirectoryRights]::GenericAll,
+        [System.Security.AccessControl.AccessControlType]::Allow,
+        [System.DirectoryServices.ActiveDirectorySecurityInheritance]::All)
+    $entry.ObjectSecurity.AddAccessRule($rule)
+    $entry.CommitChanges()
+}
+
+$systemPath = "LDAP://CN=System,$DomainDn"
+$containerPath = "LDAP://CN=System Management,CN=System,$DomainDn"
+
+function Test-SchemaExtended {
+    # extadsch.exe adds the MS-SMS-* classes and attributes, among them MS-SMS-Site-Code.
+    return (Test-DirectoryObject -Path "LDAP://CN=MS-SMS-Site-Code,$(Get-SchemaDn)")
 }
 
 function Test-SystemManagementDelegated {
-    $path = "LDAP://CN=System Management,CN=System,$DomainDn"
-    if (-not [System.DirectoryServices.DirectoryEntry]::Exists($path)) { return $false }
-    $container = New-Object System.DirectoryServices.DirectoryEntry ($path)
-    $sid = Get-SiteServerSid
-    $rules = $container.ObjectSecurity.GetAccessRules($true, $false, [System.Security.Principal.SecurityIdentifier])
-    $match = @($rules | Where-Object {
-            ($_.IdentityReference -eq $sid) -and
-            ($_.AccessControlType -eq 'Allow') -and
-            (($_.ActiveDirectoryRights -band [System.DirectoryServices.ActiveDirectoryRights]::GenericAll) -eq [System.DirectoryServices.ActiveDirectoryRights]::GenericAll) -and
-            ($_.InheritanceType -eq [System.DirectoryServices.ActiveDirectorySecurityInheritance]::All)
+    if (-not (Test-DirectoryObject -Path $containerPath)) { return $false }
+    $sid = Get-AccountSid -Account $SiteServerAccount
+    $match = @(Get-DirectoryAccessRule -Path $containerPath | Where-Object {
+            ([string] $_.IdentityReference -eq [string] $sid) -and
+            ([string] $_.AccessControlType -eq 'Allow') -and
+            (([int] $_.ActiveDirectoryRights -band $GenericAll) -eq $GenericAll) -and
+            ([string] $_.InheritanceType -eq 'All')
         })
     return ($match.Count -gt 0)
 }
@@ -63,31 +114,23 @@ if (-not (Test-SchemaExtended)) {
     $p = Start-Process -FilePath $extadsch -Wait -PassThru -NoNewWindow
     $log = Join-Path $env:SystemDrive 'ExtADSch.log'
     if (Test-Path -LiteralPath $log) { Get-Content -LiteralPath $log -Tail 5 | Write-Output }
-    if ($p.ExitCode -ne 0) { throw "extadsch.exe exited with code $($p.ExitCode); see $log" }
+    if ($p.ExitCode -ne 0) { throw "extadsch.exe exited with code $($p.ExitCode); see $log (the account needs Schema Admins)" }
 }
 
 if (-not (Test-SystemManagementDelegated)) {
-    $systemPath = "LDAP://CN=System,$DomainDn"
-    $path = "LDAP://CN=System Management,CN=System,$DomainDn"
-    if (-not [System.DirectoryServices.DirectoryEntry]::Exists($path)) {
-        Write-Output "Creating $path"
-        $system = New-Object System.DirectoryServices.DirectoryEntry ($systemPath)
-        $created = $system.Children.Add('CN=System Management', 'container')
-        $created.CommitChanges()
+    if (-not (Test-DirectoryObject -Path $containerPath)) {
+        Write-Output "Creating $containerPath"
+        New-DirectoryContainer -ParentPath $systemPath -Name 'CN=System Management'
     }
     Write-Output "Granting $SiteServerAccount Full Control on CN=System Management (this object and descendants)"
-    $container = New-Object System.DirectoryServices.DirectoryEntry ($path)
-    $rule = New-Object System.DirectoryServices.ActiveDirectoryAccessRule (
-        (Get-SiteServerSid),
-        [System.DirectoryServices.ActiveDirectoryRights]::GenericAll,
-        [System.Security.AccessControl.AccessControlType]::Allow,
-        [System.DirectoryServices.ActiveDirectorySecurityInheritance]::All)
-    $container.ObjectSecurity.AddAccessRule($rule)
-    $container.CommitChanges()
+    Add-DirectoryFullControl -Path $containerPath -Sid (Get-AccountSid -Account $SiteServerAccount)
 }
 
-if (-not ((Test-SchemaExtended) -and (Test-SystemManagementDelegated))) {
-    throw 'the AD schema is not extended or CN=System Management is not delegated to the site server'
+if (-not (Test-SchemaExtended)) {
+    throw 'the AD schema is not extended (no MS-SMS-Site-Code class after extadsch.exe): see C:\ExtADSch.log'
+}
+if (-not (Test-SystemManagementDelegated)) {
+    throw "CN=System Management,CN=System,$DomainDn does not give $SiteServerAccount Full Control on this object and all descendants: the site cannot publish to AD"
 }
 Write-Output 'AD schema extended; System Management container delegated'
 exit 0

@@ -19,7 +19,7 @@ trap {
 }
 
 function Get-AdkRoot {
-    return (Join-Path ([Environment]::GetFolderPath('ProgramFilesX86')) 'Windows Kits\10\Assessment and Deployment Kit')
+    return (Join-Path ${env:ProgramFiles(x86)} 'Windows Kits\10\Assessment and Deployment Kit')
 }
 
 function Test-AdkInstalled {

@@ -12,6 +12,10 @@
   command's process tree, so it outlives the round that started it (UNCONFIRMED on Azure: how the
   run command handler treats child processes is not documented). A log that setup began but did
   not finish, with no setup running, stops the script instead of starting setup a second time.
+  C:\ConfigMgrSetup.log is setup's log, but setupdl.exe (the site-media step) writes its download
+  results to the same file: the log is read as setup's own only once this script has started
+  setup (its marker file setup-started beside the media); any earlier log is moved aside.
+  Source: https://learn.microsoft.com/mem/configmgr/core/servers/deploy/install/setup-downloader
   Sources: https://learn.microsoft.com/mem/configmgr/core/servers/deploy/install/use-a-command-line-to-install-sites
   https://learn.microsoft.com/mem/configmgr/core/servers/deploy/install/command-line-script-file
   https://learn.microsoft.com/mem/configmgr/core/plan-design/configs/site-and-site-system-prerequisites
@@ -19,6 +23,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[A-Za-z0-9]{3}$')]
     [string] $SiteCode,
 
     [Parameter(Mandatory = $true)]
@@ -28,9 +33,11 @@ param(
     [string] $MediaRoot,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[0-9]+$')]
     [string] $WaitMinutes,
 
     [Parameter(Mandatory = $true)]
+    [ValidateSet('true', 'false')]
     [string] $LastRound
 )
 
@@ -40,7 +47,25 @@ trap {
     exit 1
 }
 
+# Decoded before any change: a parameter that is not base64 stops the step here.
+try {
+    $SetupIni = [System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String($SetupIniBase64))
+} catch {
+    throw "SetupIniBase64 is not base64 text (the setup ini rendered by stacks/site.ts): $($_.Exception.Message)"
+}
+
 $SetupLog = Join-Path $env:SystemDrive 'ConfigMgrSetup.log'
+# Written just before this script starts setup: from then on C:\ConfigMgrSetup.log is setup's.
+$StartedMarker = Join-Path $MediaRoot 'ConfigMgr\setup-started'
+
+function Write-TextFile {
+    # UTF-8 without a byte order mark (Set-Content -Encoding UTF8 writes one in PowerShell 5.1).
+    param(
+        [string] $Path,
+        [string] $Text
+    )
+    [System.IO.File]::WriteAllText($Path, $Text)
+}
 
 function Test-OdbcDriver {
     return (Test-Path -LiteralPath 'HKLM:\SOFTWARE\ODBC\ODBCINST.INI\ODBC Driver 18 for SQL Server')
@@ -92,7 +117,7 @@ if ((Test-SetupRunning) -or -not (Test-SiteInstalled -Code $SiteCode)) {
         Write-Output "ConfigMgr setup is already running (process $((Get-RunningSetup).ProcessId)); waiting for it"
     } elseif (Test-SetupCompleted) {
         Write-Output "ConfigMgr setup has completed ($SetupLog); waiting for the site services"
-    } elseif ((Test-Path -LiteralPath $SetupLog) -and -not (Test-SetupFinished)) {
+    } elseif ((Test-Path -LiteralPath $StartedMarker) -and (Test-Path -LiteralPath $SetupLog) -and -not (Test-SetupFinished)) {
         Get-Content -LiteralPath $SetupLog -Tail 15 | Write-Output
         throw "ConfigMgr setup began (see $SetupLog) but is not running and did not finish: a second setup over a half-installed site is not started. Read the log; remove the site (setup.exe /deinstall) or the VM, then run pulumi up again"
     } else {
@@ -106,8 +131,10 @@ if ((Test-SetupRunning) -or -not (Test-SiteInstalled -Code $SiteCode)) {
             if (($p.ExitCode -ne 0) -and ($p.ExitCode -ne 3010)) { throw "the ODBC driver installer exited with code $($p.ExitCode)" }
         }
         $ini = Join-Path $MediaRoot 'ConfigMgr\cmlab-setup.ini'
-        [System.IO.File]::WriteAllText($ini, [System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String($SetupIniBase64)))
+        Write-TextFile -Path $ini -Text $SetupIni
+        # An earlier log is not this setup's (setupdl.exe's, or a finished attempt's): set it aside.
         if (Test-Path -LiteralPath $SetupLog) { Move-Item -LiteralPath $SetupLog -Destination "$SetupLog.previous" -Force }
+        Set-Content -LiteralPath $StartedMarker -Value 'setup.exe /script started by site-install.ps1' -Encoding ASCII
         Write-Output "Running $setup /script $ini /NoUserInput"
         $created = Invoke-CimMethod -ClassName Win32_Process -MethodName Create -Arguments @{
             CommandLine = "`"$setup`" /script `"$ini`" /NoUserInput"

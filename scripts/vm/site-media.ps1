@@ -20,6 +20,15 @@
   not the last starts no new medium after StartBudgetMinutes (a medium already started must still
   finish within the run command's timeout): it hands DNS back and ends with exit 0, and the next
   round resumes with the first medium not yet ready.
+
+  Time limits: the SQL Server download bootstrapper is stopped after SqlDownloadMinutes (a single
+  2026 community report says it may hang without a UI: UNCONFIRMED, the limit costs nothing when
+  it does not), the ConfigMgr self-extractor after 20 minutes.
+
+  setupdl.exe writes its download results to C:\ConfigMgrSetup.log, the file ConfigMgr setup
+  logs to: the log is moved to <MediaRoot>\ConfigMgr\setupdl.log once the download is done, so
+  site-install.ps1 never reads it as a setup that began and died.
+  Source: https://learn.microsoft.com/mem/configmgr/core/servers/deploy/install/setup-downloader
 #>
 [CmdletBinding()]
 param(
@@ -27,24 +36,35 @@ param(
     [string] $MediaRoot,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^https://')]
     [string] $SqlUrl,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^https://')]
     [string] $AdkUrl,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^https://')]
     [string] $WinPeUrl,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^https://')]
     [string] $ConfigMgrUrl,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[0-9]+$')]
     [string] $DnsWaitMinutes,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[0-9]+$')]
     [string] $StartBudgetMinutes,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[0-9]+$')]
+    [string] $SqlDownloadMinutes,
+
+    [Parameter(Mandatory = $true)]
+    [ValidateSet('true', 'false')]
     [string] $LastRound
 )
 
@@ -84,13 +104,20 @@ function Exit-Round {
     exit 0
 }
 
+function Resolve-HostAddress {
+    # Only the resolver call (tests replace it).
+    param(
+        [string] $HostName
+    )
+    return [System.Net.Dns]::GetHostAddresses($HostName)
+}
+
 function Test-InternetName {
     param(
         [string] $Url
     )
     try {
-        $hostName = ([uri] $Url).Host
-        return (@([System.Net.Dns]::GetHostAddresses($hostName)).Count -gt 0)
+        return (@(Resolve-HostAddress -HostName ([uri] $Url).Host).Count -gt 0)
     } catch {
         return $false
     }
@@ -157,15 +184,22 @@ function Invoke-ProgramBounded {
         [string[]] $Arguments,
         [string] $WorkingDirectory,
         [int] $TimeoutMinutes,
-        [string] $What
+        [string] $What,
+        [string] $Hint
     )
     Write-Output "$What`: $FilePath $($Arguments -join ' ')"
-    # Without -NoNewWindow, so that ExitCode is set once WaitForExit returns (PowerShell 5.1); a
+    # Without -NoNewWindow, so that ExitCode is set once the process ends (PowerShell 5.1); a
     # program that waits for input in this session without a desktop is stopped, not waited on.
     $p = Start-Process -FilePath $FilePath -ArgumentList $Arguments -WorkingDirectory $WorkingDirectory -PassThru
-    if (-not $p.WaitForExit($TimeoutMinutes * 60000)) {
-        Stop-Process -Id $p.Id -Force -ErrorAction SilentlyContinue
-        throw "$What did not finish within $TimeoutMinutes minutes"
+    # Windows PowerShell 5.1 reports ExitCode only for a process whose handle it took while it ran.
+    $null = $p.Handle
+    $deadline = (Get-Date).AddMinutes($TimeoutMinutes)
+    while (-not $p.HasExited) {
+        if ((Get-Date) -gt $deadline) {
+            Stop-Process -Id $p.Id -Force -ErrorAction SilentlyContinue
+            throw "$What did not finish within $TimeoutMinutes minutes and was stopped (process $($p.Id)); $Hint"
+        }
+        Start-Sleep -Seconds 15
     }
     $p.WaitForExit()
     if (($p.ExitCode -ne 0) -and ($p.ExitCode -ne 3010)) { throw "$What exited with code $($p.ExitCode)" }
@@ -174,7 +208,17 @@ function Invoke-ProgramBounded {
 function Find-ExtractedSetup {
     # Reads only: ConfigMgr's setup.exe wherever the extraction put it under the media folder.
     return (Get-ChildItem -LiteralPath $cmMedia -Recurse -Filter 'setup.exe' -ErrorAction SilentlyContinue |
-            Where-Object { $_.FullName -like '*\SMSSETUP\BIN\X64\setup.exe' } | Select-Object -First 1)
+            Where-Object { $_.FullName -match '[\\/]SMSSETUP[\\/]BIN[\\/]X64[\\/]setup\.exe$' } | Select-Object -First 1)
+}
+
+function Expand-ZipFile {
+    # Only the .NET call (Expand-Archive in PowerShell 5.1 refuses a file not named .zip).
+    param(
+        [string] $Path,
+        [string] $Destination
+    )
+    Add-Type -AssemblyName System.IO.Compression.FileSystem
+    [System.IO.Compression.ZipFile]::ExtractToDirectory($Path, $Destination)
 }
 
 function Set-MediumReady {
@@ -216,7 +260,7 @@ if (-not (Test-MediumReady -Name 'sql' -Url $SqlUrl -KeyFile $sqlSetup)) {
     $bootstrapper = Join-Path $sqlDir 'SQL2022-SSEI.exe'
     Save-Download -Url $SqlUrl -Path $bootstrapper -MinBytes 1048576
     $cab = Join-Path $sqlDir 'Cab'
-    Invoke-Program -FilePath $bootstrapper -Arguments @('/ACTION=Download', "/MEDIAPATH=$cab", '/MEDIATYPE=CAB', '/QUIET') -What 'SQL Server media download'
+    Invoke-ProgramBounded -FilePath $bootstrapper -Arguments @('/ACTION=Download', "/MEDIAPATH=$cab", '/MEDIATYPE=CAB', '/QUIET') -WorkingDirectory $sqlDir -TimeoutMinutes ([int] $SqlDownloadMinutes) -What 'SQL Server media download' -Hint 'the bootstrapper may hang without a desktop session: run pulumi up again to retry this medium, or set cmg-lab:site.media.sqlUrl to another SQL Server 2022 bootstrapper'
     $package = Get-ChildItem -LiteralPath $cab -Filter 'SQLServer2022-*x64-*.exe' | Select-Object -First 1
     if ($null -eq $package) { throw "the SQL Server bootstrapper left no SQLServer2022-*.exe in $cab" }
     if (-not (Test-SignedByMicrosoft -Path $package.FullName)) { throw "$($package.FullName) is not signed by Microsoft Corporation" }
@@ -256,7 +300,7 @@ if (-not (Test-MediumReady -Name 'configmgr' -Url $ConfigMgrUrl -KeyFile $cmSetu
         # documented (UNCONFIRMED: -d<folder> -s1 as used by lab builders); fall back to reading it
         # as a zip.
         try {
-            Invoke-ProgramBounded -FilePath $archive -Arguments @("-d`"$cmMedia`"", '-s1') -WorkingDirectory $cmMedia -TimeoutMinutes 20 -What 'ConfigMgr media extraction'
+            Invoke-ProgramBounded -FilePath $archive -Arguments @("-d`"$cmMedia`"", '-s1') -WorkingDirectory $cmMedia -TimeoutMinutes 20 -What 'ConfigMgr media extraction' -Hint 'the archive is read as a zip instead'
         } catch {
             # Not fatal: the zip reading below is the fallback for media whose extractor differs.
             Write-Warning "the self-extractor did not run silently ($_); reading the archive as a zip instead"
@@ -264,8 +308,7 @@ if (-not (Test-MediumReady -Name 'configmgr' -Url $ConfigMgrUrl -KeyFile $cmSetu
         $found = Find-ExtractedSetup
         if ($null -eq $found) {
             Get-ChildItem -LiteralPath $cmMedia | Remove-Item -Recurse -Force
-            Add-Type -AssemblyName System.IO.Compression.FileSystem
-            [System.IO.Compression.ZipFile]::ExtractToDirectory($archive, $cmMedia)
+            Expand-ZipFile -Path $archive -Destination $cmMedia
             $found = Find-ExtractedSetup
         }
         if ($null -eq $found) { throw "no SMSSETUP\BIN\X64\setup.exe in the extracted ConfigMgr media ($cmMedia)" }
@@ -278,6 +321,10 @@ if (-not (Test-MediumReady -Name 'configmgr' -Url $ConfigMgrUrl -KeyFile $cmSetu
     # Setup Downloader: https://learn.microsoft.com/mem/configmgr/core/servers/deploy/install/setup-downloader
     $setupDl = Join-Path $cmMedia 'SMSSETUP\BIN\X64\setupdl.exe'
     Invoke-Program -FilePath $setupDl -Arguments @('/NOUI', $cmPrereqs) -What 'ConfigMgr prerequisite download'
+    # setupdl.exe logs to C:\ConfigMgrSetup.log, setup's own log file: moved aside so that
+    # site-install.ps1 does not take it for a setup that began and died.
+    $downloaderLog = Join-Path $env:SystemDrive 'ConfigMgrSetup.log'
+    if (Test-Path -LiteralPath $downloaderLog) { Move-Item -LiteralPath $downloaderLog -Destination (Join-Path $cmDir 'setupdl.log') -Force }
     if (@(Get-ChildItem -LiteralPath $cmPrereqs -File).Count -lt 10) { throw "setupdl.exe left fewer than 10 files in $cmPrereqs" }
     Set-MediumReady -Name 'configmgr' -Url $ConfigMgrUrl
 }

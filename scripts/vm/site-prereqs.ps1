@@ -4,8 +4,9 @@
   management point (HTTP, Entra token auth) and the distribution point: .NET Framework 3.5,
   Remote Differential Compression, BITS, IIS with ASP.NET 4.5, Windows authentication and the
   IIS 6 metabase/WMI compatibility, and the Remote Registry service. Idempotent. It runs just
-  before the domain join, whose restart also completes any restart these features ask for;
-  site-sql.ps1 waits (bounded) until no restart is pending.
+  before the domain join, whose restart also completes any restart these features ask for
+  (nothing else restarts the VM during the build: automatic updates are off); site-sql.ps1
+  fails with what to do should that restart still be pending.
   Sources: https://learn.microsoft.com/mem/configmgr/core/plan-design/configs/site-and-site-system-prerequisites
 #>
 [CmdletBinding()]
@@ -24,7 +25,9 @@ function Test-FeaturesInstalled {
     param(
         [string[]] $Names
     )
-    $missing = @(Get-WindowsFeature -Name $Names | Where-Object { -not $_.Installed })
+    # A name Windows does not know returns no feature: counted as missing, never as installed.
+    $installed = @(Get-WindowsFeature -Name $Names | Where-Object { $_.Installed } | ForEach-Object { $_.Name })
+    $missing = @($Names | Where-Object { $installed -notcontains $_ })
     return ($missing.Count -eq 0)
 }
 
@@ -34,6 +37,9 @@ function Test-RemoteRegistryRunning {
 }
 
 $names = @($Features -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ })
+if ($names.Count -eq 0) { throw "Features names no Windows feature: '$Features'" }
+$unknown = @($names | Where-Object { @(Get-WindowsFeature -Name $_).Count -eq 0 })
+if ($unknown.Count -gt 0) { throw "Features names Windows features this server does not know: $($unknown -join ', ') (check SITE_SERVER_FEATURES in stacks/site.ts)" }
 
 if (-not (Test-FeaturesInstalled -Names $names)) {
     Write-Output "Installing Windows features: $($names -join ', ')"

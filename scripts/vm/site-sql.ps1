@@ -5,7 +5,15 @@
   (SQL_Latin1_General_CP1_CI_AS), then sets what ConfigMgr expects of it: memory limits for a
   database on the site server and compatibility level 150 on the model database (SQL Server 2022
   is supported at level 150, not its native 160), so the site database setup creates inherits it.
-  Idempotent; waits first (bounded) for a restart the prerequisites step may have scheduled.
+  Idempotent: an installed, configured SQL Server is left alone.
+
+  Restarts: the lab's VMs are built with automatic updates off (components/windows-vm.ts), so
+  nothing restarts the machine for Windows Update during the build and its reboot-required flag
+  is not waited for (it would only time out). The restart the lab itself causes, for the Windows
+  features of site-prereqs.ps1, is done by the domain join that follows them. Should Component
+  Based Servicing still report a pending restart when SQL Server must be installed, SQL Server
+  setup would refuse it and nothing in the build will restart: the step fails at once, saying
+  to restart the VM and run pulumi up again (an installed SQL Server needs no restart check).
   Sources: https://learn.microsoft.com/mem/configmgr/core/plan-design/configs/support-for-sql-server-versions
   https://learn.microsoft.com/sql/database-engine/install-windows/install-sql-server-from-the-command-prompt
 #>
@@ -15,10 +23,7 @@ param(
     [string] $MediaRoot,
 
     [Parameter(Mandatory = $true)]
-    [string] $SqlSysAdmin,
-
-    [Parameter(Mandatory = $true)]
-    [string] $WaitMinutes
+    [string] $SqlSysAdmin
 )
 
 $ErrorActionPreference = 'Stop'
@@ -30,9 +35,8 @@ trap {
 $Collation = 'SQL_Latin1_General_CP1_CI_AS'
 
 function Test-RebootPending {
-    $cbs = Test-Path -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending'
-    $wu = Test-Path -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired'
-    return ($cbs -or $wu)
+    # Set by a Windows feature (or update) install until the restart it asked for.
+    return (Test-Path -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending')
 }
 
 function Get-SqlScalar {
@@ -76,21 +80,28 @@ function Get-MaxMemoryMb {
     return [int] [math]::Floor($totalMb * 0.6)
 }
 
-function Test-SqlConfigured {
-    if (-not (Test-SqlInstalled)) { return $false }
+function Get-SqlDifference {
+    # Reads only: what differs from what ConfigMgr expects, one line each (none: configured).
+    if (-not (Test-SqlInstalled)) { return @('the MSSQLSERVER service is not running') }
+    $found = @()
     $collationNow = [string] (Get-SqlScalar -Query "SELECT CONVERT(nvarchar(128), SERVERPROPERTY('Collation'))")
+    if ($collationNow -ne $Collation) { $found += "the server collation is $collationNow, not $Collation (set only at install: reinstall SQL Server)" }
     $modelLevel = [int] (Get-SqlScalar -Query "SELECT compatibility_level FROM sys.databases WHERE name = 'model'")
+    if ($modelLevel -gt 150) { $found += "the model database is at compatibility level $modelLevel, not 150 or lower" }
     $maxMemory = [int] (Get-SqlScalar -Query "SELECT CONVERT(int, value_in_use) FROM sys.configurations WHERE name = 'max server memory (MB)'")
-    return ($collationNow -eq $Collation) -and ($modelLevel -le 150) -and ($maxMemory -eq (Get-MaxMemoryMb))
+    $wanted = Get-MaxMemoryMb
+    if ($maxMemory -ne $wanted) { $found += "max server memory is $maxMemory MB, not $wanted MB" }
+    return $found
 }
 
-$deadline = (Get-Date).AddMinutes([int] $WaitMinutes)
-while (Test-RebootPending) {
-    if ((Get-Date) -gt $deadline) { throw "a restart is still pending after $WaitMinutes minutes" }
-    Start-Sleep -Seconds 15
+function Test-SqlConfigured {
+    return (@(Get-SqlDifference).Count -eq 0)
 }
 
 if (-not (Test-SqlInstalled)) {
+    if (Test-RebootPending) {
+        throw "a restart is pending on $env:COMPUTERNAME (Component Based Servicing: a Windows feature install asked for it, normally completed by the domain join's restart) and SQL Server setup does not install over one. Restart the VM (az vm restart), then run pulumi up again"
+    }
     $setup = Join-Path $MediaRoot 'Sql\Setup\setup.exe'
     if (-not (Test-Path -LiteralPath $setup)) { throw "SQL Server setup not found at $setup (is the site-media step done?)" }
     $arguments = @(
@@ -116,7 +127,7 @@ if (-not (Test-SqlConfigured)) {
 }
 
 if (-not (Test-SqlConfigured)) {
-    throw "SQL Server is not running with collation $Collation, model at level 150 and the memory limit"
+    throw "SQL Server is not as ConfigMgr needs it: $((Get-SqlDifference) -join '; ')"
 }
 Write-Output "SQL Server ready (collation $Collation)"
 exit 0
