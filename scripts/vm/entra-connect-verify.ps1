@@ -28,7 +28,9 @@ function Get-SyncProblems {
     $problems = @()
     $service = Get-Service -Name ADSync -ErrorAction SilentlyContinue
     if ($null -eq $service) { return @('the sync engine is not installed') }
-    if ($service.Status -ne 'Running') { $problems += "the ADSync service is $($service.Status), not Running" }
+    # The ADSync cmdlets below need the running service; without it they fail with their own
+    # connection error, which would hide this one.
+    if ($service.Status -ne 'Running') { return @("the ADSync service is $($service.Status), not Running (start it: Start-Service -Name ADSync)") }
     Import-ADSyncModule
     $connectors = @(Get-ADSyncConnector)
     $ad = @($connectors | Where-Object { ($_.ConnectorTypeName -eq 'AD') -and ($_.Name -eq $ForestFqdn) })
