@@ -14,6 +14,7 @@ import { LabStep } from "../components/lab-step";
 import { SCRIPT_TAG } from "../components/run-step";
 import { SyncScope } from "../components/sync-scope";
 import { WindowsVm } from "../components/windows-vm";
+import { loadLabConfig } from "../stacks/config";
 import { RUN_COMMAND_TYPE } from "../stacks/durations";
 import { joinDns, syncScopeSpec, type SyncScopeSpec } from "../stacks/sync-scope";
 import { customOf, missingWaits, waitClosure } from "./support/graph";
@@ -285,6 +286,60 @@ describe("Entra Connect in the whole lab", () => {
     const install = customOf(wizard, "entra-connect").find((r) => r.plainInputs.runCommandName === "sync01-install") as RecordedResource;
     expect(params(apply, "parameters").Mode).toBe("wizard");
     expect(params(install, "parameters").DownloadUrl).toBe("https://files.example.com/AzureADConnect.msi");
+  });
+});
+
+describe("the OU list the program sends to the sync-scope step", () => {
+  // A valid stack config, as Pulumi hands it to the program; `domain` and `sync` vary below.
+  const rawValues = (domain: Record<string, unknown>, sync: Record<string, unknown>): Record<string, unknown> => ({
+    "azure-native:location": "westeurope",
+    "cmg-lab:prefix": "cmglab",
+    "cmg-lab:domain": domain,
+    "cmg-lab:tenant": { domain: "contoso.onmicrosoft.com" },
+    "cmg-lab:site": { siteCode: "PS1", enhancedHttp: true },
+    "cmg-lab:discovery": { activeDirectoryUsers: true, azureAdUsers: true },
+    "cmg-lab:sync": sync,
+    "cmg-lab:cmg": { name: "cmglabdev", vmSize: "Standard_B2s", instances: 1, certificate: "lab-ca" },
+    "cmg-lab:clients": [{ name: "win11-01", os: "windows-11", network: "internet" }],
+    "cmg-lab:admin": { username: "labadmin", allowedSourceCidrs: [] },
+    "cmg-lab:schedule": { autoShutdown: "19:00", timeZone: "UTC", expiresOn: "2026-12-31" },
+  });
+  const cases = [
+    {
+      name: "the default config",
+      domain: { fqdn: "corp.cmglab.example", netbiosName: "CORP", ous: ["Workstations", "Servers", "LabUsers"] },
+      sync: { ous: ["Workstations", "LabUsers"] },
+      domainDn: "DC=corp,DC=cmglab,DC=example",
+      clientsOu: "OU=Workstations,DC=corp,DC=cmglab,DC=example",
+      usersOu: "OU=LabUsers,DC=corp,DC=cmglab,DC=example",
+    },
+    {
+      name: "renamed OUs in another domain, listed users first",
+      domain: { fqdn: "ad.fabrikam.test", netbiosName: "FAB", ous: ["Clients", "Servers", "People"], workstationsOu: "Clients", usersOu: "People" },
+      sync: { ous: ["People", "Clients"] },
+      domainDn: "DC=ad,DC=fabrikam,DC=test",
+      clientsOu: "OU=Clients,DC=ad,DC=fabrikam,DC=test",
+      usersOu: "OU=People,DC=ad,DC=fabrikam,DC=test",
+    },
+  ] as const;
+
+  it.each(cases.map((c) => [c.name, c] as const))("%s: holds the clients' OU and the users OU", async (_name, c) => {
+    const config = loadLabConfig({ stack: "dev", project: "cmg-lab", values: rawValues(c.domain, c.sync) });
+    const ev = await evaluateLab(config);
+    const apply = customOf(ev, "sync-scope").find((r) => r.plainInputs.runCommandName === "sync-scope-apply");
+    expect(apply, "the sync-scope-apply run command").toBeDefined();
+    const sent = params(apply as RecordedResource, "parameters");
+    const ous = String(sent.ExpectedOuDns).split(";");
+    expect(ous).toContain(c.clientsOu);
+    expect(ous).toContain(c.usersOu);
+    expect(ous).toHaveLength(2);
+    expect(sent.WorkstationsOuDn).toBe(c.clientsOu);
+    expect(sent.UsersOuDn).toBe(c.usersOu);
+    expect(sent.DomainDn).toBe(c.domainDn);
+    // The wizard instructions name the same OUs.
+    const configure = customOf(ev, "entra-connect").filter((r) => script(r) === "entra-connect-configure.ps1");
+    expect(configure.length).toBeGreaterThan(0);
+    for (const rc of configure) expect(params(rc, "parameters").ExpectedOuDns).toBe(sent.ExpectedOuDns);
   });
 });
 
