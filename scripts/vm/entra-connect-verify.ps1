@@ -38,6 +38,8 @@ function Get-SyncProblems {
     if ($ad.Count -ne 1) { $problems += "no Active Directory connector for the forest $ForestFqdn (found: $(($connectors | ForEach-Object { $_.Name }) -join ', '))" }
     if ($entra.Count -ne 1) { $problems += "expected one Entra ID connector, found $($entra.Count)" }
     if ($entra.Count -eq 1) {
+        # UNCONFIRMED: that this read still answers without an interactive sign-in on 2.6.84.0
+        # and later (only cmdlets that change tenant settings are said to need one).
         $features = Get-ADSyncAADCompanyFeature
         if ($features.PasswordHashSync -ne $true) { $problems += 'password hash synchronization is off' }
     }

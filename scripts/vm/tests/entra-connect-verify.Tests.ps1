@@ -1,7 +1,10 @@
 # entra-connect-verify.ps1: after the wizard, the sync engine runs, the AD connector of the
 # forest and one Entra ID connector exist, password hash sync is on and the server is not in
 # staging mode. Read-only. The sync engine is modelled as $global:Sync; the ADSync cmdlets read
-# it, and fail as they do when the ADSync service is not running.
+# it, and fail when the ADSync service is not running (the wording of that error is modelled,
+# UNCONFIRMED; the script does not depend on it). The connector members (Name,
+# ConnectorTypeName 'AD', SubType of the Entra ID connector) are the ones Microsoft's password
+# hash sync troubleshooting script matches.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'harness/Harness.ps1')
     Import-LabStubs

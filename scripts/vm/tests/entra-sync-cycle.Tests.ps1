@@ -1,7 +1,9 @@
 # entra-sync-cycle.ps1: one Initial or Delta sync cycle, started and waited for, judged by the
 # run profile results it produced. The sync engine is modelled as $global:Engine on the fake
 # clock: a cycle runs for a set time; its runs (one per connector and run profile) enter the run
-# history, newest first, when it starts.
+# history, newest first, when it starts. Modelled, UNCONFIRMED in Microsoft's reference: the
+# run order and profile names of a cycle, the history listed newest first, result values such as
+# 'stopped-server-down', and Start-ADSyncSyncCycle refusing while a cycle runs.
 # There is no "second run changes nothing" case: every run of this step is meant to run one
 # cycle (a run command is re-sent only when its inputs change); the case closest to it is a
 # cycle already running, which is waited for and never doubled.
