@@ -191,6 +191,42 @@ Describe 'sync-scope-apply.ps1' {
         $global:Engine.Saves | Should -Be 1
     }
 
+    It 'only turns the scheduler back on when the scope is already exact' {
+        Set-Engine -Inclusion @($Workstations, $Users) -Scheduler $false
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        $global:Engine.Scheduler | Should -BeTrue
+        Should -Invoke Set-ADSyncScheduler -Times 1 -Exactly
+        Should -Invoke Set-ADSyncScheduler -Times 1 -Exactly -ParameterFilter { $SyncCycleEnabled -eq $true }
+        Should -Invoke Add-ADSyncConnector -Times 0 -Exactly
+    }
+
+    It 'fails when the scheduler does not stay on' {
+        Set-Engine -Inclusion @($Workstations, $Users) -Scheduler $false
+        Mock Set-ADSyncScheduler { }
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 1
+        $r.Text | Should -Match ([regex]::Escape('sync-scope-apply failed: the Entra Connect sync scheduler is still disabled'))
+    }
+
+    It 'fails with the error of Add-ADSyncConnector when the save is refused' {
+        Set-Engine -Inclusion @($Users)
+        Mock Add-ADSyncConnector { throw 'The operation is not allowed while a synchronization is running.' }
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 1
+        $r.Text | Should -Match ([regex]::Escape('sync-scope-apply failed: The operation is not allowed while a synchronization is running.'))
+        $global:Engine.Inclusion | Should -Be @($Users)
+    }
+
+    It 'fails naming the partition when the connector has no partition for the domain' {
+        Set-Engine -Inclusion @($Workstations, $Users)
+        $p = $Params.Clone(); $p.DomainDn = 'DC=other,DC=example'
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $p
+        $r.ExitCode | Should -Be 1
+        $r.Text | Should -Match ([regex]::Escape('sync-scope-apply failed: the connector corp.cmglab.example has no partition DC=other,DC=example'))
+        Should -Invoke Add-ADSyncConnector -Times 0 -Exactly
+    }
+
     It 'fails when no connector has the forest name (entra-connect not done)' {
         Set-Engine -Inclusion @($Workstations, $Users) -Name 'other.example'
         $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $Params
