@@ -32,10 +32,15 @@ param(
     [Parameter(Mandatory = $true)]
     [string] $AdminUser,
 
+    # Minutes this round waits: a whole number above 0 (checked here, so a malformed value
+    # names the parameter instead of failing in a cast or ending the round at once).
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[1-9][0-9]*$')]
     [string] $WaitMinutes,
 
+    # 'true' only in the last round; anything else would pass a last round that timed out.
     [Parameter(Mandatory = $true)]
+    [ValidateSet('true', 'false')]
     [string] $LastRound
 )
 

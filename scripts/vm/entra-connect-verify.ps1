@@ -28,7 +28,9 @@ function Get-SyncProblems {
     $problems = @()
     $service = Get-Service -Name ADSync -ErrorAction SilentlyContinue
     if ($null -eq $service) { return @('the sync engine is not installed') }
-    if ($service.Status -ne 'Running') { $problems += "the ADSync service is $($service.Status), not Running" }
+    # The ADSync cmdlets below need the running service; without it they fail with their own
+    # connection error, which would hide this one.
+    if ($service.Status -ne 'Running') { return @("the ADSync service is $($service.Status), not Running (start it: Start-Service -Name ADSync)") }
     Import-ADSyncModule
     $connectors = @(Get-ADSyncConnector)
     $ad = @($connectors | Where-Object { ($_.ConnectorTypeName -eq 'AD') -and ($_.Name -eq $ForestFqdn) })
@@ -36,6 +38,8 @@ function Get-SyncProblems {
     if ($ad.Count -ne 1) { $problems += "no Active Directory connector for the forest $ForestFqdn (found: $(($connectors | ForEach-Object { $_.Name }) -join ', '))" }
     if ($entra.Count -ne 1) { $problems += "expected one Entra ID connector, found $($entra.Count)" }
     if ($entra.Count -eq 1) {
+        # UNCONFIRMED: that this read still answers without an interactive sign-in on 2.6.84.0
+        # and later (only cmdlets that change tenant settings are said to need one).
         $features = Get-ADSyncAADCompanyFeature
         if ($features.PasswordHashSync -ne $true) { $problems += 'password hash synchronization is off' }
     }

@@ -19,7 +19,9 @@ param(
     [Parameter(Mandatory = $true)]
     [string] $ForestFqdn,
 
+    # A whole number of minutes above 0, checked here so a malformed value names the parameter.
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[1-9][0-9]*$')]
     [string] $WaitMinutes
 )
 

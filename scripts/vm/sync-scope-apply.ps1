@@ -10,7 +10,8 @@
   UNCONFIRMED: the write goes through the connector object (Get-ADSyncConnector, edit
   Partitions[].ConnectorPartitionScope, Add-ADSyncConnector -Connector). Both cmdlets appear in
   Microsoft Entra docs examples; the partition-scope members are community-documented, not in
-  Microsoft's reference. The wording of the comparison mirrors stacks/sync-scope.ts.
+  Microsoft's reference. The comparison and its messages are tested in
+  scripts/vm/tests/sync-scope-apply.Tests.ps1.
 #>
 [CmdletBinding()]
 param(

@@ -112,6 +112,121 @@ Describe 'sync-scope-apply.ps1' {
         $r.Text | Should -Match 'not completely discovered'
     }
 
+    # The comparison itself (once a TypeScript copy's table in test/entra-connect.test.ts, now
+    # pinned on the script): wizard mode only compares, so the message lists every difference.
+    # Each case spells out the whole list, up to the wizard instructions that follow it.
+    It 'in wizard mode passes <Case>' -ForEach @(
+        @{ Case = 'the exact scope'; Inclusion = @('OU=Workstations,DC=corp,DC=cmglab,DC=example', 'OU=LabUsers,DC=corp,DC=cmglab,DC=example'); Exclusion = @() }
+        @{ Case = 'the exact scope in another order'; Inclusion = @('OU=LabUsers,DC=corp,DC=cmglab,DC=example', 'OU=Workstations,DC=corp,DC=cmglab,DC=example'); Exclusion = @() }
+        @{ Case = 'the exact scope in the engine''s case and spacing'; Inclusion = @('ou=workstations, dc=corp, dc=cmglab, dc=example', 'OU = LabUsers,DC=corp,DC=cmglab,DC=example'); Exclusion = @() }
+        @{ Case = 'an exclusion outside the scope'; Inclusion = @('OU=Workstations,DC=corp,DC=cmglab,DC=example', 'OU=LabUsers,DC=corp,DC=cmglab,DC=example'); Exclusion = @('OU=Servers,DC=corp,DC=cmglab,DC=example') }
+    ) {
+        $wizard = $Params.Clone(); $wizard.Mode = 'wizard'
+        Set-Engine -Inclusion $Inclusion -Exclusion $Exclusion
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $wizard
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        $r.Output | Should -Contain 'Sync scope of DC=corp,DC=cmglab,DC=example is exactly OU=Workstations,DC=corp,DC=cmglab,DC=example and OU=LabUsers,DC=corp,DC=cmglab,DC=example; scheduler enabled'
+        Should -Invoke Add-ADSyncConnector -Times 0 -Exactly
+    }
+
+    It 'in wizard mode fails on <Case>, naming each difference and its consequence' -ForEach @(
+        @{
+            Case = 'nothing in scope'; Inclusion = @(); Exclusion = @(); Expected = $null
+            Says = "missing OU=Workstations,DC=corp,DC=cmglab,DC=example: devices never reach Entra ID; hybrid join fails with 'The device object by the given ID is not found'; missing OU=LabUsers,DC=corp,DC=cmglab,DC=example: the demo users never reach Entra ID; Azure AD user discovery cannot find them and CCM_STS.log says the AAD user is not completely discovered"
+        }
+        @{
+            Case = 'the domain root instead of the OUs (the wizard''s default)'; Inclusion = @('DC=corp,DC=cmglab,DC=example'); Exclusion = @(); Expected = $null
+            Says = "missing OU=Workstations,DC=corp,DC=cmglab,DC=example: devices never reach Entra ID; hybrid join fails with 'The device object by the given ID is not found'; missing OU=LabUsers,DC=corp,DC=cmglab,DC=example: the demo users never reach Entra ID; Azure AD user discovery cannot find them and CCM_STS.log says the AAD user is not completely discovered; extra DC=corp,DC=cmglab,DC=example: the whole domain is synced to the tenant (admin accounts and servers included)"
+        }
+        @{
+            Case = 'the whole-domain root included on top of the OUs'; Inclusion = @('DC=corp,DC=cmglab,DC=example', 'OU=Workstations,DC=corp,DC=cmglab,DC=example', 'OU=LabUsers,DC=corp,DC=cmglab,DC=example'); Exclusion = @(); Expected = $null
+            Says = 'extra DC=corp,DC=cmglab,DC=example: the whole domain is synced to the tenant (admin accounts and servers included)'
+        }
+        @{
+            Case = 'an extra OU'; Inclusion = @('OU=Workstations,DC=corp,DC=cmglab,DC=example', 'OU=LabUsers,DC=corp,DC=cmglab,DC=example', 'OU=Servers,DC=corp,DC=cmglab,DC=example'); Exclusion = @(); Expected = $null
+            Says = 'extra OU=Servers,DC=corp,DC=cmglab,DC=example: objects outside cmg-lab:sync.ous are synced to the tenant'
+        }
+        @{
+            Case = 'an exclusion inside the Workstations OU'; Inclusion = @('OU=Workstations,DC=corp,DC=cmglab,DC=example', 'OU=LabUsers,DC=corp,DC=cmglab,DC=example'); Exclusion = @('OU=Kiosks,OU=Workstations,DC=corp,DC=cmglab,DC=example'); Expected = $null
+            Says = "excluded OU=Kiosks,OU=Workstations,DC=corp,DC=cmglab,DC=example: devices never reach Entra ID; hybrid join fails with 'The device object by the given ID is not found'"
+        }
+        @{
+            Case = 'an exclusion inside the users OU, spelt in the engine''s spacing'; Inclusion = @('OU=Workstations,DC=corp,DC=cmglab,DC=example', 'OU=LabUsers,DC=corp,DC=cmglab,DC=example'); Exclusion = @('OU=Temps, OU=labusers, DC=corp, DC=cmglab, DC=example'); Expected = $null
+            Says = 'excluded OU=Temps, OU=labusers, DC=corp, DC=cmglab, DC=example: the demo users never reach Entra ID; Azure AD user discovery cannot find them and CCM_STS.log says the AAD user is not completely discovered'
+        }
+        @{
+            Case = 'the Workstations OU itself excluded'; Inclusion = @('OU=Workstations,DC=corp,DC=cmglab,DC=example', 'OU=LabUsers,DC=corp,DC=cmglab,DC=example'); Exclusion = @('OU=Workstations,DC=corp,DC=cmglab,DC=example'); Expected = $null
+            Says = "excluded OU=Workstations,DC=corp,DC=cmglab,DC=example: devices never reach Entra ID; hybrid join fails with 'The device object by the given ID is not found'"
+        }
+        @{
+            Case = 'a missing OU with no special role'; Inclusion = @('OU=Workstations,DC=corp,DC=cmglab,DC=example', 'OU=LabUsers,DC=corp,DC=cmglab,DC=example'); Exclusion = @()
+            Expected = 'OU=Workstations,DC=corp,DC=cmglab,DC=example;OU=LabUsers,DC=corp,DC=cmglab,DC=example;OU=Servers,DC=corp,DC=cmglab,DC=example'
+            Says = 'missing OU=Servers,DC=corp,DC=cmglab,DC=example: its objects never reach Entra ID'
+        }
+    ) {
+        $wizard = $Params.Clone(); $wizard.Mode = 'wizard'
+        if ($null -ne $Expected) { $wizard.ExpectedOuDns = $Expected }
+        Set-Engine -Inclusion $Inclusion -Exclusion $Exclusion
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $wizard
+        $r.ExitCode | Should -Be 1
+        $r.Text | Should -Match ([regex]::Escape("sync-scope-apply failed: Entra Connect sync scope of DC=corp,DC=cmglab,DC=example differs from cmg-lab:sync.ous: $Says. Fix: on CM01 open Azure AD Connect, Customize synchronization options, Domain and OU filtering: select exactly "))
+        Should -Invoke Add-ADSyncConnector -Times 0 -Exactly
+        Should -Invoke Set-ADSyncScheduler -Times 0 -Exactly
+    }
+
+    It 'in scripted mode leaves a scope alone that differs only in the engine''s case and spacing' {
+        Set-Engine -Inclusion @('ou=workstations, dc=corp, dc=cmglab, dc=example', 'OU = LabUsers,DC=corp,DC=cmglab,DC=example')
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        Should -Invoke Add-ADSyncConnector -Times 0 -Exactly
+        $global:Engine.Inclusion | Should -Be @('ou=workstations, dc=corp, dc=cmglab, dc=example', 'OU = LabUsers,DC=corp,DC=cmglab,DC=example')
+    }
+
+    It 'in scripted mode removes an exclusion inside an expected OU and reads the scope back' {
+        Set-Engine -Inclusion @('OU=Workstations,DC=corp,DC=cmglab,DC=example', 'OU=LabUsers,DC=corp,DC=cmglab,DC=example') -Exclusion @('OU=Kiosks,OU=Workstations,DC=corp,DC=cmglab,DC=example')
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        $global:Engine.Exclusion | Should -BeNullOrEmpty
+        $global:Engine.Inclusion | Should -Be @('OU=Workstations,DC=corp,DC=cmglab,DC=example', 'OU=LabUsers,DC=corp,DC=cmglab,DC=example')
+        $global:Engine.Saves | Should -Be 1
+    }
+
+    It 'only turns the scheduler back on when the scope is already exact' {
+        Set-Engine -Inclusion @($Workstations, $Users) -Scheduler $false
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        $global:Engine.Scheduler | Should -BeTrue
+        Should -Invoke Set-ADSyncScheduler -Times 1 -Exactly
+        Should -Invoke Set-ADSyncScheduler -Times 1 -Exactly -ParameterFilter { $SyncCycleEnabled -eq $true }
+        Should -Invoke Add-ADSyncConnector -Times 0 -Exactly
+    }
+
+    It 'fails when the scheduler does not stay on' {
+        Set-Engine -Inclusion @($Workstations, $Users) -Scheduler $false
+        Mock Set-ADSyncScheduler { }
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 1
+        $r.Text | Should -Match ([regex]::Escape('sync-scope-apply failed: the Entra Connect sync scheduler is still disabled'))
+    }
+
+    It 'fails with the error of Add-ADSyncConnector when the save is refused' {
+        Set-Engine -Inclusion @($Users)
+        Mock Add-ADSyncConnector { throw 'The operation is not allowed while a synchronization is running.' }
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 1
+        $r.Text | Should -Match ([regex]::Escape('sync-scope-apply failed: The operation is not allowed while a synchronization is running.'))
+        $global:Engine.Inclusion | Should -Be @($Users)
+    }
+
+    It 'fails naming the partition when the connector has no partition for the domain' {
+        Set-Engine -Inclusion @($Workstations, $Users)
+        $p = $Params.Clone(); $p.DomainDn = 'DC=other,DC=example'
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $p
+        $r.ExitCode | Should -Be 1
+        $r.Text | Should -Match ([regex]::Escape('sync-scope-apply failed: the connector corp.cmglab.example has no partition DC=other,DC=example'))
+        Should -Invoke Add-ADSyncConnector -Times 0 -Exactly
+    }
+
     It 'fails when no connector has the forest name (entra-connect not done)' {
         Set-Engine -Inclusion @($Workstations, $Users) -Name 'other.example'
         $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $Params
