@@ -43,11 +43,17 @@ async function productionCopy(omit: readonly string[], edit?: (dir: string) => P
 async function load(root: string): Promise<{ program: ProgramRun; pack: PolicyPackRun }> {
   const dev = parseYaml(fs.readFileSync(path.join(root, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
   const [program, pack] = await Promise.all([
-    runProgramAsEngine(root, { stack: "dev", stackValues: dev.config }),
+    runProgramAsEngine(root, { stack: "dev", stackValues: withMsi(dev.config) }),
     runPolicyPackAsEngine(path.join(root, "stacks", "policy-pack")),
   ]);
   return { program, pack };
 }
+
+/** Pulumi.dev.yaml names no Entra Connect MSI, which pulumi up refuses: a URL the user hosts. */
+const withMsi = (config: Record<string, unknown>): Record<string, unknown> => ({
+  ...config,
+  "cmg-lab:sync": { ...(config["cmg-lab:sync"] as object), msiUrl: "https://media.example.test/AzureADConnect.msi" },
+});
 
 const expectations = (r: ProgramRun) => ({ root: r.root, cwd: r.root, tsconfig: path.join(r.root, "tsconfig.json"), entryFile: r.entryFile, providers: PROVIDERS, packages: r.packages });
 

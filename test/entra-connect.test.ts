@@ -301,7 +301,8 @@ describe("the OU list the program sends to the sync-scope step", () => {
     "cmg-lab:tenant": { domain: "contoso.onmicrosoft.com" },
     "cmg-lab:site": { siteCode: "PS1", enhancedHttp: true },
     "cmg-lab:discovery": { activeDirectoryUsers: true, azureAdUsers: true },
-    "cmg-lab:sync": sync,
+    // pulumi up refuses a lab without an Entra Connect MSI: a URL the user hosts.
+    "cmg-lab:sync": { ...sync, msiUrl: "https://media.example.test/AzureADConnect.msi" },
     "cmg-lab:cmg": { name: "cmglabdev", vmSize: "Standard_B2s", instances: 1, certificate: "lab-ca" },
     "cmg-lab:clients": [{ name: "win11-01", os: "windows-11", network: "internet" }],
     "cmg-lab:admin": { username: "labadmin", allowedSourceCidrs: [] },
