@@ -1,7 +1,7 @@
 /**
  * Pure logic of the CMG steps: the ccmsetup command line of an internet client, the verify
- * step's checks, its report format (what lab-verify-*.ps1 print) and the command that reads the
- * report back. No resources, no I/O.
+ * step's checks and the command that reads its report back (the report itself is printed by
+ * lab-verify-*.ps1 and pinned by their Pester tests). No resources, no I/O.
  */
 import type { StepId } from "./runbook";
 
@@ -59,36 +59,12 @@ export interface VerifyCheck {
 
 export const VERIFY_CHECKS: readonly VerifyCheck[] = [
   { id: "user-discovered", on: "site", what: "a demo user is discovered by AD user discovery and by Azure AD user discovery (check-user-discovery.ps1)", step: "ad-user-discovery" },
-  { id: "cmg-ready", on: "site", what: "Get-CMCloudManagementGateway reports the CMG ready", step: "cmg" },
+  { id: "cmg-ready", on: "site", what: "Get-CMCloudManagementGateway reports the CMG ready (State 0 and StatusDetails 1; a missing value is not ready)", step: "cmg" },
   { id: "client-online", on: "site", what: "each client is an active, online ConfigMgr client (Get-CMDevice)", step: "client-agent" },
   { id: "hybrid-join", on: "client", what: "dsregcmd /status: AzureAdJoined YES, DomainJoined YES", step: "device-registration" },
   { id: "cmg-route", on: "client", what: "the active management point is the CMG (SMS_ActiveMPCandidate Type Internet)", step: "cmg-connection-point" },
   { id: "registered", on: "client", what: "ClientIDManagerStartup.log: registered (Approval status 3, Entra ID)", step: "client-agent" },
 ];
-
-export interface VerifyResult {
-  readonly host: string;
-  readonly on: "site" | "client";
-  readonly check: string;
-  readonly passed: boolean;
-  /** Log or dsregcmd lines seen, printed under a failed check. */
-  readonly evidence?: readonly string[];
-}
-
-/** The report as lab-verify-site.ps1 / lab-verify-client.ps1 print it (one block per host). */
-export function renderVerifyReport(results: readonly VerifyResult[]): string {
-  const hosts = [...new Set(results.map((r) => `${r.host}\u0000${r.on}`))];
-  const lines: string[] = [];
-  for (const key of hosts) {
-    const [host, on] = key.split("\u0000") as [string, string];
-    lines.push(`VERIFY REPORT ${host} (${on})`);
-    for (const r of results.filter((x) => x.host === host && x.on === on)) {
-      lines.push(`VERIFY ${host} ${r.check} ${r.passed ? "PASS" : "FAIL"}`);
-      if (!r.passed) for (const e of r.evidence ?? []) lines.push(`  evidence: ${e.trim()}`);
-    }
-  }
-  return lines.join("\n");
-}
 
 /**
  * The command that prints a verify run command's report. Pulumi cannot read a run command's

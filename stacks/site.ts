@@ -144,54 +144,6 @@ export function siteName(prefix: string, siteCode: string): string {
   return `cmg-lab ${prefix} ${siteCode}`;
 }
 
-// --- which discovery is missing -----------------------------------------------------------------
-
-/** One side of a ConfigMgr user record and the step that fills it. */
-export interface DiscoverySide {
-  /** `ad`: Active Directory user discovery; `entra`: Azure AD (Entra ID) user discovery. */
-  readonly side: "ad" | "entra";
-  /** The runbook step that fills it. */
-  readonly step: "ad-user-discovery" | "aad-user-discovery";
-  /** Property of the ConfigMgr `SMS_R_User` class that is empty without it. */
-  readonly field: string;
-  /** What CCM_STS.log and the CMG token request show when it is missing. */
-  readonly symptom: string;
-}
-
-/**
- * The two halves of a "completely discovered" user: the AD side (the on-premises SID, from AD
- * user discovery) and the Entra side (the Entra object id, from Azure AD user discovery).
- * `scripts/vm/check-user-discovery.ps1` reports these fields under these names; the verify step
- * maps a missing field back to the step with {@link missingDiscoverySteps}.
- * Field names of `SMS_R_User` (`SID`, `AADUserID`, `AADTenantID`): UNCONFIRMED in the ConfigMgr
- * SDK reference; they are what the site's user resource class shows on current branch.
- */
-export const USER_DISCOVERY_SIDES: readonly DiscoverySide[] = [
-  {
-    side: "ad",
-    step: "ad-user-discovery",
-    field: "SID",
-    symptom: "CCM_STS.log: the AAD user \"is not completely discovered\"; the CMG token request fails (CMGConnector_Un-authorizedrequest)",
-  },
-  {
-    side: "entra",
-    step: "aad-user-discovery",
-    field: "AADUserID",
-    symptom: "CCM_STS.log: the AAD user \"is not completely discovered\"; the user record has no Entra object id",
-  },
-];
-
-/** Output of check-user-discovery.ps1 for one user: the fields it names, empty when absent. */
-export type UserDiscoveryRecord = Readonly<Record<string, string | null | undefined>>;
-
-/** The steps whose discovery left its field empty in `record`, in runbook order. */
-export function missingDiscoverySteps(record: UserDiscoveryRecord): DiscoverySide["step"][] {
-  return USER_DISCOVERY_SIDES.filter((s) => {
-    const value = record[s.field];
-    return value === undefined || value === null || value.trim() === "";
-  }).map((s) => s.step);
-}
-
 // --- Windows features, timeouts --------------------------------------------------------------------
 
 /**

@@ -9,7 +9,7 @@ import { evaluateLab, SECRET_TEXT, type Evaluation, type RecordedResource } from
 import { SCRIPT_TAG } from "../components/run-step";
 import { RUN_COMMAND_TYPE } from "../stacks/durations";
 import { transitiveNeeds, type StepId } from "../stacks/runbook";
-import { ccmsetupArguments, renderVerifyReport, VERIFY_CHECKS, verifyReportCommand } from "../stacks/cmg";
+import { ccmsetupArguments, VERIFY_CHECKS, verifyReportCommand } from "../stacks/cmg";
 import { diagnoseText } from "../stacks/diagnose";
 import { customOf, missingWaits } from "./support/graph";
 import { sampleConfig } from "./support/sample-config";
@@ -196,31 +196,31 @@ describe("ccmsetupArguments", () => {
 });
 
 describe("verify report", () => {
-  it("renders the lines the scripts print", () => {
-    const text = renderVerifyReport([
-      { host: "WIN11-01", on: "client", check: "hybrid-join", passed: true },
-      { host: "WIN11-01", on: "client", check: "registered", passed: false, evidence: ["  x  "] },
-    ]);
-    expect(text).toBe("VERIFY REPORT WIN11-01 (client)\nVERIFY WIN11-01 hybrid-join PASS\nVERIFY WIN11-01 registered FAIL\n  evidence: x");
-  });
-
+  // A report as lab-verify-client.ps1 / lab-verify-site.ps1 print it (their Pester tests pin the
+  // format: "VERIFY REPORT <host> (<on>)", "VERIFY <host> <check> PASS|FAIL", "  evidence: <line>").
   it.each<[string, string, StepId]>([
     ["hybrid-join", "DeviceId : 1234  The device object by the given ID (5d2b...) is not found.", "sync-scope"],
     ["registered", "CCM_STS: AAD user with ID 0f3c... and SID S-1-5-21-1-2-3-1105 is not completely discovered", "ad-user-discovery"],
     ["cmg-route", "Failed to get ConfigMgr token with Azure AD token. Status code is '403' and status description is 'CMGConnector_Un-authorizedrequest'.", "ad-user-discovery"],
     ["registered", "[CCMHTTP] ERROR INFO: StatusCode=0 WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA", "cmg-certificate"],
   ])("a failed %s check with its evidence is diagnosed as the missed step", (check, evidence, step) => {
-    const report = renderVerifyReport([
-      { host: "WIN11-01", on: "client", check: "cmg-route", passed: check !== "cmg-route" },
-      { host: "WIN11-01", on: "client", check, passed: false, evidence: [evidence] },
-    ]);
+    const report = [
+      "VERIFY REPORT WIN11-01 (client)",
+      `VERIFY WIN11-01 cmg-route ${check !== "cmg-route" ? "PASS" : "FAIL"}`,
+      `VERIFY WIN11-01 ${check} FAIL`,
+      `  evidence: ${evidence}`,
+    ].join("\n");
     const findings = diagnoseText(report);
     expect(findings.map((f) => f.step)).toContain(step);
   });
 
   it("a passing report gives no finding", () => {
-    const report = renderVerifyReport(VERIFY_CHECKS.map((c) => ({ host: "H", on: c.on, check: c.id, passed: true })));
-    expect(diagnoseText(report)).toEqual([]);
+    const lines: string[] = [];
+    for (const on of ["site", "client"] as const) {
+      lines.push(`VERIFY REPORT H (${on})`);
+      for (const c of VERIFY_CHECKS.filter((x) => x.on === on)) lines.push(`VERIFY H ${c.id} PASS`);
+    }
+    expect(diagnoseText(lines.join("\n"))).toEqual([]);
   });
 
   it("prints the command that reads a report back", () => {

@@ -22,11 +22,9 @@ import { AadUserDiscovery } from "../components/aad-user-discovery";
 import {
   defaultSiteMedia,
   ldapPath,
-  missingDiscoverySteps,
   renderSetupIni,
   SITE_MINUTES,
   toBase64,
-  USER_DISCOVERY_SIDES,
 } from "../stacks/site";
 import { missingWaits } from "./support/graph";
 import { sampleConfig } from "./support/sample-config";
@@ -126,19 +124,6 @@ describe("pure site helpers", () => {
     const evaluation = defaultSiteMedia("evaluation");
     expect(dev.sqlUrl).not.toBe(evaluation.sqlUrl);
     for (const url of [...Object.values(dev), ...Object.values(evaluation)]) expect(url).toMatch(/^https:\/\//);
-  });
-
-  it.each([
-    ["both sides", { SID: "S-1-5-21-1-2-3-1105", AADUserID: "0a1b" }, []],
-    ["no AD side (the reference lab's miss)", { SID: "", AADUserID: "0a1b" }, ["ad-user-discovery"]],
-    ["no Entra side", { SID: "S-1-5-21-1-2-3-1105", AADUserID: null }, ["aad-user-discovery"]],
-    ["neither", {}, ["ad-user-discovery", "aad-user-discovery"]],
-  ])("missingDiscoverySteps: %s", (_name, record, expected) => {
-    expect(missingDiscoverySteps(record)).toEqual(expected);
-  });
-
-  it("names the fields the check script prints", () => {
-    expect(USER_DISCOVERY_SIDES.map((s) => s.field)).toEqual(["SID", "AADUserID"]);
   });
 
   it("has a duration row for every site script, and timeouts that cover the waits", () => {

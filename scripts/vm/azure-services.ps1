@@ -49,6 +49,7 @@ param(
     [string] $ServiceName,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[0-9]+$')]
     [string] $UserDeltaDiscoveryMins
 )
 
@@ -76,21 +77,35 @@ function Test-ServiceOnboarded {
     return (Test-AppsImported) -and ($null -ne (Get-CMAzureService -Name $ServiceName))
 }
 
+# Checked before any change: a bad date or interval must not leave the apps half imported.
+$expiry = [datetime]::MinValue
+if (-not [datetime]::TryParse($ServerAppSecretEndDate, [System.Globalization.CultureInfo]::InvariantCulture, [System.Globalization.DateTimeStyles]::RoundtripKind, [ref] $expiry)) {
+    throw "ServerAppSecretEndDate '$ServerAppSecretEndDate' is not a date (expected an RFC 3339 date and time)"
+}
+
 Connect-CMSite -Code $SiteCode -Provider $SiteServerFqdn
 
 if (-not (Test-AppsImported)) {
-    $server = Get-ServerApp
-    if ($null -eq $server) {
+    if ($null -eq (Get-ServerApp)) {
         Write-Output "Importing the server app $ServerAppName ($ServerAppClientId)"
         $secure = ConvertTo-SecureString -String $ServerAppSecret -AsPlainText -Force
-        $expiry = [datetime]::Parse($ServerAppSecretEndDate, [System.Globalization.CultureInfo]::InvariantCulture)
-        $server = Import-CMAADServerApplication -TenantName $TenantName -TenantId $TenantId -AppName $ServerAppName `
+        Import-CMAADServerApplication -TenantName $TenantName -TenantId $TenantId -AppName $ServerAppName `
             -ClientId $ServerAppClientId -SecretKey $secure -SecretKeyExpiry $expiry -AppIdUri $ServerAppIdUri `
-            -AzureEnvironmentOption AzurePublicCloud
+            -AzureEnvironmentOption AzurePublicCloud | Out-Null
+    }
+    # Read the server app back rather than relying on the import's output (the help does not
+    # say that Import-CMAADServerApplication returns the app: UNCONFIRMED); the client app
+    # import needs it.
+    $server = Get-ServerApp
+    if ($null -eq $server) {
+        throw "the server app $ServerAppName ($ServerAppClientId) does not read back after Import-CMAADServerApplication (Get-CMAADApplication -AppType ServerApplication); check the tenant id and the app's secret"
     }
     if ($null -eq (Get-ClientApp)) {
         Write-Output "Importing the client app $ClientAppName ($ClientAppClientId)"
         Import-CMAADClientApplication -AppName $ClientAppName -ClientId $ClientAppClientId -ServerApp $server | Out-Null
+        if ($null -eq (Get-ClientApp)) {
+            throw "the client app $ClientAppName ($ClientAppClientId) does not read back after Import-CMAADClientApplication (Get-CMAADApplication -AppType ClientApplication)"
+        }
     }
 }
 
@@ -102,7 +117,11 @@ if (-not (Test-ServiceOnboarded)) {
 }
 
 if (-not (Test-ServiceOnboarded)) {
-    throw "the site is not onboarded: the apps or the Cloud Management service $ServiceName are missing"
+    $missing = @()
+    if ($null -eq (Get-ServerApp)) { $missing += "the server app $ServerAppClientId" }
+    if ($null -eq (Get-ClientApp)) { $missing += "the client app $ClientAppClientId" }
+    if ($null -eq (Get-CMAzureService -Name $ServiceName)) { $missing += "the Cloud Management service $ServiceName" }
+    throw "the site is not onboarded: $($missing -join ', ') is missing; without the service there is no CMG and no Azure AD user discovery"
 }
 Write-Output "Site $SiteCode onboarded to tenant $TenantId as $ServiceName"
 exit 0

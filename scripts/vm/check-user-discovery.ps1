@@ -7,8 +7,13 @@
   discovered" and the CMG token request fails). Waits, bounded, until a matching user has the
   required side(s), and fails naming the missing field. Changes nothing.
   -UserName: a sAMAccountName, or * for any user. -Require: ad, entra or both.
-  Field names of SMS_R_User: UNCONFIRMED in the ConfigMgr SDK reference (current branch class).
-  The verify step maps a missing field to its runbook step with stacks/site.ts missingDiscoverySteps.
+  A missing side is reported as the missed runbook step: SID -> ad-user-discovery, AADUserID ->
+  aad-user-discovery (the failure message names it; `npm run diagnose` reads it too).
+  Field names of SMS_R_User: SID and AADUserID as used in practice (checked-facts.md),
+  AADTenantID UNCONFIRMED. Also UNCONFIRMED: whether Azure AD user discovery alone (which reads
+  onPremisesSecurityIdentifier) can fill SID; if it can, a record with both fields does not prove
+  that AD user discovery ran, and site-discovery.ps1's read-back of the AD user discovery setting
+  is the check that does.
 #>
 [CmdletBinding()]
 param(
@@ -23,6 +28,7 @@ param(
     [string] $Require,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[0-9]+$')]
     [string] $WaitMinutes
 )
 
@@ -74,6 +80,28 @@ function Test-AnyComplete {
     return ($complete.Count -gt 0)
 }
 
+function Get-MissedStepText {
+    param(
+        [object[]] $Records,
+        [string] $Need
+    )
+    # Per side, in runbook order: the step that fills it and what its absence does.
+    $sides = @(
+        @{ Side = 'ad'; Field = 'SID'; Step = 'ad-user-discovery'; Text = 'Active Directory user discovery left SID empty: CCM_STS.log says the AAD user "is not completely discovered" and the CMG token request fails (CMGConnector_Un-authorizedrequest); see adusrdis.log' }
+        @{ Side = 'entra'; Field = 'AADUserID'; Step = 'aad-user-discovery'; Text = 'Azure AD user discovery left AADUserID empty: the user record has no Entra object id; see SMS_AZUREAD_DISCOVERY_AGENT.log' }
+    )
+    $missed = @()
+    foreach ($side in $sides) {
+        if (($Need -ne 'both') -and ($Need -ne $side.Side)) { continue }
+        # A side is missed when no matching record has it (or there is no record at all).
+        $found = @($Records | Where-Object { -not [string]::IsNullOrWhiteSpace($_.($side.Field)) })
+        if ($found.Count -eq 0) { $missed += "$($side.Step) ($($side.Text))" }
+    }
+    if ($missed.Count -eq 0) { return 'no single record has both sides: the two discoveries made separate records (check that the user is synced by Entra Connect)' }
+    $label = if ($missed.Count -eq 1) { 'missed step' } else { 'missed steps' }
+    return "$($label): $($missed -join '; ')"
+}
+
 function Write-Report {
     param(
         [string] $Code,
@@ -99,6 +127,7 @@ while (-not (Test-AnyComplete -Code $SiteCode -Name $UserName -Need $Require)) {
 
 Write-Report -Code $SiteCode -Name $UserName
 if (-not (Test-AnyComplete -Code $SiteCode -Name $UserName -Need $Require)) {
-    throw "no ConfigMgr user record matching '$UserName' has the $Require side of discovery after $minutes minutes (fields: SID = AD user discovery, AADUserID = Azure AD user discovery; see adusrdis.log and SMS_AZUREAD_DISCOVERY_AGENT.log)"
+    $missedText = Get-MissedStepText -Records @(Get-UserRecords -Code $SiteCode -Name $UserName) -Need $Require
+    throw "no ConfigMgr user record matching '$UserName' has the $Require side of discovery after $minutes minutes; $missedText"
 }
 exit 0

@@ -12,13 +12,16 @@
 #>
 [CmdletBinding()]
 param(
+    # Three letters or digits: it is written into a WMI namespace and a WQL filter.
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[A-Za-z0-9]{3}$')]
     [string] $SiteCode,
 
     [Parameter(Mandatory = $true)]
     [string] $SiteServerFqdn,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[0-9]+$')]
     [string] $WaitMinutes
 )
 
@@ -30,14 +33,21 @@ trap {
 
 #include lib/configmgr-site.ps1
 
-function Test-ManagementPointAnswers {
+function Get-MpListText {
+    # Only the HTTP request to the local management point (a .NET call; tests replace it).
     $client = New-Object System.Net.WebClient
     try {
-        return ($client.DownloadString('http://localhost/SMS_MP/.sms_aut?MPLIST') -match '<MPList>')
-    } catch {
-        return $false
+        return $client.DownloadString('http://localhost/SMS_MP/.sms_aut?MPLIST')
     } finally {
         $client.Dispose()
+    }
+}
+
+function Test-ManagementPointAnswers {
+    try {
+        return ([string] (Get-MpListText) -match '<MPList>')
+    } catch {
+        return $false
     }
 }
 
@@ -83,7 +93,9 @@ while (-not (Test-ManagementPointAnswers)) {
 Connect-CMSite -Code $SiteCode -Provider $SiteServerFqdn
 
 # Components still installing can reset the option: re-apply until it reads back on twice in a row.
+$optionText = "the site option 'Use Configuration Manager-generated certificates for HTTP site systems' (Enhanced HTTP)"
 $stableReads = 0
+$sets = 0
 for ($attempt = 1; ($attempt -le 15) -and ($stableReads -lt 2); $attempt++) {
     if (Test-EnhancedHttpOn -Code $SiteCode) {
         $stableReads++
@@ -91,13 +103,20 @@ for ($attempt = 1; ($attempt -le 15) -and ($stableReads -lt 2); $attempt++) {
         $stableReads = 0
         Write-Output "Turning on Enhanced HTTP (attempt $attempt)"
         Set-CMSite -SiteCode $SiteCode -UseSmsGeneratedCert $true
+        $sets++
     }
-    Start-Sleep -Seconds 60
+    if ($stableReads -lt 2) { Start-Sleep -Seconds 60 }
+}
+if ($stableReads -lt 2) {
+    throw "$optionText did not read back on twice in a row in 15 attempts a minute apart (Set-CMSite -UseSmsGeneratedCert sent $sets times): site components may still be installing and resetting it (see sitecomp.log); run the step again once the site is idle"
 }
 
 if (-not (Test-ManagementPointHttp -Code $SiteCode -Server $SiteServerFqdn)) {
     Write-Output "Setting the management point on $SiteServerFqdn to HTTP"
     Set-CMManagementPoint -SiteSystemServerName $SiteServerFqdn -SiteCode $SiteCode -EnableSsl $false
+    if (-not (Test-ManagementPointHttp -Code $SiteCode -Server $SiteServerFqdn)) {
+        throw "the management point on $SiteServerFqdn is not on HTTP (SslState 0) after Set-CMManagementPoint -EnableSsl `$false: Enhanced HTTP serves HTTP management points; see mpcontrol.log"
+    }
 }
 
 # The site creates the SMS Role SSL Certificate and binds it to 443; allow up to the wait time.
@@ -110,8 +129,13 @@ while (-not (Test-SmsRoleCertificateBound)) {
     Start-Sleep -Seconds 30
 }
 
+# Read back once more: the option can still be reset while the certificate is being bound.
 if (-not ((Test-EnhancedHttpOn -Code $SiteCode) -and (Test-ManagementPointHttp -Code $SiteCode -Server $SiteServerFqdn) -and (Test-SmsRoleCertificateBound))) {
-    throw 'Enhanced HTTP is not in place: the site option, the HTTP management point or the 443 binding is missing'
+    $missing = @()
+    if (-not (Test-EnhancedHttpOn -Code $SiteCode)) { $missing += "$optionText is off again (reset by a component still installing? see sitecomp.log)" }
+    if (-not (Test-ManagementPointHttp -Code $SiteCode -Server $SiteServerFqdn)) { $missing += "the management point on $SiteServerFqdn is not on HTTP" }
+    if (-not (Test-SmsRoleCertificateBound)) { $missing += 'the SMS Role SSL Certificate is no longer bound to 0.0.0.0:443' }
+    throw "Enhanced HTTP is not in place: $($missing -join '; ')"
 }
 Write-Output "Enhanced HTTP on for site $SiteCode; SMS Role SSL Certificate bound to 443"
 exit 0

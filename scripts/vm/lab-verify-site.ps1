@@ -2,7 +2,10 @@
 .SYNOPSIS
   End-to-end checks on the site server, as a readable report; fails (exit 1) unless every check
   passes within the wait:
-  - cmg-ready: Get-CMCloudManagementGateway reports the CMG with State 0 (taken as Ready: UNCONFIRMED);
+  - cmg-ready: Get-CMCloudManagementGateway reports the CMG with State 0 and StatusDetails 1
+    (Microsoft documents no meaning for State; this is the rule of the one public unattended CMG
+    script, TomDegreef/SuperChargedIntune Configure-CMG.ps1: UNCONFIRMED as Microsoft's meaning of
+    Ready); a missing or empty value is never taken as 0;
   - client-online <name>: each client is a ConfigMgr client, active, and online (Get-CMDevice:
     IsClient, ClientActiveStatus 1, CNIsOnline); online through the CMG is what the client-side
     report proves (its management point is the CMG).
@@ -22,10 +25,13 @@ param(
     [Parameter(Mandatory = $true)]
     [string] $CmgFqdn,
 
+    # Empty for a lab without client VMs (the config allows none): then only the CMG is checked.
     [Parameter(Mandatory = $true)]
+    [AllowEmptyString()]
     [string] $ClientNames,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[0-9]+$')]
     [string] $WaitMinutes
 )
 
@@ -37,14 +43,33 @@ trap {
 
 #include lib/configmgr-site.ps1
 
+function Get-ResultValue {
+    param(
+        [object] $Object,
+        [string] $Name
+    )
+    # $null when the object lacks the property (strict mode would throw, [int] would turn it into 0).
+    try { return $Object.$Name } catch { return $null }
+}
+
+function Test-CmgReady {
+    param(
+        [object] $Gateway
+    )
+    if ($null -eq $Gateway) { return $false }
+    $state = Get-ResultValue -Object $Gateway -Name 'State'
+    $details = Get-ResultValue -Object $Gateway -Name 'StatusDetails'
+    # Compared as text: a missing, null or empty value must not become 0 as [int] would make it.
+    return ("$state" -eq '0') -and ("$details" -eq '1')
+}
+
 function Test-Check {
     param(
         [string] $Id,
         [string] $Fqdn
     )
     if ($Id -eq 'cmg-ready') {
-        $cmg = Get-CMCloudManagementGateway -Name $Fqdn
-        return ($null -ne $cmg -and [int] $cmg.State -eq 0)
+        return (Test-CmgReady -Gateway (Get-CMCloudManagementGateway -Name $Fqdn))
     }
     $name = $Id.Substring('client-online '.Length)
     # A name can match more than one record (an AD System Discovery record next to the client's
@@ -69,7 +94,7 @@ function Get-SiteEvidence {
 }
 
 Connect-CMSite -Code $SiteCode -Provider $SiteServerFqdn
-$checks = @('cmg-ready') + @($ClientNames.Split(',') | Where-Object { $_ } | ForEach-Object { "client-online $_" })
+$checks = @('cmg-ready') + @($ClientNames.Split(',') | ForEach-Object { $_.Trim() } | Where-Object { $_ } | ForEach-Object { "client-online $_" })
 $deadline = (Get-Date).AddMinutes([int] $WaitMinutes)
 $passed = @{}
 do {

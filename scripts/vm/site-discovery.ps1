@@ -18,12 +18,14 @@ param(
     [string] $SiteServerFqdn,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^LDAP://.+')]
     [string] $UsersOuLdap,
 
     [Parameter(Mandatory = $true)]
     [string] $SystemOusLdap,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[0-9]+$')]
     [string] $WaitMinutes
 )
 
@@ -66,15 +68,42 @@ function Test-UserDiscovered {
     return ($users.Count -gt 0)
 }
 
+function Get-DiscoveryProblem {
+    param(
+        [string] $Code,
+        [string] $UsersContainer,
+        [string[]] $SystemContainers
+    )
+    # What a failed read-back means for the lab, per discovery method.
+    $problems = @()
+    if (-not (Test-DiscoveryOn -Code $Code -Method 'ActiveDirectoryUserDiscovery' -Containers @($UsersContainer))) {
+        $problems += "Active Directory User Discovery does not read back on for $($UsersContainer): without it an Entra user `"is not completely discovered`" (CCM_STS.log) and the CMG token request fails (CMGConnector_Un-authorizedrequest); see adusrdis.log and the site's component status"
+    }
+    if (-not (Test-DiscoveryOn -Code $Code -Method 'ActiveDirectorySystemDiscovery' -Containers $SystemContainers)) {
+        $problems += "Active Directory System Discovery does not read back on for $($SystemContainers -join ', '): the lab's computers get no discovery record; see adsysdis.log"
+    }
+    return ($problems -join '; ')
+}
+
 $systemOus = @($SystemOusLdap -split ';' | ForEach-Object { $_.Trim() } | Where-Object { $_ })
+if ($systemOus.Count -eq 0) { throw "SystemOusLdap holds no container: pass LDAP://OU=... paths separated by ';' (got '$SystemOusLdap')" }
+foreach ($ou in $systemOus) {
+    if ($ou -notmatch '^LDAP://.+') { throw "SystemOusLdap: '$ou' is not an LDAP://OU=... path" }
+}
 $usersOuDn = $UsersOuLdap -replace '^LDAP://', ''
+$minutes = [int] $WaitMinutes
 
 Connect-CMSite -Code $SiteCode -Provider $SiteServerFqdn
 
+# The reference lab's first miss: AD user discovery off. Read each setting back at once, so a
+# setting that did not stick fails here, naming its consequence, not after the wait for users.
 if (-not (Test-DiscoveryOn -Code $SiteCode -Method 'ActiveDirectoryUserDiscovery' -Containers @($UsersOuLdap))) {
     Write-Output "Enabling Active Directory User Discovery on $UsersOuLdap"
     Set-CMDiscoveryMethod -ActiveDirectoryUserDiscovery -SiteCode $SiteCode -Enabled $true `
-        -AddActiveDirectoryContainer $UsersOuLdap -Recursive -EnableDeltaDiscovery $true -DeltaDiscoveryMins 5
+        -AddActiveDirectoryContainer @($UsersOuLdap) -Recursive -EnableDeltaDiscovery $true -DeltaDiscoveryMins 5
+    if (-not (Test-DiscoveryOn -Code $SiteCode -Method 'ActiveDirectoryUserDiscovery' -Containers @($UsersOuLdap))) {
+        throw (Get-DiscoveryProblem -Code $SiteCode -UsersContainer $UsersOuLdap -SystemContainers $systemOus)
+    }
     Invoke-CMUserDiscovery -SiteCode $SiteCode
 }
 
@@ -82,10 +111,12 @@ if (-not (Test-DiscoveryOn -Code $SiteCode -Method 'ActiveDirectorySystemDiscove
     Write-Output "Enabling Active Directory System Discovery on $($systemOus -join ', ')"
     Set-CMDiscoveryMethod -ActiveDirectorySystemDiscovery -SiteCode $SiteCode -Enabled $true `
         -AddActiveDirectoryContainer $systemOus -Recursive -EnableDeltaDiscovery $true -DeltaDiscoveryMins 5
+    if (-not (Test-DiscoveryOn -Code $SiteCode -Method 'ActiveDirectorySystemDiscovery' -Containers $systemOus)) {
+        throw (Get-DiscoveryProblem -Code $SiteCode -UsersContainer $UsersOuLdap -SystemContainers $systemOus)
+    }
     Invoke-CMSystemDiscovery -SiteCode $SiteCode
 }
 
-$minutes = [int] $WaitMinutes
 $deadline = (Get-Date).AddMinutes($minutes)
 while (-not (Test-UserDiscovered -Code $SiteCode -OuDn $usersOuDn)) {
     if ((Get-Date) -gt $deadline) {
@@ -96,7 +127,7 @@ while (-not (Test-UserDiscovered -Code $SiteCode -OuDn $usersOuDn)) {
 
 if (-not ((Test-DiscoveryOn -Code $SiteCode -Method 'ActiveDirectoryUserDiscovery' -Containers @($UsersOuLdap)) -and
         (Test-DiscoveryOn -Code $SiteCode -Method 'ActiveDirectorySystemDiscovery' -Containers $systemOus))) {
-    throw 'Active Directory user or system discovery is not enabled on its containers'
+    throw (Get-DiscoveryProblem -Code $SiteCode -UsersContainer $UsersOuLdap -SystemContainers $systemOus)
 }
 Write-Output "Active Directory User Discovery found users of $usersOuDn; system discovery on $($systemOus -join ', ')"
 exit 0
