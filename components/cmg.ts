@@ -25,6 +25,8 @@ export interface CmgArgs {
   readonly groupName: pulumi.Input<string>;
   /** Required. Client id of the imported server app (EntraApps). */
   readonly serverAppClientId: pulumi.Input<string>;
+  /** Required. Entra tenant id: `New-CMCloudManagementGateway -TenantId` (2309+; the script passes it when the site's cmdlet has it). */
+  readonly tenantId: pulumi.Input<string>;
   /** Required. PFX path on the site server and its password (secret), from CmgCertificate. */
   readonly pfxPath: string;
   readonly pfxPassword: pulumi.Input<string>;
@@ -64,6 +66,7 @@ export class Cmg extends pulumi.ComponentResource {
           SubscriptionId: args.subscriptionId,
           GroupName: args.groupName,
           ServerAppClientId: args.serverAppClientId,
+          TenantId: args.tenantId,
           PfxPath: args.pfxPath,
           WaitMinutes: String(CMG_WAIT_MINUTES),
         },

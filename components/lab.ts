@@ -552,6 +552,7 @@ export class Lab extends pulumi.ComponentResource {
         subscriptionId: cmgAccess.subscriptionId,
         groupName: cmgAccess.cmgResourceGroupName,
         serverAppClientId: entra.serverAppClientId,
+        tenantId: entra.tenantId,
         pfxPath: cmgCert.pfxPath,
         pfxPassword: cmgCert.pfxPassword,
         runAs: domainAdmin,

@@ -80,8 +80,10 @@ describe("CMG steps: child contracts", () => {
     if (!create) throw new Error("no cmg-create run command");
     const p = params(create, "parameters");
     expect(Object.keys(p).sort()).toEqual(
-      ["DefaultVmSize", "GroupName", "InstanceCount", "PfxPath", "Region", "ServerAppClientId", "ServiceFqdn", "SiteCode", "SiteServerFqdn", "SubscriptionId", "VmSize", "VmSizeNames", "WaitMinutes"].sort(),
+      ["DefaultVmSize", "GroupName", "InstanceCount", "PfxPath", "Region", "ServerAppClientId", "ServiceFqdn", "SiteCode", "SiteServerFqdn", "SubscriptionId", "TenantId", "VmSize", "VmSizeNames", "WaitMinutes"].sort(),
     );
+    // The tenant the site's Azure Services use (the same value the client install gets as AADTENANTID).
+    expect(String(p.TenantId)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(p.Region).toBe("WestEurope");
     expect(p.InstanceCount).toBe("1");
     // The configured size, and the names the site's -VMSSVMSize may know it by, most specific first.

@@ -15,9 +15,11 @@ param(
     [string] $CaCommonName,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[0-9]{1,2}$')]
     [string] $ValidityYears,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[0-9]{1,4}$')]
     [string] $WaitMinutes
 )
 
@@ -31,12 +33,18 @@ function Test-CaRoleInstalled {
     return [bool] (Get-WindowsFeature -Name ADCS-Cert-Authority).Installed
 }
 
+function Get-ActiveCaName {
+    # Reads only: the CA this server hosts ('' when none: the key or value is absent before setup).
+    $config = Get-ItemProperty -LiteralPath 'HKLM:\SYSTEM\CurrentControlSet\Services\CertSvc\Configuration' -ErrorAction SilentlyContinue
+    if ($null -eq $config -or $null -eq $config.PSObject.Properties['Active']) { return '' }
+    return [string] $config.Active
+}
+
 function Test-CaRunning {
     param(
         [string] $Name
     )
-    $active = (Get-ItemProperty -LiteralPath 'HKLM:\SYSTEM\CurrentControlSet\Services\CertSvc\Configuration' -ErrorAction SilentlyContinue).Active
-    if ($active -ne $Name) { return $false }
+    if ((Get-ActiveCaName) -ne $Name) { return $false }
     $svc = Get-Service -Name CertSvc -ErrorAction SilentlyContinue
     return ($null -ne $svc -and $svc.Status -eq 'Running')
 }
@@ -45,7 +53,7 @@ if (-not (Test-CaRoleInstalled)) {
     Install-WindowsFeature -Name ADCS-Cert-Authority -IncludeManagementTools | Out-Null
 }
 if (-not (Test-CaRunning -Name $CaCommonName)) {
-    $existing = (Get-ItemProperty -LiteralPath 'HKLM:\SYSTEM\CurrentControlSet\Services\CertSvc\Configuration' -ErrorAction SilentlyContinue).Active
+    $existing = Get-ActiveCaName
     if ($existing -and $existing -ne $CaCommonName) {
         throw "this server already hosts the CA '$existing'; refusing to replace it with '$CaCommonName'"
     }

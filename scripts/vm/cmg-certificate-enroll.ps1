@@ -25,6 +25,7 @@ param(
     [string] $PfxPath,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[0-9]{4}-[0-9]{2}-[0-9]{2}$')]
     [string] $ExpiresOn,
 
     [Parameter(Mandatory = $true)]

@@ -42,7 +42,12 @@ function Test-PfxInPlace {
     }
 }
 
-$bytes = [Convert]::FromBase64String($CmgPfxBase64)
+try {
+    $bytes = [Convert]::FromBase64String($CmgPfxBase64)
+} catch {
+    # The value itself is not echoed: it is the (encrypted) certificate.
+    throw 'CmgPfxBase64 is not base64: send the PFX file''s bytes base64-encoded (components/cmg-certificate.ts)'
+}
 $secure = ConvertTo-SecureString -String $PfxPassword -AsPlainText -Force
 if (-not (Test-PfxInPlace -Path $PfxPath -Expected $bytes -Secure $secure)) {
     New-Item -ItemType Directory -Path (Split-Path -Parent $PfxPath) -Force | Out-Null

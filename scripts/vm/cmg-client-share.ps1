@@ -28,10 +28,14 @@ function Test-ShareReady {
         [string] $Name,
         [string] $Path
     )
-    $share = Get-CimInstance -ClassName Win32_Share -Filter "Name='$Name'"
+    $share = Get-CimInstance -ClassName Win32_Share -Filter "Name='$($Name -replace "'", "\'")'"
     return ($null -ne $share -and $share.Path -eq $Path -and (Test-Path -LiteralPath $Path))
 }
 
+$other = Get-CimInstance -ClassName Win32_Share -Filter "Name='$($ShareName -replace "'", "\'")'"
+if ($null -ne $other -and $other.Path -ne $SharePath) {
+    throw "the share $ShareName exists for $($other.Path), not $($SharePath): remove it (net share $ShareName /delete) or free the name, then rerun"
+}
 if (-not (Test-ShareReady -Name $ShareName -Path $SharePath)) {
     New-Item -ItemType Directory -Path $SharePath -Force | Out-Null
     & net.exe share "$ShareName=$SharePath" '/GRANT:Authenticated Users,READ' '/GRANT:Domain Admins,FULL' '/REMARK:cmg-lab ConfigMgr client source' | Out-Null
@@ -39,6 +43,6 @@ if (-not (Test-ShareReady -Name $ShareName -Path $SharePath)) {
     & icacls.exe $SharePath /grant 'Domain Admins:(OI)(CI)F' | Out-Null
     if ($LASTEXITCODE -ne 0) { throw "icacls on $SharePath failed with exit code $LASTEXITCODE" }
 }
-if (-not (Test-ShareReady -Name $ShareName -Path $SharePath)) { throw "the share $ShareName ($SharePath) does not exist" }
+if (-not (Test-ShareReady -Name $ShareName -Path $SharePath)) { throw "the share $ShareName ($SharePath) does not exist after net share reported success: check the Server service (LanmanServer) on this DC" }
 Write-Output "Share \\$env:COMPUTERNAME\$ShareName -> $SharePath"
 exit 0

@@ -13,8 +13,12 @@
   the Non-Interactive set has no -IsUsingExistingGroup and the site creates (PUTs) the group
   named -GroupName itself; that this succeeds on the pre-created group with the server app's
   role scoped to it is UNCONFIRMED.
-  State: SMS_AzureService.State 0 is taken as "Ready" (UNCONFIRMED: the state values are not
-  documented); the script also prints the state it saw.
+  Ready: State 0 with StatusDetails 1, as the one public unattended CMG script waits for
+  (TomDegreef/SuperChargedIntune Configure-CMG.ps1); Microsoft documents neither value
+  (UNCONFIRMED). A missing or unreadable value is never taken as 0; the script prints both.
+  Tenant: -TenantId is in the cmdlet help since 2309 ("mandatory when creating a CMG"; sccm-docs-
+  powershell-ref New-CMCloudManagementGateway.md, 2309-release-notes.md); it is passed whenever
+  the installed cmdlet has it, and left out (said in the log) on older builds.
   VM size: -VMSSVMSize is named in the 2207 PowerShell release notes only; its type and values
   are documented nowhere. So the script asks the installed cmdlet: when it has the parameter, the
   configured size is passed under the first of VmSizeNames it accepts (an enum's or a
@@ -22,7 +26,7 @@
   does not offer fails before anything is created, naming what it offers; a cmdlet without the
   parameter (before 2207) is accepted only for the site's default size (DefaultVmSize). The size
   is set at creation: Set-CMCloudManagementGateway documents no size parameter.
-  Not used: -TenantId, -Version (named in release notes, not in the cmdlet help read; see
+  Not used: -Version (named in release notes, not in the cmdlet help read; see
   scripts/README.md "Known unconfirmed items").
   Sources: https://learn.microsoft.com/powershell/module/configurationmanager/new-cmcloudmanagementgateway
   https://learn.microsoft.com/mem/configmgr/core/plan-design/changes/whats-new-in-version-2603
@@ -42,6 +46,7 @@ param(
     [string] $Region,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[0-9]{1,2}$')]
     [string] $InstanceCount,
 
     [Parameter(Mandatory = $true)]
@@ -63,9 +68,14 @@ param(
     [string] $ServerAppClientId,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')]
+    [string] $TenantId,
+
+    [Parameter(Mandatory = $true)]
     [string] $PfxPath,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[0-9]{1,4}$')]
     [string] $WaitMinutes,
 
     [Parameter(Mandatory = $true)]
@@ -87,12 +97,53 @@ function Test-CmgExists {
     return ($null -ne (Get-CMCloudManagementGateway -Name $Name))
 }
 
-function Test-CmgReady {
+function ConvertTo-StatusNumber {
+    # A status value as a number, or $null when it is missing or not a number: [int] $null is 0,
+    # and 0 means "ready" here, so a missing value must never be converted that way.
+    param(
+        [object] $Value
+    )
+    if ($null -eq $Value) { return $null }
+    $text = ([string] $Value).Trim()
+    $number = 0
+    if ($text -eq '' -or -not [int]::TryParse($text, [ref] $number)) { return $null }
+    return $number
+}
+
+function Get-CmgStatus {
+    # Reads only: whether the CMG exists, its State and StatusDetails (or $null), and Ready.
     param(
         [string] $Name
     )
     $cmg = Get-CMCloudManagementGateway -Name $Name
-    return ($null -ne $cmg -and [int] $cmg.State -eq 0)
+    if ($null -eq $cmg) { return [pscustomobject] @{ Found = $false; State = $null; StatusDetails = $null; Ready = $false } }
+    $state = $null
+    $details = $null
+    if ($cmg.PSObject.Properties['State']) { $state = ConvertTo-StatusNumber -Value $cmg.State }
+    if ($cmg.PSObject.Properties['StatusDetails']) { $details = ConvertTo-StatusNumber -Value $cmg.StatusDetails }
+    $ready = ($null -ne $state) -and ($null -ne $details) -and ($state -eq 0) -and ($details -eq 1)
+    return [pscustomobject] @{ Found = $true; State = $state; StatusDetails = $details; Ready = $ready }
+}
+
+function Format-CmgStatus {
+    param(
+        [object] $Status
+    )
+    $state = if ($null -eq $Status.State) { '(none)' } else { [string] $Status.State }
+    $details = if ($null -eq $Status.StatusDetails) { '(none)' } else { [string] $Status.StatusDetails }
+    return "State=$state, StatusDetails=$details"
+}
+
+function Test-CmgReady {
+    param(
+        [string] $Name
+    )
+    return (Get-CmgStatus -Name $Name).Ready
+}
+
+function Test-TenantIdSupported {
+    # Reads only: whether the installed cmdlet has -TenantId (2309 and later).
+    return [bool] (Get-Command -Name New-CMCloudManagementGateway).Parameters.ContainsKey('TenantId')
 }
 
 function Test-ExistingGroupSupported {
@@ -203,13 +254,22 @@ if (-not (Test-CmgExists -Name $ServiceFqdn)) {
         $create['IsUsingExistingGroup'] = $true
         $form = '2603+ form: into the existing resource group'
     }
+    $tenantText = "tenant $TenantId"
+    if (Test-TenantIdSupported) {
+        $create['TenantId'] = $TenantId
+    } else {
+        $tenantText = 'no -TenantId on this build (before 2309): the site uses its Azure Services tenant'
+    }
     $sizeText = "the site's default size ($DefaultVmSize)"
     if ($size.Supported) {
         $create['VMSSVMSize'] = $size.Value
         $sizeText = "-VMSSVMSize $($size.Value)"
     }
-    Write-Output "Creating CMG $ServiceFqdn ($form $GroupName), $InstanceCount x $VmSize as $sizeText"
+    Write-Output "Creating CMG $ServiceFqdn ($form $GroupName; $tenantText), $InstanceCount x $VmSize as $sizeText"
     New-CMCloudManagementGateway @create | Out-Null
+    if (-not (Test-CmgExists -Name $ServiceFqdn)) {
+        throw "the site has no CMG named $ServiceFqdn after New-CMCloudManagementGateway: see CloudMgr.log on $SiteServerFqdn (server app role on $GroupName, subscription $SubscriptionId)"
+    }
 } else {
     Write-Output "CMG $ServiceFqdn exists; its size is set at creation (change it in the console: Properties > Settings > VM Size)"
 }
@@ -220,11 +280,12 @@ while (-not (Test-CmgReady -Name $ServiceFqdn)) {
     Start-Sleep -Seconds 60
 }
 if (-not (Test-CmgReady -Name $ServiceFqdn)) {
-    $cmg = Get-CMCloudManagementGateway -Name $ServiceFqdn
+    $status = Get-CmgStatus -Name $ServiceFqdn
     $installDir = (Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\SMS\Identification' -ErrorAction SilentlyContinue).'Installation Directory'
     $log = Join-Path ([string] $installDir) 'Logs\CloudMgr.log'
     $tail = if (Test-Path -LiteralPath $log) { (Get-Content -LiteralPath $log -Tail 15) -join "`n" } else { '(CloudMgr.log not found)' }
-    throw "CMG $ServiceFqdn not ready after $WaitMinutes minutes (State=$($cmg.State)). CloudMgr.log:`n$tail"
+    $seen = if ($status.Found) { Format-CmgStatus -Status $status } else { 'the site shows no such CMG' }
+    throw "CMG $ServiceFqdn not ready after $WaitMinutes minutes ($seen; ready is State 0 with StatusDetails 1). CloudMgr.log:`n$tail"
 }
-Write-Output "CMG $ServiceFqdn is ready (State=0); size: $(Get-CmgSizeReport -Name $ServiceFqdn)"
+Write-Output "CMG $ServiceFqdn is ready ($(Format-CmgStatus -Status (Get-CmgStatus -Name $ServiceFqdn))); size: $(Get-CmgSizeReport -Name $ServiceFqdn)"
 exit 0
