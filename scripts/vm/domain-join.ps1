@@ -31,6 +31,10 @@ trap {
     exit 1
 }
 
+# Checked before anything changes: a bad value would otherwise stop the script only after it has
+# reset the DNS servers, with a conversion error that names no parameter.
+if ($WaitMinutes -notmatch '^[1-9][0-9]*$') { throw "WaitMinutes must be a whole number of minutes above 0, got '$WaitMinutes'" }
+
 function Test-DomainMember {
     param(
         [string] $Fqdn
