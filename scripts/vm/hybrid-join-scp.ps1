@@ -28,6 +28,15 @@ trap {
     exit 1
 }
 
+# Checked before anything changes: an SCP naming a malformed tenant is written without complaint
+# and every device then fails its hybrid join.
+if ($AzureAdId -notmatch '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$') {
+    throw "AzureAdId must be the tenant id (a GUID), got '$AzureAdId'"
+}
+if ($AzureAdName -notmatch '^[^\s:;,]+\.[^\s:;,]+$') {
+    throw "AzureAdName must be the tenant's domain name (its initial *.onmicrosoft.com or a verified domain), got '$AzureAdName'"
+}
+
 Import-Module ActiveDirectory
 
 $containerName = 'Device Registration Configuration'
@@ -75,6 +84,7 @@ if (-not (Test-Container)) {
     Write-Output "Creating $containerDn"
     New-ADObject -Name $containerName -Type 'container' -Path $ServicesDn
 }
+if (-not (Test-Container)) { throw "$containerDn does not exist after New-ADObject; is $ServicesDn the forest's Services container?" }
 
 if (-not (Test-Scp)) {
     $other = Get-DirectoryObject -Parent $containerDn -Name $ScpName
