@@ -79,6 +79,11 @@ if ((Test-DomainMember -Fqdn $DomainFqdn) -and -not (Test-JoinPendingReboot)) {
     exit 0
 }
 
+$cs = Get-CimInstance -ClassName Win32_ComputerSystem
+if ($cs.PartOfDomain -and ($cs.Domain -ne $DomainFqdn)) {
+    throw "this computer is a member of $($cs.Domain), not $DomainFqdn; it is not moved between domains (remove it from $($cs.Domain) or rebuild the VM)"
+}
+
 if (-not (Test-DnsFromDhcp -Address $DcAddress)) {
     Write-Output "DNS does not point at the domain controller $($DcAddress): resetting the interface to DHCP (the VNet's DNS)"
     Set-DnsClientServerAddress -InterfaceIndex (Get-PrimaryInterfaceIndex) -ResetServerAddresses

@@ -94,6 +94,16 @@ Describe 'domain-join.ps1' {
         $global:Win.Restart | Should -Not -BeNullOrEmpty
     }
 
+    It 'refuses a member of another domain before any change' {
+        Set-Machine -PartOfDomain $true -Domain 'other.example' -Dns @('168.63.129.16')
+        $r = Invoke-LabScript -Name 'domain-join.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 1
+        $r.Text | Should -Match ([regex]::Escape("this computer is a member of other.example, not $Fqdn"))
+        Should -Invoke Add-Computer -Times 0 -Exactly
+        Should -Invoke Set-DnsClientServerAddress -Times 0 -Exactly
+        $global:Win.Restart | Should -BeNullOrEmpty
+    }
+
     It 'points the primary (lowest index) interface back at DHCP DNS when it does not use the DC' {
         Set-Machine -Dns @('168.63.129.16')
         $r = Invoke-LabScript -Name 'domain-join.ps1' -Parameters $Params
