@@ -70,9 +70,10 @@ function Test-Scp {
 
 function Test-ScpKeywords {
     if (-not (Test-Scp)) { return $false }
-    $have = Get-ScpKeywords
-    $diff = Compare-Object -ReferenceObject @($wanted | Sort-Object) -DifferenceObject @($have)
-    return ($null -eq $diff)
+    # A plain comparison of the sorted lists: how Windows PowerShell 5.1's Compare-Object treats an
+    # empty list (an SCP without keywords) is UNCONFIRMED here, and it must count as a difference.
+    $have = @(Get-ScpKeywords)
+    return ((@($wanted | Sort-Object) -join "`n") -eq ($have -join "`n"))
 }
 
 if (Test-ScpKeywords) {
@@ -96,6 +97,7 @@ if (-not (Test-Scp)) {
     Set-ADObject -Identity $scpDn -Replace @{ keywords = $wanted }
 }
 
+if (-not (Test-Scp)) { throw "$scpDn does not exist as a serviceConnectionPoint after New-ADObject" }
 if (-not (Test-ScpKeywords)) {
     throw "the SCP keywords are '$((Get-ScpKeywords) -join '; ')' after the write, not '$($wanted -join '; ')'"
 }

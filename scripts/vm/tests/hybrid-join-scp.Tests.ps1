@@ -103,6 +103,14 @@ Describe 'hybrid-join-scp.ps1' {
         $r.Text | Should -Match ([regex]::Escape("$Container does not exist after New-ADObject"))
     }
 
+    It 'fails naming the SCP when its creation did not stick' {
+        Set-Directory -WithContainer
+        Mock New-ADObject { } -ParameterFilter { $Type -eq 'serviceConnectionPoint' }
+        $r = Invoke-LabScript -Name 'hybrid-join-scp.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 1
+        $r.Text | Should -Match ([regex]::Escape("$Scp does not exist as a serviceConnectionPoint after New-ADObject"))
+    }
+
     It 'refuses an object of another class under the SCP name' {
         Set-Directory -WithContainer -ScpClass 'container'
         $r = Invoke-LabScript -Name 'hybrid-join-scp.ps1' -Parameters $Params
