@@ -1,7 +1,8 @@
 /**
  * Pure logic of the AD steps (ad-forest, ad-ous, hybrid-join-scp, device-registration): DNs,
- * demo users, the hybrid-join SCP's keywords and the reading of `dsregcmd /status`. No
- * resources, no Pulumi: table-tested in test/ad.test.ts.
+ * demo users, the tenant id check and the reading of `dsregcmd /status`. No resources, no
+ * Pulumi: table-tested in test/ad.test.ts. The SCP's keywords are built, checked and read back
+ * by scripts/vm/hybrid-join-scp.ps1 (Pester: scripts/vm/tests/hybrid-join-scp.Tests.ps1).
  */
 import { domainDn } from "./names";
 import type { StepId } from "./runbook";
@@ -52,17 +53,6 @@ export function normaliseTenantId(tenantId: string): string {
   const id = tenantId.trim().toLowerCase();
   if (!GUID.test(id)) throw new Error(`the Entra tenant id '${tenantId}' is not a GUID; the hybrid-join SCP needs the tenant's id (azureADId)`);
   return id;
-}
-
-/**
- * The SCP's `keywords` values, in the order Microsoft documents them: `azureADName:<tenant
- * domain>` and `azureADId:<tenant id>`. The tenant domain is the initial (onmicrosoft.com) or a
- * verified domain.
- */
-export function scpKeywords(tenantDomain: string, tenantId: string): [string, string] {
-  const name = tenantDomain.trim().toLowerCase();
-  if (!name.includes(".") || /\s/.test(name)) throw new Error(`'${tenantDomain}' is not a tenant domain name`);
-  return [`azureADName:${name}`, `azureADId:${normaliseTenantId(tenantId)}`];
 }
 
 export interface DemoUser {

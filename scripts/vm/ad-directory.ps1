@@ -39,10 +39,17 @@ trap {
     exit 1
 }
 
-Import-Module ActiveDirectory
-
 $ouNames = @($Ous -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ -ne '' })
 $userNames = @($DemoUsers -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ -ne '' })
+
+# Checked before anything changes: the users (and their group) go into one of the OUs made here.
+if ($userNames.Count -eq 0) { throw "DemoUsers names no user: '$DemoUsers'" }
+$ouDns = @($ouNames | ForEach-Object { "OU=$_,$DomainDn" })
+if (@($ouDns | Where-Object { $_ -eq $UsersOuDn }).Count -eq 0) {
+    throw "UsersOuDn '$UsersOuDn' is not one of the OUs given in Ous (OU=<name>,$DomainDn): $($ouDns -join '; ')"
+}
+
+Import-Module ActiveDirectory
 
 function ConvertTo-LdapValue {
     param(
@@ -50,6 +57,14 @@ function ConvertTo-LdapValue {
     )
     # RFC 4515 escapes for a value inside an LDAP filter.
     return $Value.Replace('\', '\5c').Replace('*', '\2a').Replace('(', '\28').Replace(')', '\29')
+}
+
+function Test-InUsersOu {
+    # The parent is exactly the users OU. Not -like: an OU name may hold the wildcards [ ] * ?.
+    param(
+        [string] $Dn
+    )
+    return $Dn.EndsWith(",$UsersOuDn", [System.StringComparison]::OrdinalIgnoreCase)
 }
 
 function Test-Ou {
@@ -69,7 +84,7 @@ function Get-DemoUser {
     param(
         [string] $Sam
     )
-    return Get-ADUser -LDAPFilter "(sAMAccountName=$Sam)" -Properties 'userPrincipalName', 'memberOf'
+    return Get-ADUser -LDAPFilter "(sAMAccountName=$(ConvertTo-LdapValue -Value $Sam))" -Properties 'userPrincipalName', 'memberOf'
 }
 
 function Test-DemoUser {
@@ -78,7 +93,7 @@ function Test-DemoUser {
     )
     $user = Get-DemoUser -Sam $Sam
     if ($null -eq $user) { return $false }
-    return ($user.UserPrincipalName -eq "$Sam@$UpnSuffix") -and ($user.DistinguishedName -like "*,$UsersOuDn") -and $user.Enabled
+    return ($user.UserPrincipalName -eq "$Sam@$UpnSuffix") -and (Test-InUsersOu -Dn $user.DistinguishedName) -and $user.Enabled
 }
 
 function Get-DemoGroup {
@@ -89,21 +104,45 @@ function Test-DemoGroup {
     return ($null -ne (Get-DemoGroup))
 }
 
-function Test-GroupMembers {
+function Get-MissingMember {
+    # The demo users that exist but are not in the group (all of them when there is no group).
     $group = Get-DemoGroup
-    if ($null -eq $group) { return $false }
+    $missing = @()
     foreach ($sam in $userNames) {
         $user = Get-DemoUser -Sam $sam
-        if (($null -eq $user) -or (@($group.member) -notcontains $user.DistinguishedName)) { return $false }
+        if (($null -eq $group) -or ($null -eq $user) -or (@($group.member) -notcontains $user.DistinguishedName)) { $missing += $sam }
     }
-    return $true
+    return $missing
+}
+
+function Test-GroupMembers {
+    return ((Test-DemoGroup) -and (@(Get-MissingMember).Count -eq 0))
+}
+
+function Get-DirectoryProblem {
+    # What differs from what was asked, one line each (nothing when all is in place).
+    $problems = @()
+    foreach ($ou in $ouNames) { if (-not (Test-Ou -Name $ou)) { $problems += "OU=$ou missing under $DomainDn" } }
+    if (-not (Test-UpnSuffix)) { $problems += "UPN suffix $UpnSuffix missing from the forest" }
+    foreach ($sam in $userNames) {
+        $user = Get-DemoUser -Sam $sam
+        if ($null -eq $user) {
+            $problems += "demo user $sam missing"
+        } elseif (-not (Test-DemoUser -Sam $sam)) {
+            $problems += "demo user $sam is $($user.DistinguishedName), UPN $($user.UserPrincipalName), enabled $($user.Enabled); expected in $UsersOuDn, UPN $sam@$UpnSuffix, enabled"
+        }
+    }
+    if (-not (Test-DemoGroup)) {
+        $problems += "group $GroupName missing in $UsersOuDn"
+    } else {
+        $missing = @(Get-MissingMember)
+        if ($missing.Count -gt 0) { $problems += "group $GroupName lacks $($missing -join ', ')" }
+    }
+    return $problems
 }
 
 function Test-Directory {
-    foreach ($ou in $ouNames) { if (-not (Test-Ou -Name $ou)) { return $false } }
-    if (-not (Test-UpnSuffix)) { return $false }
-    foreach ($sam in $userNames) { if (-not (Test-DemoUser -Sam $sam)) { return $false } }
-    return (Test-GroupMembers)
+    return (@(Get-DirectoryProblem).Count -eq 0)
 }
 
 if (Test-Directory) {
@@ -130,7 +169,7 @@ foreach ($sam in $userNames) {
         if ($null -eq $user) {
             Write-Output "Creating the demo user $sam@$UpnSuffix"
             New-ADUser -Name $sam -SamAccountName $sam -UserPrincipalName "$sam@$UpnSuffix" -DisplayName "Lab user $sam" -Path $UsersOuDn -AccountPassword $secure -Enabled $true -PasswordNeverExpires $true
-        } elseif ($user.DistinguishedName -notlike "*,$UsersOuDn") {
+        } elseif (-not (Test-InUsersOu -Dn $user.DistinguishedName)) {
             throw "the account $sam exists outside $UsersOuDn ($($user.DistinguishedName)); move or delete it"
         } else {
             Write-Output "Correcting the demo user $sam (UPN $sam@$UpnSuffix, enabled)"
@@ -143,11 +182,21 @@ if (-not (Test-DemoGroup)) {
     Write-Output "Creating the group $GroupName"
     New-ADGroup -Name $GroupName -SamAccountName $GroupName -GroupScope Global -GroupCategory Security -Path $UsersOuDn -Description 'cmg-lab demo users'
 }
-if (-not (Test-GroupMembers)) {
-    $members = @($userNames | ForEach-Object { (Get-DemoUser -Sam $_).DistinguishedName })
-    Add-ADGroupMember -Identity (Get-DemoGroup).DistinguishedName -Members $members
+if ((Test-DemoGroup) -and -not (Test-GroupMembers)) {
+    # Only the users that exist: a missing one is reported by the read-back below, by name.
+    $members = @()
+    foreach ($sam in @(Get-MissingMember)) {
+        $user = Get-DemoUser -Sam $sam
+        if ($null -ne $user) { $members += $user.DistinguishedName }
+    }
+    if ($members.Count -gt 0) {
+        Write-Output "Adding $($members.Count) demo user(s) to $GroupName"
+        Add-ADGroupMember -Identity (Get-DemoGroup).DistinguishedName -Members $members
+    }
 }
 
-if (-not (Test-Directory)) { throw 'the OUs, UPN suffix, demo users or group differ from what was asked after the changes' }
+if (-not (Test-Directory)) {
+    throw "after the changes the directory still differs from what was asked: $((Get-DirectoryProblem) -join '; ')"
+}
 Write-Output "OUs $($ouNames -join ', '), UPN suffix $UpnSuffix, demo users $($userNames -join ', ') in $GroupName"
 exit 0

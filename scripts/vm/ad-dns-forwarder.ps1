@@ -17,17 +17,30 @@ trap {
     exit 1
 }
 
+# Checked before anything changes: Set-DnsServerForwarder would take a short form such as '1'.
+$parsed = $null
+if (-not ([System.Net.IPAddress]::TryParse($ForwarderAddress, [ref] $parsed) -and ($parsed.AddressFamily -eq 'InterNetwork') -and ($parsed.ToString() -eq $ForwarderAddress))) {
+    throw "ForwarderAddress must be an IPv4 address such as 168.63.129.16, got '$ForwarderAddress'"
+}
+
 function Get-ForwarderList {
+    # A server without forwarders has no addresses: nothing, not one empty entry.
     $current = Get-DnsServerForwarder
-    return @($current.IPAddress | ForEach-Object { $_.IPAddressToString })
+    return @(@($current.IPAddress) | Where-Object { $null -ne $_ } | ForEach-Object { $_.IPAddressToString })
 }
 
 function Test-Forwarder {
     param(
         [string] $Address
     )
-    $list = Get-ForwarderList
+    $list = @(Get-ForwarderList)
     return (($list.Count -eq 1) -and ($list[0] -eq $Address))
+}
+
+function Get-ForwarderText {
+    $list = @(Get-ForwarderList)
+    if ($list.Count -eq 0) { return '(none)' }
+    return ($list -join ', ')
 }
 
 if (-not (Test-Forwarder -Address $ForwarderAddress)) {
@@ -36,7 +49,7 @@ if (-not (Test-Forwarder -Address $ForwarderAddress)) {
 }
 
 if (-not (Test-Forwarder -Address $ForwarderAddress)) {
-    throw "the DNS forwarders are $((Get-ForwarderList) -join ', '), not $ForwarderAddress"
+    throw "the DNS forwarders are $(Get-ForwarderText), not $ForwarderAddress"
 }
 Write-Output "DNS forwards to $ForwarderAddress"
 exit 0

@@ -31,6 +31,10 @@ trap {
     exit 1
 }
 
+# Checked before anything changes: a bad value would otherwise stop the script only after it has
+# reset the DNS servers, with a conversion error that names no parameter.
+if ($WaitMinutes -notmatch '^[1-9][0-9]*$') { throw "WaitMinutes must be a whole number of minutes above 0, got '$WaitMinutes'" }
+
 function Test-DomainMember {
     param(
         [string] $Fqdn
@@ -73,6 +77,11 @@ function Test-DomainReachable {
 if ((Test-DomainMember -Fqdn $DomainFqdn) -and -not (Test-JoinPendingReboot)) {
     Write-Output "Already a member of $DomainFqdn"
     exit 0
+}
+
+$cs = Get-CimInstance -ClassName Win32_ComputerSystem
+if ($cs.PartOfDomain -and ($cs.Domain -ne $DomainFqdn)) {
+    throw "this computer is a member of $($cs.Domain), not $DomainFqdn; it is not moved between domains (remove it from $($cs.Domain) or rebuild the VM)"
 }
 
 if (-not (Test-DnsFromDhcp -Address $DcAddress)) {

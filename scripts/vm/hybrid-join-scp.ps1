@@ -28,6 +28,15 @@ trap {
     exit 1
 }
 
+# Checked before anything changes: an SCP naming a malformed tenant is written without complaint
+# and every device then fails its hybrid join.
+if ($AzureAdId -notmatch '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$') {
+    throw "AzureAdId must be the tenant id (a GUID), got '$AzureAdId'"
+}
+if ($AzureAdName -notmatch '^[^\s:;,]+\.[^\s:;,]+$') {
+    throw "AzureAdName must be the tenant's domain name (its initial *.onmicrosoft.com or a verified domain), got '$AzureAdName'"
+}
+
 Import-Module ActiveDirectory
 
 $containerName = 'Device Registration Configuration'
@@ -61,9 +70,10 @@ function Test-Scp {
 
 function Test-ScpKeywords {
     if (-not (Test-Scp)) { return $false }
-    $have = Get-ScpKeywords
-    $diff = Compare-Object -ReferenceObject @($wanted | Sort-Object) -DifferenceObject @($have)
-    return ($null -eq $diff)
+    # A plain comparison of the sorted lists: how Windows PowerShell 5.1's Compare-Object treats an
+    # empty list (an SCP without keywords) is UNCONFIRMED here, and it must count as a difference.
+    $have = @(Get-ScpKeywords)
+    return ((@($wanted | Sort-Object) -join "`n") -eq ($have -join "`n"))
 }
 
 if (Test-ScpKeywords) {
@@ -75,6 +85,7 @@ if (-not (Test-Container)) {
     Write-Output "Creating $containerDn"
     New-ADObject -Name $containerName -Type 'container' -Path $ServicesDn
 }
+if (-not (Test-Container)) { throw "$containerDn does not exist after New-ADObject; is $ServicesDn the forest's Services container?" }
 
 if (-not (Test-Scp)) {
     $other = Get-DirectoryObject -Parent $containerDn -Name $ScpName
@@ -86,6 +97,7 @@ if (-not (Test-Scp)) {
     Set-ADObject -Identity $scpDn -Replace @{ keywords = $wanted }
 }
 
+if (-not (Test-Scp)) { throw "$scpDn does not exist as a serviceConnectionPoint after New-ADObject" }
 if (-not (Test-ScpKeywords)) {
     throw "the SCP keywords are '$((Get-ScpKeywords) -join '; ')' after the write, not '$($wanted -join '; ')'"
 }

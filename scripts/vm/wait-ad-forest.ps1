@@ -19,6 +19,8 @@ trap {
     exit 1
 }
 
+if ($WaitMinutes -notmatch '^[1-9][0-9]*$') { throw "WaitMinutes must be a whole number of minutes above 0, got '$WaitMinutes'" }
+
 function Get-AdState {
     param(
         [string] $Fqdn

@@ -18,7 +18,17 @@ trap {
     exit 1
 }
 
+if ($WaitMinutes -notmatch '^[1-9][0-9]*$') { throw "WaitMinutes must be a whole number of minutes above 0, got '$WaitMinutes'" }
+
 #include lib/join-reboot.ps1
+
+function Test-SecureChannel {
+    try {
+        return [bool] (Test-ComputerSecureChannel)
+    } catch {
+        return $false
+    }
+}
 
 function Test-DomainMemberReady {
     param(
@@ -30,18 +40,15 @@ function Test-DomainMemberReady {
     if (Test-JoinPendingReboot) { return $false }
     $cs = Get-CimInstance -ClassName Win32_ComputerSystem
     if (-not ($cs.PartOfDomain -and ($cs.Domain -eq $Fqdn))) { return $false }
-    try {
-        return [bool] (Test-ComputerSecureChannel)
-    } catch {
-        return $false
-    }
+    return (Test-SecureChannel)
 }
 
 $deadline = (Get-Date).AddMinutes([int] $WaitMinutes)
 while (-not (Test-DomainMemberReady -Fqdn $DomainFqdn)) {
     if ((Get-Date) -gt $deadline) {
         $cs = Get-CimInstance -ClassName Win32_ComputerSystem
-        throw "not a working member of $DomainFqdn after $WaitMinutes minutes (PartOfDomain=$($cs.PartOfDomain), Domain=$($cs.Domain))"
+        $seen = "PartOfDomain=$($cs.PartOfDomain), Domain=$($cs.Domain), JoinPendingReboot=$(Test-JoinPendingReboot), SecureChannel=$(Test-SecureChannel)"
+        throw "not a working member of $DomainFqdn after $WaitMinutes minutes ($seen); did the domain-join step run and its restart happen?"
     }
     Start-Sleep -Seconds 15
 }
