@@ -58,7 +58,7 @@ while (-not (Test-HybridJoined)) {
         $f = Get-DsregFields
         $seen = @('AzureAdJoined', 'DomainJoined', 'DeviceId', 'TenantId', 'Error Phase', 'Client ErrorCode', 'Server ErrorCode', 'Server Message', 'AD Configuration Test', 'DRS Discovery Test', 'DRS Connectivity Test' |
                 Where-Object { $f.ContainsKey($_) } | ForEach-Object { "$_=$($f[$_])" }) -join ', '
-        throw "not hybrid joined after $WaitMinutes minutes ($seen). Likely: $(Get-DsregMissedStep -Fields $f -TenantId $TenantId)"
+        throw "not hybrid joined after $WaitMinutes minutes ($seen). Likely: $((Get-DsregMissedStep -Fields $f -TenantId $TenantId).Hint)"
     }
     if ((Get-Date) -ge $nextTrigger) {
         Write-Output "Starting $taskName"
