@@ -80,6 +80,14 @@ Describe 'wait-hybrid-join.ps1' {
         $r.Output | Should -Contain 'Already hybrid joined to 72f988bf-86f1-41af-91ab-2d7cd011db47'
     }
 
+    It 'reads lines that keep a carriage return, and keeps the first of a repeated name' {
+        $lines = @(Get-DsregJoinedText | ForEach-Object { "$_`r" }) + @('              DomainJoined : NO')
+        Set-Device -Before $lines
+        $r = Invoke-LabScript -Name 'wait-hybrid-join.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        $r.Output | Should -Contain 'Already hybrid joined to 72f988bf-86f1-41af-91ab-2d7cd011db47'
+    }
+
     It 'compares the tenant id without regard to case (an upper-case id sent through the transport)' {
         Set-Device -Before (Get-DsregJoinedText)
         $p = $Params.Clone(); $p.TenantId = $DsregTenant.ToUpperInvariant()
