@@ -50,7 +50,9 @@ function Get-DsregMissedStep {
     )
     # The runbook step most likely missed (Step) and what to check (Hint); the first matching
     # rule wins. The DRS Discovery Test's value carries the discover phase's sub-error
-    # ("FAIL [0x801c0021/<sub-error>]"), where the tenant-not-found code shows up.
+    # ("FAIL [0x801c0021/<sub-error>]"), where the tenant-not-found code shows up (the page lists
+    # 0x801c003a among the discover phase's sub-errors and shows the line with a network one;
+    # the line with 0x801c003a itself is UNCONFIRMED).
     $diag = @('Client ErrorCode', 'Server ErrorCode', 'Server Message', 'Error Phase', 'DRS Discovery Test' | ForEach-Object { Get-Field -Fields $Fields -Name $_ }) -join ' '
     if ((Get-Field -Fields $Fields -Name 'DomainJoined') -ne 'YES') { return (New-DsregVerdict -Step 'clients' -Hint 'the computer is not domain joined (step clients: domain join into the Workstations OU)') }
     if ($TenantId -and ((Get-Field -Fields $Fields -Name 'AzureAdJoined') -eq 'YES') -and ((Get-Field -Fields $Fields -Name 'TenantId') -ne $TenantId)) {
