@@ -1,11 +1,10 @@
 /**
- * Pure logic of the AD steps (ad-forest, ad-ous, hybrid-join-scp, device-registration): DNs,
- * demo users, the tenant id check and the reading of `dsregcmd /status`. No resources, no
- * Pulumi: table-tested in test/ad.test.ts. The SCP's keywords are built, checked and read back
- * by scripts/vm/hybrid-join-scp.ps1 (Pester: scripts/vm/tests/hybrid-join-scp.Tests.ps1).
+ * Pure logic of the AD steps (ad-forest, ad-ous, hybrid-join-scp): DNs, demo users and the
+ * tenant id check. No resources, no Pulumi: table-tested in test/ad.test.ts. The SCP's keywords
+ * are built, checked and read back by scripts/vm/hybrid-join-scp.ps1, and `dsregcmd /status` is
+ * read only in the VMs (scripts/vm/lib/dsreg.ps1); both are tested with Pester.
  */
 import { domainDn } from "./names";
-import type { StepId } from "./runbook";
 
 /**
  * Azure-provided DNS, the platform's virtual public address. The DC forwards every name it is
@@ -74,83 +73,4 @@ export function demoUserNames(count: number): string[] {
 export function demoUsers(count: number, tenantDomain: string): DemoUser[] {
   const suffix = tenantDomain.trim().toLowerCase();
   return demoUserNames(count).map((sam) => ({ samAccountName: sam, userPrincipalName: `${sam}@${suffix}` }));
-}
-
-// --- dsregcmd /status ---------------------------------------------------------------------------
-
-/**
- * `dsregcmd /status` as fields: `Name : value` lines, keyed by the name as printed (spaces kept,
- * e.g. `Client ErrorCode`); the first occurrence wins. Box lines and section titles are skipped.
- * scripts/vm/wait-hybrid-join.ps1 (`ConvertFrom-DsregStatus`) parses the same way, line by line.
- * Format: https://learn.microsoft.com/entra/identity/devices/troubleshoot-device-dsregcmd
- */
-export function parseDsregStatus(text: string): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    const m = /^\s*([A-Za-z][A-Za-z0-9 \-]*?)\s*:\s?(.*)$/.exec(line);
-    if (!m) continue;
-    const name = (m[1] as string).trim();
-    if (!(name in fields)) fields[name] = (m[2] as string).trim();
-  }
-  return fields;
-}
-
-/** Hybrid joined: `AzureAdJoined : YES` and `DomainJoined : YES`. */
-export function isHybridJoined(fields: Readonly<Record<string, string>>): boolean {
-  return /^YES$/i.test(fields.AzureAdJoined ?? "") && /^YES$/i.test(fields.DomainJoined ?? "");
-}
-
-export interface DsregVerdict {
-  /** True when the device is hybrid joined (to the expected tenant, when one is given). */
-  readonly joined: boolean;
-  /** The runbook step most likely missed, when not joined. */
-  readonly step?: StepId;
-  /** What to check, for a human. */
-  readonly hint: string;
-}
-
-/**
- * Reads the state a device is in and names the step most likely missed. The order matters:
- * the first matching rule wins. scripts/vm/wait-hybrid-join.ps1 (`Get-MissedStepHint`) applies the
- * same rules; the error codes are from Microsoft's hybrid join troubleshooting page
- * (https://learn.microsoft.com/entra/identity/devices/troubleshoot-hybrid-join-windows-current).
- */
-export function dsregVerdict(fields: Readonly<Record<string, string>>, expectedTenantId?: string): DsregVerdict {
-  const get = (k: string): string => fields[k] ?? "";
-  const diagnostics = [get("Client ErrorCode"), get("Server ErrorCode"), get("Server Message"), get("Error Phase")].join(" ");
-  if (!/^YES$/i.test(get("DomainJoined"))) {
-    return { joined: false, step: "clients", hint: "the computer is not domain joined (step clients: domain join into the Workstations OU)" };
-  }
-  if (isHybridJoined(fields)) {
-    const tenant = get("TenantId").toLowerCase();
-    if (expectedTenantId !== undefined && tenant !== "" && tenant !== expectedTenantId.toLowerCase()) {
-      return { joined: false, step: "hybrid-join-scp", hint: `joined to tenant ${tenant}, not ${expectedTenantId}: the SCP's azureADId is wrong (step hybrid-join-scp)` };
-    }
-    return { joined: true, hint: "hybrid joined" };
-  }
-  if (/^FAIL/i.test(get("AD Configuration Test")) || /0x801c001d/i.test(diagnostics)) {
-    return { joined: false, step: "hybrid-join-scp", hint: "the device cannot read the Service Connection Point (step hybrid-join-scp)" };
-  }
-  if (/AADSTS90002|0x801c003a/i.test(diagnostics)) {
-    return { joined: false, step: "hybrid-join-scp", hint: "the tenant named in the SCP is not found: azureADId is wrong (step hybrid-join-scp)" };
-  }
-  if (/device object by the given id\b.{0,80}?(?:is not|isn't|not) found|0x801c03f2|DirectoryError/i.test(diagnostics)) {
-    return {
-      joined: false,
-      step: "sync-scope",
-      hint: "the device object is not in Entra ID: the Workstations OU is not in the sync scope or no delta sync has run since the device wrote its certificate (step sync-scope)",
-    };
-  }
-  if (/^FAIL/i.test(get("DRS Discovery Test")) || /^FAIL/i.test(get("DRS Connectivity Test")) || /0x801c0021|0x801c001f|0x801c003d/i.test(diagnostics)) {
-    return {
-      joined: false,
-      step: "network",
-      hint: "the device cannot reach the device registration service: outbound HTTPS to enterpriseregistration.windows.net and login.microsoftonline.com (step network)",
-    };
-  }
-  return {
-    joined: false,
-    step: "sync-scope",
-    hint: "no join error recorded yet: the Automatic-Device-Join task has not completed, or the computer object has not been synced (step sync-scope)",
-  };
 }

@@ -4,8 +4,6 @@
  * whole lab's ordering, with a control case proving the ordering check catches a missing edge.
  */
 import { sentParameterList } from "./support/params";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -16,15 +14,12 @@ import { AdDirectory, directoryArgsProblem } from "../components/ad-directory";
 import { HybridJoinScp } from "../components/hybrid-join-scp";
 import { DeviceRegistration, HYBRID_JOIN_WAIT_MINUTES, hybridJoinWaitProblem } from "../components/device-registration";
 import { LabStep } from "../components/lab-step";
-import { SCRIPT_TAG, SCRIPTS_DIR } from "../components/run-step";
+import { SCRIPT_TAG } from "../components/run-step";
 import {
   AZURE_DNS,
   demoUserNames,
   demoUsers,
-  dsregVerdict,
-  isHybridJoined,
   normaliseTenantId,
-  parseDsregStatus,
   SCP_NAME,
   scpContainerDn,
   scpDn,
@@ -93,127 +88,6 @@ describe("demo users", () => {
     expect(users[0]).toEqual({ samAccountName: "labuser01", userPrincipalName: "labuser01@contoso.onmicrosoft.com" });
     for (const u of users) expect(u.samAccountName.length).toBeLessThanOrEqual(20);
     expect(new Set(users.map((u) => u.userPrincipalName)).size).toBe(50);
-  });
-});
-
-// Samples from https://learn.microsoft.com/entra/identity/devices/troubleshoot-device-dsregcmd
-const DSREG_JOINED = `
-+----------------------------------------------------------------------+
-| Device State                                                         |
-+----------------------------------------------------------------------+
-
-             AzureAdJoined : YES
-          EnterpriseJoined : NO
-              DomainJoined : YES
-                DomainName : CORP
-+----------------------------------------------------------------------+
-| Device Details                                                       |
-+----------------------------------------------------------------------+
-
-                  DeviceId : 00aa00aa-bb11-cc22-dd33-44ee44ee44ee
- DeviceCertificateValidity : [ 2019-01-11 21:02:50.000 UTC -- 2029-01-11 21:32:50.000 UTC ]
-          DeviceAuthStatus : SUCCESS
-+----------------------------------------------------------------------+
-| Tenant Details                                                       |
-+----------------------------------------------------------------------+
-
-                TenantName : Contoso
-                  TenantId : ${TENANT}
-                JoinSrvUrl : https://enterpriseregistration.windows.net/EnrollmentServer/device/
-+----------------------------------------------------------------------+
-| Diagnostic Data                                                      |
-+----------------------------------------------------------------------+
-
-         AadRecoveryEnabled: NO
-               KeySignTest : PASSED
-`;
-
-const notJoined = (diagnostics: string, domainJoined = "YES"): string => `
-             AzureAdJoined : NO
-          EnterpriseJoined : NO
-              DomainJoined : ${domainJoined}
-+----------------------------------------------------------------------+
-| Diagnostic Data                                                      |
-+----------------------------------------------------------------------+
-
-     Diagnostics Reference : www.microsoft.com/aadjerrors
-              User Context : SYSTEM
-${diagnostics}
-`;
-
-const DSREG_NOT_SYNCED = notJoined(`      AD Connectivity Test : PASS
-     AD Configuration Test : PASS
-        DRS Discovery Test : PASS
-     DRS Connectivity Test : PASS
-     Previous Registration : 2019-01-31 09:16:43.000 UTC
-         Registration Type : sync
-               Error Phase : join
-          Client ErrorCode : 0x801c03f2
-          Server ErrorCode : DirectoryError
-            Server Message : The device object by the given id (aaaaaaaa-0000-1111-2222-bbbbbbbbbbbb) isn't found.
-              Https Status : 400`);
-
-describe("parseDsregStatus", () => {
-  it("reads the fields of a hybrid-joined device, with colons inside values and names with spaces", () => {
-    const f = parseDsregStatus(DSREG_JOINED.replace(/\n/g, "\r\n"));
-    expect(f).toMatchObject({
-      AzureAdJoined: "YES",
-      DomainJoined: "YES",
-      DeviceId: "00aa00aa-bb11-cc22-dd33-44ee44ee44ee",
-      TenantId: TENANT,
-      JoinSrvUrl: "https://enterpriseregistration.windows.net/EnrollmentServer/device/",
-      AadRecoveryEnabled: "NO",
-      DeviceCertificateValidity: "[ 2019-01-11 21:02:50.000 UTC -- 2029-01-11 21:32:50.000 UTC ]",
-    });
-    expect(Object.keys(f).some((k) => k.includes("+") || k.includes("|"))).toBe(false);
-    expect(isHybridJoined(f)).toBe(true);
-  });
-
-  it("reads the diagnostic fields of a failed join", () => {
-    const f = parseDsregStatus(DSREG_NOT_SYNCED);
-    expect(f["Client ErrorCode"]).toBe("0x801c03f2");
-    expect(f["Server Message"]).toBe("The device object by the given id (aaaaaaaa-0000-1111-2222-bbbbbbbbbbbb) isn't found.");
-    expect(f["Previous Registration"]).toBe("2019-01-31 09:16:43.000 UTC");
-    expect(isHybridJoined(f)).toBe(false);
-  });
-
-  it("keeps the first occurrence of a repeated name and ignores an empty text", () => {
-    expect(parseDsregStatus("A : 1\nA : 2\n")).toEqual({ A: "1" });
-    expect(parseDsregStatus("")).toEqual({});
-  });
-
-  it("is mirrored line for line by the scripts' ConvertFrom-DsregStatus (same pattern, one library)", () => {
-    const ps = fs.readFileSync(path.join(SCRIPTS_DIR, "lib", "dsreg.ps1"), "utf8");
-    expect(ps).toContain("'^\\s*([A-Za-z][A-Za-z0-9 \\-]*?)\\s*:\\s?(.*)$'");
-    for (const script of ["wait-hybrid-join.ps1", "device-join-trigger.ps1", "lab-verify-client.ps1"]) {
-      expect(fs.readFileSync(path.join(SCRIPTS_DIR, script), "utf8"), script).toMatch(/^#include lib\/dsreg\.ps1$/m);
-    }
-    expect(fs.readFileSync(path.join(__dirname, "..", "stacks", "ad.ts"), "utf8")).toContain("/^\\s*([A-Za-z][A-Za-z0-9 \\-]*?)\\s*:\\s?(.*)$/");
-  });
-});
-
-describe("dsregVerdict: the state seen and the step most likely missed", () => {
-  const cases: readonly [string, string, StepId | undefined, RegExp][] = [
-    ["hybrid joined", DSREG_JOINED, undefined, /hybrid joined/],
-    ["not domain joined", notJoined("", "NO"), "clients", /not domain joined/],
-    ["device object not found (the doc's sample)", DSREG_NOT_SYNCED, "sync-scope", /sync scope/],
-    ["device object 'is not found' wording", notJoined("            Server Message : The device object by the given ID (x) is not found."), "sync-scope", /sync scope/],
-    ["SCP missing: AD Configuration Test FAIL", notJoined("     AD Configuration Test : FAIL [0x801c001d]"), "hybrid-join-scp", /Service Connection Point/],
-    ["SCP missing: client error code", notJoined("          Client ErrorCode : 0x801c001d"), "hybrid-join-scp", /Service Connection Point/],
-    ["wrong tenant id in the SCP", notJoined("            Server Message : AADSTS90002: Tenant not found."), "hybrid-join-scp", /azureADId/],
-    ["no route to the registration service", notJoined("        DRS Discovery Test : FAIL [0x801c0021/0x801c000c]\n          Client ErrorCode : 0x801c0021"), "network", /enterpriseregistration/],
-    ["nothing recorded yet", notJoined("      AD Connectivity Test : PASS"), "sync-scope", /not completed/],
-  ];
-  it.each(cases)("%s", (_name, text, step, hint) => {
-    const v = dsregVerdict(parseDsregStatus(text), TENANT);
-    expect(v.step).toBe(step);
-    expect(v.joined).toBe(step === undefined);
-    expect(v.hint).toMatch(hint);
-  });
-
-  it("refuses a device joined to another tenant than the SCP's", () => {
-    const v = dsregVerdict(parseDsregStatus(DSREG_JOINED), "00000000-0000-4000-8000-000000000001");
-    expect(v).toMatchObject({ joined: false, step: "hybrid-join-scp" });
   });
 });
 

@@ -19,9 +19,11 @@
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^\\\\[^\\]+\\[^\\]+')]
     [string] $ClientShareUnc,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('(^| )SMSSITECODE=[A-Za-z0-9]{3}( |$)')]
     [string] $CcmsetupArguments,
 
     # Empty with a supplied CMG certificate (no lab CA to trust).
@@ -34,6 +36,7 @@ param(
     [string] $InternetOnly,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[1-9][0-9]{0,3}$')]
     [string] $WaitMinutes
 )
 
@@ -43,6 +46,17 @@ trap {
     exit 1
 }
 
+# The site the client must be assigned to, and the internet-only properties, from the arguments.
+$siteCode = ([regex]::Match($CcmsetupArguments, '(?:^| )SMSSITECODE=([A-Za-z0-9]{3})(?: |$)')).Groups[1].Value.ToUpperInvariant()
+$alwaysInternet = $CcmsetupArguments -match '(^| )CCMALWAYSINF=1( |$)'
+$cmgHost = $CcmsetupArguments -match '(^| )CCMHOSTNAME=\S+/\{MpPath\}( |$)'
+if ($InternetOnly -eq '1' -and -not ($alwaysInternet -and $cmgHost)) {
+    throw "InternetOnly is 1 but CcmsetupArguments lack CCMALWAYSINF=1 or CCMHOSTNAME=<CMG>/{MpPath}: the client would not stay on the CMG (stacks/cmg.ts ccmsetupArguments builds both)"
+}
+if ($InternetOnly -eq '0' -and $alwaysInternet) {
+    throw 'InternetOnly is 0 but CcmsetupArguments hold CCMALWAYSINF=1: an intranet-side client must not be internet-only'
+}
+
 function Test-RootTrusted {
     param(
         [string] $Name
@@ -50,12 +64,28 @@ function Test-RootTrusted {
     return ($null -ne (Get-ChildItem -Path Cert:\LocalMachine\Root | Where-Object { $_.Subject -like "CN=$Name*" } | Select-Object -First 1))
 }
 
-function Test-ClientInstalled {
+function Test-ClientRunning {
     $svc = Get-Service -Name CcmExec -ErrorAction SilentlyContinue
-    if ($null -eq $svc -or $svc.Status -ne 'Running') { return $false }
+    return ($null -ne $svc -and $svc.Status -eq 'Running')
+}
+
+function Test-ClientAssigned {
+    # SMS_Authority (root\ccm) is the site that manages the client; its Name reads 'SMS:<site code>'
+    # in public client scripts (UNCONFIRMED in the class reference, which only says "the name of
+    # the authority"). https://learn.microsoft.com/intune/configmgr/develop/reference/core/clients/client-classes/sms_authority-client-wmi-class
+    $authority = @(Get-CimInstance -Namespace 'root\ccm' -ClassName SMS_Authority -ErrorAction SilentlyContinue | Where-Object { $_.Name -eq "SMS:$siteCode" })
+    return ($authority.Count -gt 0)
+}
+
+function Test-InternetOnly {
+    $key = Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\CCM\Security' -ErrorAction SilentlyContinue
+    return ($null -ne $key -and $null -ne $key.PSObject.Properties['ClientAlwaysOnInternet'] -and [int] $key.ClientAlwaysOnInternet -eq 1)
+}
+
+function Test-ClientInstalled {
+    if (-not (Test-ClientRunning) -or -not (Test-ClientAssigned)) { return $false }
     if ($InternetOnly -ne '1') { return $true }
-    $internet = (Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\CCM\Security' -ErrorAction SilentlyContinue).ClientAlwaysOnInternet
-    return ([int] $internet -eq 1)
+    return (Test-InternetOnly)
 }
 
 if (-not (Test-ClientInstalled)) {
@@ -87,7 +117,13 @@ while (-not (Test-ClientInstalled)) {
 if (-not (Test-ClientInstalled)) {
     $log = Join-Path $env:windir 'ccmsetup\Logs\ccmsetup.log'
     $tail = if (Test-Path -LiteralPath $log) { (Get-Content -LiteralPath $log -Tail 20) -join "`n" } else { '(no ccmsetup.log)' }
-    throw "the ConfigMgr client is not installed$(if ($InternetOnly -eq '1') { ' and internet-only' }) after $WaitMinutes minutes. ccmsetup.log:`n$tail"
+    $what = 'the ConfigMgr client runs but is not internet-only (ClientAlwaysOnInternet is not 1: CCMALWAYSINF=1 did not apply)'
+    if (-not (Test-ClientRunning)) {
+        $what = 'the ConfigMgr client is not installed (CcmExec not running)'
+    } elseif (-not (Test-ClientAssigned)) {
+        $what = "the ConfigMgr client runs but is not assigned to site $siteCode (it found no management point: the CMG route or its Entra ID token, steps cmg-connection-point and azure-services)"
+    }
+    throw "$what after $WaitMinutes minutes. ccmsetup.log:`n$tail"
 }
-Write-Output "ConfigMgr client installed$(if ($InternetOnly -eq '1') { ', internet-only (ClientAlwaysOnInternet=1)' } else { ' (intranet side)' })"
+Write-Output "ConfigMgr client installed and assigned to $siteCode$(if ($InternetOnly -eq '1') { ', internet-only (ClientAlwaysOnInternet=1)' } else { ' (intranet side)' })"
 exit 0

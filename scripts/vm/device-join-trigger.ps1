@@ -9,6 +9,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[1-9][0-9]{0,3}$')]
     [string] $WaitMinutes
 )
 
@@ -27,13 +28,33 @@ function Test-AzureAdJoined {
     return ((Get-Field -Fields (Get-DsregFields) -Name 'AzureAdJoined') -eq 'YES')
 }
 
-function Test-DeviceCertificateInAd {
-    # The computer account (SYSTEM) reads its own object; userCertificate holds the device key.
+function Get-OwnComputerCertificateCount {
+    param(
+        [string] $SamAccountName
+    )
+    # Only the LDAP read (the computer account, SYSTEM, reads its own object): how many
+    # userCertificate values it holds (the device key lands there), -1 when there is no object.
     $searcher = New-Object System.DirectoryServices.DirectorySearcher
-    $searcher.Filter = "(&(objectCategory=computer)(sAMAccountName=$($env:COMPUTERNAME)`$))"
+    $searcher.Filter = "(&(objectCategory=computer)(sAMAccountName=$SamAccountName))"
     [void] $searcher.PropertiesToLoad.Add('userCertificate')
     $found = $searcher.FindOne()
-    return ($null -ne $found) -and ($found.Properties['usercertificate'].Count -gt 0)
+    if ($null -eq $found) { return -1 }
+    return [int] $found.Properties['usercertificate'].Count
+}
+
+function Test-DeviceCertificateInAd {
+    $sam = "$($env:COMPUTERNAME)`$"
+    $count = Get-OwnComputerCertificateCount -SamAccountName $sam
+    if ($count -lt 0) { throw "no computer object $sam in AD: this computer is not joined to the lab's domain (step clients)" }
+    return ($count -gt 0)
+}
+
+function Get-JoinFailureHint {
+    # A rule that names a step before the certificate is written (SCP, network, domain join)
+    # explains a missing certificate; the others come after it and do not.
+    $verdict = Get-DsregMissedStep -Fields (Get-DsregFields) -TenantId ''
+    if ($verdict.Step -ne 'sync-scope') { return "Likely: $($verdict.Hint)" }
+    return "the $taskName task did not register the device (check the hybrid-join SCP, step hybrid-join-scp, and dsregcmd /status)"
 }
 
 if (Test-AzureAdJoined) {
@@ -44,7 +65,7 @@ if (Test-AzureAdJoined) {
 $deadline = (Get-Date).AddMinutes([int] $WaitMinutes)
 while (-not (Test-DeviceCertificateInAd)) {
     if ((Get-Date) -gt $deadline) {
-        throw "the computer object has no device certificate after $WaitMinutes minutes: the $taskName task did not register the device (check the hybrid-join SCP, step hybrid-join-scp, and dsregcmd /status)"
+        throw "the computer object has no device certificate after $WaitMinutes minutes: $(Get-JoinFailureHint)"
     }
     Write-Output "Starting $taskName"
     Start-ScheduledTask -TaskPath $taskPath -TaskName $taskName

@@ -13,6 +13,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$')]
     [string] $CmgFqdn,
 
     [Parameter(Mandatory = $true)]
@@ -20,6 +21,7 @@ param(
     [string] $InternetOnly,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[1-9][0-9]{0,3}$')]
     [string] $WaitMinutes
 )
 
@@ -96,7 +98,9 @@ foreach ($id in $checks) {
     $report += "VERIFY $($env:COMPUTERNAME) $id $(if ($passed[$id]) { 'PASS' } else { 'FAIL' })"
     if (-not $passed[$id]) {
         $evidence = switch ($id) {
-            'hybrid-join' { & dsregcmd.exe /status | Where-Object { $_ -match 'AzureAdJoined|DomainJoined|Error|0x8|not found' } }
+            # The state, the failed tests and the previous registration's error lines (the server
+            # message says "isn't found" in Microsoft's sample, "is not found" in the reference lab).
+            'hybrid-join' { Get-DsregStatusLines | Where-Object { $_ -match 'AzureAdJoined|DomainJoined|TenantId|Error|0x8|found|FAIL|AADSTS' } }
             'cmg-route' { Get-Evidence -Logs @('LocationServices.log', 'CcmMessaging.log') }
             default { Get-Evidence -Logs @('ClientIDManagerStartup.log', 'CcmMessaging.log', 'LocationServices.log') }
         }

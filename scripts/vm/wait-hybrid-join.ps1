@@ -12,12 +12,15 @@
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')]
     [string] $TenantId,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[1-9][0-9]{0,3}$')]
     [string] $WaitMinutes,
 
     [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[1-9][0-9]{0,3}$')]
     [string] $RetriggerMinutes
 )
 
@@ -37,27 +40,6 @@ function Test-HybridJoined {
     return ((Get-Field -Fields $f -Name 'AzureAdJoined') -eq 'YES') -and ((Get-Field -Fields $f -Name 'DomainJoined') -eq 'YES') -and ((Get-Field -Fields $f -Name 'TenantId') -eq $TenantId)
 }
 
-function Get-MissedStepHint {
-    param(
-        [hashtable] $Fields
-    )
-    # Same rules, in the same order, as dsregVerdict in stacks/ad.ts.
-    $diag = @('Client ErrorCode', 'Server ErrorCode', 'Server Message', 'Error Phase' | ForEach-Object { Get-Field -Fields $Fields -Name $_ }) -join ' '
-    if ((Get-Field -Fields $Fields -Name 'DomainJoined') -ne 'YES') { return 'the computer is not domain joined (step clients: domain join into the Workstations OU)' }
-    if (((Get-Field -Fields $Fields -Name 'AzureAdJoined') -eq 'YES') -and ((Get-Field -Fields $Fields -Name 'TenantId') -ne $TenantId)) {
-        return "joined to another tenant than $($TenantId): the SCP's azureADId is wrong (step hybrid-join-scp)"
-    }
-    if (((Get-Field -Fields $Fields -Name 'AD Configuration Test') -like 'FAIL*') -or ($diag -match '0x801c001d')) { return 'the device cannot read the Service Connection Point (step hybrid-join-scp)' }
-    if ($diag -match 'AADSTS90002|0x801c003a') { return 'the tenant named in the SCP is not found: azureADId is wrong (step hybrid-join-scp)' }
-    if ($diag -match "device object by the given id\b.{0,80}?(is not|isn't|not) found|0x801c03f2|DirectoryError") {
-        return 'the device object is not in Entra ID: the Workstations OU is not in the sync scope or no delta sync has run since the device wrote its certificate (step sync-scope)'
-    }
-    if (((Get-Field -Fields $Fields -Name 'DRS Discovery Test') -like 'FAIL*') -or ((Get-Field -Fields $Fields -Name 'DRS Connectivity Test') -like 'FAIL*') -or ($diag -match '0x801c0021|0x801c001f|0x801c003d')) {
-        return 'the device cannot reach the device registration service: outbound HTTPS to enterpriseregistration.windows.net and login.microsoftonline.com (step network)'
-    }
-    return 'no join error recorded yet: the Automatic-Device-Join task has not completed, or the computer object has not been synced (step sync-scope)'
-}
-
 function Test-JoinTaskPresent {
     $task = Get-ScheduledTask -TaskPath $taskPath -TaskName $taskName -ErrorAction SilentlyContinue
     return ($null -ne $task)
@@ -74,9 +56,9 @@ $nextTrigger = Get-Date
 while (-not (Test-HybridJoined)) {
     if ((Get-Date) -gt $deadline) {
         $f = Get-DsregFields
-        $seen = @('AzureAdJoined', 'DomainJoined', 'DeviceId', 'TenantId', 'Error Phase', 'Client ErrorCode', 'Server ErrorCode', 'Server Message', 'AD Configuration Test', 'DRS Discovery Test' |
+        $seen = @('AzureAdJoined', 'DomainJoined', 'DeviceId', 'TenantId', 'Error Phase', 'Client ErrorCode', 'Server ErrorCode', 'Server Message', 'AD Configuration Test', 'DRS Discovery Test', 'DRS Connectivity Test' |
                 Where-Object { $f.ContainsKey($_) } | ForEach-Object { "$_=$($f[$_])" }) -join ', '
-        throw "not hybrid joined after $WaitMinutes minutes ($seen). Likely: $(Get-MissedStepHint -Fields $f)"
+        throw "not hybrid joined after $WaitMinutes minutes ($seen). Likely: $((Get-DsregMissedStep -Fields $f -TenantId $TenantId).Hint)"
     }
     if ((Get-Date) -ge $nextTrigger) {
         Write-Output "Starting $taskName"
