@@ -7,8 +7,10 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { pauseWarnings } from "../scripts/lab-power";
+import { runCommandText } from "../scripts/ps-test/run-command-text";
+import { initPsLint } from "../scripts/pslint";
 
 const ROOT = path.resolve(__dirname, "..");
 const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
@@ -42,10 +44,16 @@ const label = (c: string[]): string => {
   const words = c.slice(1, c.findIndex((a, i) => i > 0 && a.startsWith("--")));
   return [...words, ...(c.includes("--name") ? [c[c.indexOf("--name") + 1] ?? ""] : [])].join(" ");
 };
+/** What each `az vm run-command invoke` carried: the script text and the decoded parameters. */
+const invokes = (): { script: string; params: Record<string, string> }[] =>
+  fs.existsSync(`${files().log}.invoke`)
+    ? fs.readFileSync(`${files().log}.invoke`, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { script: string; params: Record<string, string> })
+    : [];
 const mutating = () => calls().filter((c) => /deallocate|start|delete|create|invoke|^up$/.test(`${c[2] ?? ""} ${c[3] ?? ""}`) || c[1] === "up");
 
 function lab(action: "pause" | "resume", extra: string[] = []) {
   fs.rmSync(files().log, { force: true });
+  fs.rmSync(`${files().log}.invoke`, { force: true });
   const r = spawnSync(process.execPath, [TSX, path.join(ROOT, "scripts", "lab-power.ts"), action, "--stack-outputs", files().outputs, "--today", "2026-12-20", ...extra], {
     cwd: ROOT,
     encoding: "utf8",
@@ -56,6 +64,13 @@ function lab(action: "pause" | "resume", extra: string[] = []) {
 
 const running = { "vm-dc01": "VM running", "vm-cm01": "VM running", "vm-sync01": "VM running", "vm-win11-01": "VM running" };
 const deallocated = Object.fromEntries(Object.keys(running).map((k) => [k, "VM deallocated"]));
+
+/** The exact text the Pester tests run for the site script (scripts/vm/tests/lab-cmg-power.Tests.ps1). */
+let cmgPowerText: string;
+beforeAll(async () => {
+  await initPsLint();
+  cmgPowerText = runCommandText("lab-cmg-power.ps1");
+});
 
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "cmg-lab-power-"));
@@ -77,8 +92,12 @@ describe("npm run pause", () => {
       "vm deallocate vm-win11-01",
       "vm deallocate vm-dc01",
     ]);
+    // The site script is scripts/vm/lab-cmg-power.ps1 as the Pester tests run it, sent as a file,
+    // with its parameters through the transport.
     const invoke = calls().find((c) => c[3] === "invoke") ?? [];
-    expect(invoke[invoke.indexOf("--scripts") + 1]).toContain("$cmg | Stop-CMCloudManagementGateway");
+    expect(invoke[invoke.indexOf("--scripts") + 1]).toMatch(/^@.*lab-cmg-power\.ps1$/);
+    expect(invokes()).toEqual([{ script: cmgPowerText, params: { Action: "stop", CmgFqdn: POWER.cmgServiceFqdn, SiteCode: "PS1", WaitMinutes: "15" } }]);
+    expect(r.stdout).toContain(`  CMG ${POWER.cmgServiceFqdn} stopped (State=6, StatusDetails=0)`);
     expect(state()).toMatchObject({ vms: deallocated, bastion: false });
     // A progress line per VM.
     for (const vm of Object.keys(running)) expect(r.stdout).toContain(`VM ${vm}: deallocated`);
@@ -126,7 +145,8 @@ describe("npm run resume", () => {
     expect(calls().findIndex((c) => c[0] === "pulumi")).toBeGreaterThan(calls().findIndex((c) => c[3] === "invoke"));
     expect(seq).toContain("network bastion create bas-cmglab-dev");
     expect(r.stdout).toContain("== verify-site on vm-cm01\n  PASS verify-site");
-    expect(r.stdout).toContain("CMG ready");
+    expect(invokes()).toEqual([{ script: cmgPowerText, params: { Action: "start", CmgFqdn: POWER.cmgServiceFqdn, SiteCode: "PS1", WaitMinutes: "30" } }]);
+    expect(r.stdout).toContain(`  CMG ${POWER.cmgServiceFqdn} ready (State=0, StatusDetails=1)`);
     expect(state()).toMatchObject({ vms: running, bastion: true });
   });
 
