@@ -19,7 +19,12 @@
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import type { LabPowerOutput } from "../components/lab";
+import { encodeParameterValue, wrapForRunCommand } from "../stacks/run-command-transport";
+import { expandIncludes } from "../stacks/script-text";
+import { parseCli } from "./cli";
 
 export interface PowerArgs {
   readonly action: "pause" | "resume";
@@ -28,30 +33,37 @@ export interface PowerArgs {
   readonly today: string;
 }
 
-export class UsageError extends Error {}
+export const USAGE = `usage: npm run pause|resume -- [--stack NAME] [--stack-outputs FILE] [--today YYYY-MM-DD]
+       (tsx scripts/lab-power.ts pause|resume [options])
 
-const USAGE = "usage: npm run pause|resume -- [--stack NAME] [--stack-outputs FILE] [--today YYYY-MM-DD]";
+pause:  stops the CMG from the site, deletes a Basic Bastion, deallocates every VM (members first).
+resume: prints dated warnings, recreates a Basic Bastion, starts the DC then the members, waits for
+        AD and the site, starts the CMG and waits until it is ready, re-runs the verify step.
 
-export function parsePowerArgs(argv: readonly string[]): PowerArgs {
-  const [action, ...rest] = argv;
-  if (action !== "pause" && action !== "resume") throw new UsageError(USAGE);
-  let stack: string | undefined;
-  let stackOutputs: string | undefined;
-  let today = new Date().toISOString().slice(0, 10);
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    const value = (): string => {
-      const v = rest[++i];
-      if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value\n${USAGE}`);
-      return v;
-    };
-    if (a === "--stack") stack = value();
-    else if (a === "--stack-outputs") stackOutputs = value();
-    else if (a === "--today") today = value();
-    else throw new UsageError(`unknown argument '${a}'\n${USAGE}`);
-  }
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) throw new UsageError(`--today must be YYYY-MM-DD, got '${today}'`);
-  return { action, stack, stackOutputs, today };
+  --stack NAME          the Pulumi stack (default: the selected one)
+  --stack-outputs FILE  read \`pulumi stack output --json\` saved in FILE instead of asking Pulumi
+  --today YYYY-MM-DD    the date the warnings count from (default: today, UTC)
+  -h, --help            show this help
+`;
+
+export const CLI_SPEC = {
+  name: "lab-power",
+  usage: USAGE,
+  positionals: true,
+  options: { stack: { type: "string" }, "stack-outputs": { type: "string" }, today: { type: "string" } },
+} as const;
+
+/** The parsed arguments, `help`, or a usage error naming what is wrong. Pure. */
+export function parsePowerArgs(argv: readonly string[], now: Date = new Date()): PowerArgs | { readonly help: true } | { readonly error: string } {
+  const parsed = parseCli(CLI_SPEC, argv);
+  if (parsed.kind === "help") return { help: true };
+  if (parsed.kind === "error") return { error: parsed.message };
+  const [action, ...extra] = parsed.positionals;
+  if (action !== "pause" && action !== "resume") return { error: action === undefined ? "say pause or resume" : `unknown action '${action}' (pause or resume)` };
+  if (extra.length > 0) return { error: `unexpected argument '${extra[0] ?? ""}'` };
+  const today = parsed.values.today ?? now.toISOString().slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) return { error: `--today must be YYYY-MM-DD, got '${today}'` };
+  return { action, stack: parsed.values.stack, stackOutputs: parsed.values["stack-outputs"], today };
 }
 
 export interface CliResult {
@@ -99,51 +111,72 @@ async function powerStates(rg: string): Promise<Map<string, string>> {
   return new Map(list.map((v) => [v.name, v.powerState ?? "unknown"]));
 }
 
-/** PowerShell run on the site server as LocalSystem (az vm run-command invoke). */
-export function cmgScript(action: "stop" | "start", siteCode: string, cmgFqdn: string, waitMinutes: number): string {
-  const q = (s: string): string => `'${s.replace(/'/g, "''")}'`;
-  // Get-CMCloudManagementGateway | Stop-/Start-CMCloudManagementGateway: the pipeline (InputObject)
-  // form, as Microsoft's examples for the CMG cmdlets use it. That LocalSystem on the site server
-  // holds the ConfigMgr rights these cmdlets need is UNCONFIRMED (the site's installer, the domain
-  // admin, is its Full Administrator). Ready: State 0, as scripts/vm/cmg-create.ps1 reads it.
-  return [
-    "$ErrorActionPreference = 'Stop'",
-    "trap { Write-Output \"lab-power failed: $_\"; exit 1 }",
-    `$site = ${q(siteCode)}; $name = ${q(cmgFqdn)}; $deadline = (Get-Date).AddMinutes(${waitMinutes})`,
-    "while ($true) {",
-    "  $ad = $false; try { $null = [System.DirectoryServices.ActiveDirectory.Domain]::GetComputerDomain().FindDomainController(); $ad = $true } catch { }",
-    "  $exec = Get-Service -Name SMS_EXECUTIVE -ErrorAction SilentlyContinue",
-    "  if ($ad -and $exec -and $exec.Status -eq 'Running') { break }",
-    "  if ((Get-Date) -gt $deadline) { throw \"AD or the site did not come up within the wait (AD: $ad, SMS_EXECUTIVE: $($exec.Status))\" }",
-    "  Start-Sleep -Seconds 15",
-    "}",
-    "Import-Module (Join-Path (Split-Path $env:SMS_ADMIN_UI_PATH -Parent) 'ConfigurationManager.psd1')",
-    "if (-not (Get-PSDrive -Name $site -ErrorAction SilentlyContinue)) { $null = New-PSDrive -Name $site -PSProvider CMSite -Root $env:COMPUTERNAME }",
-    "Set-Location \"$($site):\"",
-    "$cmg = Get-CMCloudManagementGateway -Name $name",
-    "if ($null -eq $cmg) { throw \"no CMG named $name in site $site\" }",
-    action === "stop"
-      ? "Write-Output \"CMG $name state before: $($cmg.State)\"; $cmg | Stop-CMCloudManagementGateway; Write-Output \"CMG $name stop requested\""
-      : [
-          "if ([int] $cmg.State -ne 0) { $cmg | Start-CMCloudManagementGateway; Write-Output \"CMG $name start requested\" } else { Write-Output \"CMG $name already ready\" }",
-          "while ([int] (Get-CMCloudManagementGateway -Name $name).State -ne 0) {",
-          "  if ((Get-Date) -gt $deadline) { throw \"CMG $name not ready within the wait (state $((Get-CMCloudManagementGateway -Name $name).State))\" }",
-          "  Start-Sleep -Seconds 30",
-          "}",
-          "Write-Output \"CMG $name ready\"",
-        ].join("\n"),
-  ].join("\n");
+/** Where the in-VM scripts live (components/run-step.ts SCRIPTS_DIR, without loading Pulumi). */
+const VM_SCRIPTS_DIR = path.resolve(__dirname, "vm");
+
+/**
+ * The in-VM script pause and resume run on the site server. It is sent by this CLI, not by a
+ * Pulumi run command (test/scripts-contract.test.ts lists it as CLI-sent and checks this use).
+ */
+export const CMG_POWER_SCRIPT = "lab-cmg-power.ps1";
+
+export interface SiteCommand {
+  /** The text `--scripts @file` carries: the script with its includes, in the transport wrapper. */
+  readonly script: string;
+  /** `--parameters` arguments, `Name=value`, each value as the transport sends it. */
+  readonly parameters: readonly string[];
+  /** The parameter names, sorted (the wrapper's param() block). */
+  readonly names: readonly string[];
 }
 
-async function runOnSite(power: LabPowerOutput, script: string): Promise<string> {
-  const out = await must("az", [
-    "vm", "run-command", "invoke", "--resource-group", power.resourceGroupName, "--name", power.siteServerVm,
-    "--command-id", "RunPowerShellScript", "--scripts", script, "--output", "json",
-  ]);
-  const parsed = JSON.parse(out) as { value?: { code?: string; message?: string }[] };
-  const text = (parsed.value ?? []).map((v) => v.message ?? "").join("\n").trim();
-  if (/lab-power failed/.test(text)) throw new CliError(`on ${power.siteServerVm}: ${text}`);
-  return text;
+/**
+ * scripts/vm/lab-cmg-power.ps1 as `az vm run-command invoke` sends it. The RunPowerShellScript
+ * action passes parameters on the script's command line, where a value with a space is cut and
+ * cmd characters are eaten, the same handler behaviour the managed run commands work around; so
+ * this uses the same transport (stacks/run-command-transport.ts): values outside a safe set go as
+ * `b64:...` and the script sent is the generated wrapper that decodes them. The text is exactly
+ * what the Pester tests run (scripts/ps-test/run-command-text.ts; test/scripts-contract.test.ts
+ * checks it). az splits each `Name=value` at the first `=`, so base64 padding survives.
+ */
+export function cmgPowerCommand(action: "stop" | "start", siteCode: string, cmgFqdn: string, waitMinutes: number): SiteCommand {
+  const values: Record<string, string> = { Action: action, CmgFqdn: cmgFqdn, SiteCode: siteCode, WaitMinutes: String(waitMinutes) };
+  const names = Object.keys(values).sort();
+  const text = expandIncludes(CMG_POWER_SCRIPT, fs.readFileSync(path.join(VM_SCRIPTS_DIR, CMG_POWER_SCRIPT), "utf8"), VM_SCRIPTS_DIR).text;
+  return {
+    script: wrapForRunCommand(text, names),
+    parameters: names.map((n) => `${n}=${encodeParameterValue(values[n] ?? "")}`),
+    names,
+  };
+}
+
+/** The line lab-cmg-power.ps1 prints last when it succeeded (az reports no exit code for it). */
+const SITE_OK = "lab-cmg-power ok";
+
+async function runOnSite(power: LabPowerOutput, command: SiteCommand): Promise<string[]> {
+  // The script goes in a file (`--scripts @file`): no command-line length limit, no quoting.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cmg-lab-power-"));
+  const file = path.join(dir, CMG_POWER_SCRIPT);
+  fs.writeFileSync(file, command.script);
+  try {
+    const out = await must("az", [
+      "vm", "run-command", "invoke", "--resource-group", power.resourceGroupName, "--name", power.siteServerVm,
+      "--command-id", "RunPowerShellScript", "--scripts", `@${file}`, "--parameters", ...command.parameters, "--output", "json",
+    ]);
+    const parsed = JSON.parse(out) as { value?: { code?: string; message?: string }[] };
+    const stream = (name: string): string[] =>
+      (parsed.value ?? [])
+        .filter((v) => (v.code ?? "").includes(`/${name}/`))
+        .flatMap((v) => (v.message ?? "").split(/\r?\n/))
+        .map((l) => l.trimEnd())
+        .filter((l) => l !== "");
+    const stdout = stream("StdOut");
+    const stderr = stream("StdErr");
+    // A failed script still comes back as a successful invoke: only its last line tells.
+    if (!stdout.includes(SITE_OK)) throw new CliError(`on ${power.siteServerVm}: ${[...stdout, ...stderr].join("\n") || "no output"}`);
+    return stdout.filter((l) => l !== SITE_OK);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const addDays = (date: string, days: number): string => {
@@ -181,7 +214,7 @@ export async function pause(power: LabPowerOutput, say: Say): Promise<void> {
   const site = states.get(power.siteServerVm) ?? "unknown";
   if (site === "VM running") {
     say(`CMG ${power.cmgServiceFqdn}: stopping from the site (${power.siteServerVm}) ...`);
-    say(`  ${await runOnSite(power, cmgScript("stop", power.siteCode, power.cmgServiceFqdn, 15))}`);
+    for (const line of await runOnSite(power, cmgPowerCommand("stop", power.siteCode, power.cmgServiceFqdn, 15))) say(`  ${line}`);
   } else {
     say(`CMG ${power.cmgServiceFqdn}: site server ${power.siteServerVm} is ${site}; the CMG was stopped when it was paused (nothing to do)`);
   }
@@ -255,7 +288,7 @@ export async function resume(power: LabPowerOutput, today: string, stack: string
   await Promise.all(power.memberVms.map(start));
 
   say(`Site ${power.siteCode} on ${power.siteServerVm}: waiting for AD and the site, then starting CMG ${power.cmgServiceFqdn} ...`);
-  say(`  ${await runOnSite(power, cmgScript("start", power.siteCode, power.cmgServiceFqdn, 30))}`);
+  for (const line of await runOnSite(power, cmgPowerCommand("start", power.siteCode, power.cmgServiceFqdn, 30))) say(`  ${line}`);
 
   say(`Verify: re-running the verify step (${power.verifyUrns.length} run commands) with pulumi up --target-replace ...`);
   await must("pulumi", [
@@ -277,14 +310,7 @@ export async function resume(power: LabPowerOutput, today: string, stack: string
   say("Resumed and verified.");
 }
 
-async function main(): Promise<number> {
-  let args: PowerArgs;
-  try {
-    args = parsePowerArgs(process.argv.slice(2));
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
-    return 2;
-  }
+async function main(args: PowerArgs): Promise<number> {
   const say: Say = (line) => process.stdout.write(`${line}\n`);
   try {
     const power = await readPower(args);
@@ -298,5 +324,14 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-  main().then((code) => (process.exitCode = code));
+  const parsed = parsePowerArgs(process.argv.slice(2));
+  if ("help" in parsed) {
+    process.stdout.write(USAGE);
+  } else if ("error" in parsed) {
+    // The shared convention (scripts/cli.ts): the tool, what is wrong, the usage; exit 2.
+    process.stderr.write(`${CLI_SPEC.name}: ${parsed.error}\n\n${USAGE}`);
+    process.exitCode = 2;
+  } else {
+    main(parsed).then((code) => (process.exitCode = code));
+  }
 }

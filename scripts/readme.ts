@@ -8,7 +8,17 @@ import * as path from "node:path";
 import { formatMinutes } from "../stacks/timeline";
 import type { Plan } from "./offline/plan-model";
 import { renderGantt, renderMermaid } from "./offline/render";
+import { runCli } from "./cli";
 import { makePlan, parsePlanArgs } from "./plan";
+
+const USAGE = `usage: npm run readme
+
+Regenerates the README's runbook diagram, step table and timeline chart from the plan of the
+default lab, between the <!-- runbook-...:start --> / :end --> markers (test/readme.test.ts
+fails when they are out of date).
+
+  -h, --help  show this help
+`;
 
 export const README = path.resolve(__dirname, "..", "README.md");
 
@@ -54,8 +64,8 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((e: unknown) => {
-    process.stderr.write(`readme: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
+  runCli({ name: "readme", usage: USAGE, options: {} }, process.argv.slice(2), async () => {
+    await main();
+    return 0;
   });
 }

@@ -32,6 +32,9 @@ describe.each([
   ["credentials.ts", "usage: npm run credentials"],
   ["lint-scripts.ts", "usage: npm run lint:scripts"],
   ["test-powershell.ts", "usage: npm run test:ps"],
+  ["lab-power.ts", "usage: npm run pause|resume"],
+  ["bench.ts", "usage: npm run bench"],
+  ["readme.ts", "usage: npm run readme"],
 ])("scripts/%s", (tool, usage) => {
   const run = (...args: string[]) => spawnSync(process.execPath, [TSX, path.join(ROOT, "scripts", tool), ...args], { cwd: ROOT, encoding: "utf8" });
   it("prints its usage for --help and exits 0", () => {

@@ -7,8 +7,10 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { pauseWarnings } from "../scripts/lab-power";
+import { runCommandText } from "../scripts/ps-test/run-command-text";
+import { initPsLint } from "../scripts/pslint";
 
 const ROOT = path.resolve(__dirname, "..");
 const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
@@ -42,11 +44,18 @@ const label = (c: string[]): string => {
   const words = c.slice(1, c.findIndex((a, i) => i > 0 && a.startsWith("--")));
   return [...words, ...(c.includes("--name") ? [c[c.indexOf("--name") + 1] ?? ""] : [])].join(" ");
 };
+/** What each `az vm run-command invoke` carried: the script text and the decoded parameters. */
+const invokes = (): { script: string; params: Record<string, string> }[] =>
+  fs.existsSync(`${files().log}.invoke`)
+    ? fs.readFileSync(`${files().log}.invoke`, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { script: string; params: Record<string, string> })
+    : [];
 const mutating = () => calls().filter((c) => /deallocate|start|delete|create|invoke|^up$/.test(`${c[2] ?? ""} ${c[3] ?? ""}`) || c[1] === "up");
 
-function lab(action: "pause" | "resume", extra: string[] = []) {
+/** Runs npm run pause/resume; `outputs: "pulumi"` reads the stack outputs through the fake pulumi. */
+function lab(action: "pause" | "resume", extra: string[] = [], outputs: "file" | "pulumi" = "file") {
   fs.rmSync(files().log, { force: true });
-  const r = spawnSync(process.execPath, [TSX, path.join(ROOT, "scripts", "lab-power.ts"), action, "--stack-outputs", files().outputs, "--today", "2026-12-20", ...extra], {
+  fs.rmSync(`${files().log}.invoke`, { force: true });
+  const r = spawnSync(process.execPath, [TSX, path.join(ROOT, "scripts", "lab-power.ts"), action, ...(outputs === "file" ? ["--stack-outputs", files().outputs] : []), "--today", "2026-12-20", ...extra], {
     cwd: ROOT,
     encoding: "utf8",
     env: { ...process.env, PATH: `${FAKE}${path.delimiter}${process.env.PATH ?? ""}`, FAKE_LOG: files().log, FAKE_STATE: files().state },
@@ -56,6 +65,13 @@ function lab(action: "pause" | "resume", extra: string[] = []) {
 
 const running = { "vm-dc01": "VM running", "vm-cm01": "VM running", "vm-sync01": "VM running", "vm-win11-01": "VM running" };
 const deallocated = Object.fromEntries(Object.keys(running).map((k) => [k, "VM deallocated"]));
+
+/** The exact text the Pester tests run for the site script (scripts/vm/tests/lab-cmg-power.Tests.ps1). */
+let cmgPowerText: string;
+beforeAll(async () => {
+  await initPsLint();
+  cmgPowerText = runCommandText("lab-cmg-power.ps1");
+});
 
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "cmg-lab-power-"));
@@ -77,8 +93,12 @@ describe("npm run pause", () => {
       "vm deallocate vm-win11-01",
       "vm deallocate vm-dc01",
     ]);
+    // The site script is scripts/vm/lab-cmg-power.ps1 as the Pester tests run it, sent as a file,
+    // with its parameters through the transport.
     const invoke = calls().find((c) => c[3] === "invoke") ?? [];
-    expect(invoke[invoke.indexOf("--scripts") + 1]).toContain("$cmg | Stop-CMCloudManagementGateway");
+    expect(invoke[invoke.indexOf("--scripts") + 1]).toMatch(/^@.*lab-cmg-power\.ps1$/);
+    expect(invokes()).toEqual([{ script: cmgPowerText, params: { Action: "stop", CmgFqdn: POWER.cmgServiceFqdn, SiteCode: "PS1", WaitMinutes: "15" } }]);
+    expect(r.stdout).toContain(`  CMG ${POWER.cmgServiceFqdn} stopped (State=6, StatusDetails=0)`);
     expect(state()).toMatchObject({ vms: deallocated, bastion: false });
     // A progress line per VM.
     for (const vm of Object.keys(running)) expect(r.stdout).toContain(`VM ${vm}: deallocated`);
@@ -95,6 +115,43 @@ describe("npm run pause", () => {
     expect(r.stdout).toContain("nothing to do");
   });
 
+  it("stops before deleting or deallocating anything when the CMG stop fails on the site", () => {
+    // A failed script comes back from az as a successful invoke: only its output tells.
+    setState({ vms: running, bastion: true, siteInstalled: "2026-11-01T10:00:00Z", cmgFails: "CMG x not stopped after 15 minutes (State=0, StatusDetails=1; stopped is State 6)" });
+    const r = lab("pause");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("on vm-cm01: lab-cmg-power failed: CMG x not stopped after 15 minutes (State=0, StatusDetails=1; stopped is State 6)");
+    expect(mutating().map(label)).toEqual(["vm run-command invoke vm-cm01"]);
+    expect(state()).toMatchObject({ vms: running, bastion: true });
+  });
+
+  it("sends a CMG name with spaces, quotes, $, % and non-ASCII intact (encoded on the command line)", () => {
+    const odd = `cmg lab 'x' "q" $HOME %PATH% & é`;
+    fs.writeFileSync(files().outputs, JSON.stringify({ power: { ...POWER, cmgServiceFqdn: odd } }));
+    setState({ vms: running, bastion: true, siteInstalled: "2026-11-01T10:00:00Z" });
+    const r = lab("pause");
+    expect(r.status).toBe(0);
+    expect(invokes().map((i) => i.params.CmgFqdn)).toEqual([odd]);
+    const invoke = calls().find((c) => c[3] === "invoke") ?? [];
+    expect(invoke).toContain(`CmgFqdn=b64:${Buffer.from(odd, "utf8").toString("base64")}`);
+  });
+
+  it("reads the power output from pulumi stack output of the stack named", () => {
+    setState({ vms: deallocated, bastion: false, siteInstalled: "2026-11-01T10:00:00Z", stackOutputsFile: files().outputs });
+    const r = lab("pause", ["--stack", "prod"], "pulumi");
+    expect(r.status).toBe(0);
+    expect(calls().find((c) => c[0] === "pulumi")).toEqual(["pulumi", "stack", "output", "--json", "--stack", "prod"]);
+  });
+
+  it("fails naming the missing power output (a stack deployed by an older cmg-lab)", () => {
+    fs.writeFileSync(files().outputs, JSON.stringify({ resourceGroupName: "rg" }));
+    setState({ vms: running, bastion: true });
+    const r = lab("pause");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("the stack has no 'power' output");
+    expect(mutating()).toEqual([]);
+  });
+
   it("keeps a Developer Bastion (free)", () => {
     fs.writeFileSync(files().outputs, JSON.stringify({ power: { ...POWER, bastion: { ...POWER.bastion, mode: "developer" } } }));
     setState({ vms: running, bastion: true, siteInstalled: "2026-11-01T10:00:00Z" });
@@ -107,7 +164,7 @@ describe("npm run pause", () => {
 
 describe("npm run resume", () => {
   it("warns with dates, starts the DC before any member, starts the CMG, re-runs verify and prints its report", () => {
-    setState({ vms: deallocated, bastion: false, siteInstalled: "2026-07-01T10:00:00Z" });
+    setState({ vms: deallocated, bastion: false, siteInstalled: "2026-07-01T10:00:00Z", dc: "vm-dc01" });
     const r = lab("resume", ["--stack", "dev"]);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
@@ -126,8 +183,11 @@ describe("npm run resume", () => {
     expect(calls().findIndex((c) => c[0] === "pulumi")).toBeGreaterThan(calls().findIndex((c) => c[3] === "invoke"));
     expect(seq).toContain("network bastion create bas-cmglab-dev");
     expect(r.stdout).toContain("== verify-site on vm-cm01\n  PASS verify-site");
-    expect(r.stdout).toContain("CMG ready");
+    expect(invokes()).toEqual([{ script: cmgPowerText, params: { Action: "start", CmgFqdn: POWER.cmgServiceFqdn, SiteCode: "PS1", WaitMinutes: "30" } }]);
+    expect(r.stdout).toContain(`  CMG ${POWER.cmgServiceFqdn} ready (State=0, StatusDetails=1)`);
     expect(state()).toMatchObject({ vms: running, bastion: true });
+    // Not only called first: the DC runs before any member is started.
+    expect(state()).not.toHaveProperty("startedBeforeDc");
   });
 
   it("starts nothing that runs already (the CMG check and verify still run)", () => {
@@ -136,6 +196,30 @@ describe("npm run resume", () => {
     expect(r.status).toBe(0);
     expect(calls().some((c) => c[2] === "start" || c[3] === "create")).toBe(false);
     for (const vm of Object.keys(running)) expect(r.stdout).toContain(`VM ${vm}: already running`);
+  });
+
+  it("fails when the Bastion could not be recreated, after the rest of the resume", () => {
+    setState({ vms: deallocated, bastion: false, siteInstalled: "2026-11-01T10:00:00Z", bastionCreateFails: "QuotaExceeded" });
+    const r = lab("resume");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("Bastion bas-cmglab-dev was not recreated: QuotaExceeded");
+    expect(r.stdout).not.toContain("Resumed and verified.");
+  });
+});
+
+describe("usage errors (exit 2, naming what is wrong)", () => {
+  const cli = (...args: string[]) => spawnSync(process.execPath, [TSX, path.join(ROOT, "scripts", "lab-power.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
+  it.each([
+    [["restart"], "lab-power: unknown action 'restart' (pause or resume)"],
+    [[], "lab-power: say pause or resume"],
+    [["pause", "--today", "20-12-2026"], "lab-power: --today must be YYYY-MM-DD, got '20-12-2026'"],
+    [["pause", "--stack"], "--stack"],
+    [["pause", "extra"], "lab-power: unexpected argument 'extra'"],
+  ])("%j", (args, message) => {
+    const r = cli(...args);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).toContain("usage: npm run pause|resume");
   });
 });
 
