@@ -120,7 +120,7 @@ const STILL_SHORT: Readonly<Record<string, string>> = {
   "CMG connection point role and certificate":
     "searched SMS_CLOUD_PROXYCONNECTOR.log 'role certificate', 'Cloud proxy connector', CMGConnector_* texts; found SCCMdocs #2267 only (the ConfigMatt ports case is a network cause)",
   "CMG certificate chain, name and CRL":
-    "searched WINHTTP_CALLBACK_STATUS_FLAG_CERT_REV_FAILED / CERT_CN_INVALID / INVALID_CA, 12175, KB954755 and NoCRLCheck with CMG; found SCCMdocs #1319 (untrusted CA) and ConfigMatt (private key) only, no chain or CRL log text",
+    "searched WINHTTP_CALLBACK_STATUS_FLAG_CERT_REV_FAILED / CERT_CN_INVALID / INVALID_CA, 12175, KB954755 and NoCRLCheck with CMG; found SCCMdocs #1319 (untrusted CA) and ConfigMatt (private key) only, no chain or CRL log text; the one name case found (KB4495265) is a pre-1902 known issue, kept as a negative",
   "SCP missing or wrong tenant":
     "searched DSREG_AUTOJOIN_ADCONFIG_READ_FAILED, 0x801c001d, 'AD Configuration Test', AADSTS90002 with dsregcmd, azureADName and User Device Registration events 304/305; found only documentation tables of the codes, no published log of a real case",
   "both user discoveries":
