@@ -86,13 +86,16 @@ Describe 'strict stubs' {
 Describe 'run-command transport and fake clock' {
     BeforeAll {
         # A probe script in the transport wrapper, as run-command texts are made.
-        $script:probe = Join-Path ([System.IO.Path]::GetTempPath()) 'cmg-lab-probe.ps1'
+        # Written beside the run-command texts (after the gate ran) so Invoke-LabScript runs it.
+        $script:probe = Join-Path $env:CMG_LAB_RUN_COMMANDS 'zz-harness-probe.ps1'
         $body = @'
 [CmdletBinding()]
 param([Parameter(Mandatory = $true)] [string] $Value, [AllowEmptyString()] [string] $Empty)
 $ErrorActionPreference = 'Stop'
 Write-Output ('value=' + $Value)
 Write-Output ('empty=[' + $Empty + ']')
+# Strict mode off, as powershell.exe runs a script: a missing property reads as $null.
+Write-Output ('missing=[' + ([pscustomobject]@{ State = 1 }).StatusDetails + ']')
 $until = (Get-Date).AddHours(1)
 $polls = 0
 while ((Get-Date) -lt $until) { $polls++; Start-Sleep -Seconds 30 }
@@ -104,17 +107,16 @@ exit 7
         $end = $wrapper.IndexOf("`n'@)")
         $head = $wrapper.Substring(0, $start) -replace '(?s)param\(.*?\n\)', "param(`n    [string] `$Empty,`n    [string] `$Value`n)"
         [System.IO.File]::WriteAllText($script:probe, $head + $body + $wrapper.Substring($end))
-        $env:CMG_LAB_RUN_COMMANDS_SAVED = $env:CMG_LAB_RUN_COMMANDS
     }
-    It 'delivers spaces, quotes, $, %, cmd characters, non-ASCII and empty values intact, and the exit code' {
+    AfterAll { Remove-Item -LiteralPath $script:probe -Force }
+    It 'delivers spaces, quotes, $, %, cmd characters, non-ASCII and empty values intact, runs without strict mode, and returns the exit code' {
         . Use-FakeClock
-        $global:LASTEXITCODE = 0
-        $sent = @{ Value = (ConvertTo-TransportValue -Value $LabAwkwardText); Empty = (ConvertTo-TransportValue -Value '') }
-        $out = @(& $script:probe @sent *>&1 | ForEach-Object { "$_" })
-        $LASTEXITCODE | Should -Be 7
-        $out | Should -Contain "value=$LabAwkwardText"
-        $out | Should -Contain 'empty=[]'
-        $out | Should -Contain 'polls=120'
+        $r = Invoke-LabScript -Name 'zz-harness-probe.ps1' -Parameters @{ Value = $LabAwkwardText; Empty = '' }
+        $r.ExitCode | Should -Be 7
+        $r.Output | Should -Contain "value=$LabAwkwardText"
+        $r.Output | Should -Contain 'empty=[]'
+        $r.Output | Should -Contain 'missing=[]'
+        $r.Output | Should -Contain 'polls=120'
         (Get-FakeNow) | Should -Be ([datetime]::new(2026, 1, 1, 9, 0, 0))
     }
 }

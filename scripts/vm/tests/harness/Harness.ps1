@@ -111,7 +111,9 @@ function Invoke-LabScript {
     $records = @()
     $escaped = $null
     try {
-        $records = @(& $path @sent *>&1)
+        # As powershell.exe runs it: no strict mode (the harness's own Set-StrictMode must not
+        # reach the script, or a missing property would throw here and read as $null on Windows).
+        $records = @(& { Set-StrictMode -Off; & $path @sent *>&1 })
     } catch {
         $escaped = $_
     }
