@@ -3,20 +3,20 @@
 // mutant no test notices marks a test to write. Over the modules whose mistakes cost a lab: the
 // config rules, the runbook and step ordering, the run-command transport, the diagnosis and the
 // policy pack. Slow (each mutant runs its covering tests): not part of npm test or CI.
-// One module: npm run mutate -- --mutate stacks/run-command-transport.ts
+// One module: npm run mutate -- --mutate stacks/model/run-command-transport.ts
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: "vitest",
   vitest: { configFile: "vitest.mutate.config.mts" },
   coverageAnalysis: "perTest",
   mutate: [
-    "stacks/config.ts",
-    "stacks/config-util.ts",
-    "stacks/runbook.ts",
+    "stacks/config/config.ts",
+    "stacks/config/config-util.ts",
+    "stacks/model/runbook.ts",
     "components/lab-step.ts",
-    "stacks/run-command-transport.ts",
-    "stacks/diagnose.ts",
-    "stacks/signatures.ts",
+    "stacks/model/run-command-transport.ts",
+    "stacks/diagnosis/diagnose.ts",
+    "stacks/diagnosis/signatures.ts",
     "stacks/policy-pack/policies.ts",
   ],
   reporters: ["clear-text", "progress", "json"],

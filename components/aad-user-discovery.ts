@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { SITE_MINUTES } from "../stacks/site";
+import { SITE_MINUTES } from "../stacks/model/site";
 import { RunStep } from "./run-step";
 import type { RunAsAccount } from "./site-server";
 import type { WindowsVm } from "./windows-vm";

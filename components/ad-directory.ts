@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { labPasswordArgs } from "../stacks/passwords";
-import { DEMO_GROUP_NAME, demoUsers } from "../stacks/ad";
-import { domainDn, ouDn } from "../stacks/names";
+import { labPasswordArgs } from "../stacks/model/passwords";
+import { DEMO_GROUP_NAME, demoUsers } from "../stacks/model/ad";
+import { domainDn, ouDn } from "../stacks/model/names";
 import { RunStep } from "./run-step";
 import type { WindowsVm } from "./windows-vm";
 

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AZURE_DNS } from "../stacks/ad";
+import { AZURE_DNS } from "../stacks/model/ad";
 import { RunStep } from "./run-step";
 import type { WindowsVm } from "./windows-vm";
 

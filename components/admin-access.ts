@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
-import type { BastionMode } from "../stacks/lab-config";
-import type { LabNames } from "../stacks/names";
+import type { BastionMode } from "../stacks/config/lab-config";
+import type { LabNames } from "../stacks/model/names";
 
 export interface AdminAccessArgs {
   /** Required. Derived names (Bastion host and its public IP). */

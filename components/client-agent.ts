@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ccmsetupArguments } from "../stacks/cmg";
+import { ccmsetupArguments } from "../stacks/model/cmg";
 import { RunStep } from "./run-step";
 import type { WindowsVm } from "./windows-vm";
 

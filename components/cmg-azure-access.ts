@@ -2,8 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
 import * as random from "@pulumi/random";
-import type { CmgRole } from "../stacks/lab-config";
-import { CMG_RESOURCE_PROVIDERS, providerRegistrationCommands, roleDefinitionId } from "../stacks/entra";
+import type { CmgRole } from "../stacks/config/lab-config";
+import { CMG_RESOURCE_PROVIDERS, providerRegistrationCommands, roleDefinitionId } from "../stacks/model/entra";
 
 export interface CmgAzureAccessArgs {
   /** Required. Name of the dedicated CMG resource group (`labNames(...).cmgResourceGroup`). */

@@ -2,8 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { cmgPrefix, cmgServiceFqdn, CMG_SUFFIX_LENGTH } from "../stacks/cmg-names";
-import type { CmgCertificateConfig } from "../stacks/lab-config";
+import { cmgPrefix, cmgServiceFqdn, CMG_SUFFIX_LENGTH } from "../stacks/model/cmg-names";
+import type { CmgCertificateConfig } from "../stacks/config/lab-config";
 import { RunStep } from "./run-step";
 import type { WindowsVm } from "./windows-vm";
 
@@ -11,7 +11,7 @@ import type { WindowsVm } from "./windows-vm";
 export const CMG_PFX_PATH = "C:\\ProgramData\\CmgLab\\cmg.pfx";
 
 export interface CmgCertificateArgs {
-  /** Required. `lab-ca` (default) or a supplied PFX (checked at plan time by stacks/pfx-check.ts). */
+  /** Required. `lab-ca` (default) or a supplied PFX (checked at plan time by stacks/config/pfx-check.ts). */
   readonly certificate: CmgCertificateConfig;
   /** Required. `cmg.name`: the CMG prefix before the per-deployment suffix. */
   readonly cmgName: string;
@@ -45,7 +45,7 @@ export interface CmgCertificateArgs {
  * from the Web Server template and exported there with its chain and a generated password: the
  * private key never crosses Pulumi. The suffix (random.RandomString, in state: stable across
  * `pulumi up`, new after `pulumi destroy`) keeps a rebuild clear of the soft-deleted key vault
- * the previous CMG left behind (stacks/cmg-names.ts).
+ * the previous CMG left behind (stacks/model/cmg-names.ts).
  *
  * pfx: the supplied file is sent to the site server as a protected parameter; its name is
  * exactly `<cmg.name>.<region>.cloudapp.azure.com` (no suffix: the certificate fixes the name).

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CMG_DEFAULT_VM_SIZE, cmgVmSizeNames } from "../stacks/config-data";
+import { CMG_DEFAULT_VM_SIZE, cmgVmSizeNames } from "../stacks/config/config-data";
 import { RunStep } from "./run-step";
 import type { WindowsVm } from "./windows-vm";
 
@@ -13,7 +13,7 @@ export interface CmgArgs {
   readonly siteServerFqdn: pulumi.Input<string>;
   /** Required. CMG service name (= deployment name), from CmgCertificate. */
   readonly serviceFqdn: pulumi.Input<string>;
-  /** Required. `AzureRegion` value (stacks/cmg-names.ts cmgRegion). */
+  /** Required. `AzureRegion` value (stacks/model/cmg-names.ts cmgRegion). */
   readonly region: string;
   /** Required. VM scale set instances, 1-16. */
   readonly instances: number;

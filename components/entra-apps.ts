@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as random from "@pulumi/random";
-import { labPasswordArgs } from "../stacks/passwords";
+import { labPasswordArgs } from "../stacks/model/passwords";
 import {
   GRAPH_APP_ID,
   HYBRID_IDENTITY_ADMINISTRATOR_ROLE_ID,
@@ -13,7 +13,7 @@ import {
   entraDisplayNames,
   graphPermissionId,
   serverAppIdentifierUri,
-} from "../stacks/entra";
+} from "../stacks/model/entra";
 
 export interface EntraAppsArgs {
   /** Required. Lab prefix; with `stack`, makes the identifier URI and the setup UPN unique per stack. */
@@ -26,7 +26,7 @@ export interface EntraAppsArgs {
   readonly tenantDomain: string;
   /**
    * Required. End of the server app secret, RFC 3339, derived from config only
-   * (`serverSecretEndDate` in stacks/entra.ts). A new value replaces the secret.
+   * (`serverSecretEndDate` in stacks/model/entra.ts). A new value replaces the secret.
    */
   readonly secretEndDate: string;
   /**

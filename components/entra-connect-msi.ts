@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as storage from "@pulumi/azure-native/storage";
 import * as random from "@pulumi/random";
-import { MSI_STORAGE_SUFFIX_LENGTH, storageAccountNameProblem } from "../stacks/names";
+import { MSI_STORAGE_SUFFIX_LENGTH, storageAccountNameProblem } from "../stacks/model/names";
 
 /**
  * Built-in role "Storage Blob Data Reader": read blobs and list containers, nothing else.

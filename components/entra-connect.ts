@@ -3,7 +3,7 @@ import { DomainMember } from "./domain-member";
 import { RunStep } from "./run-step";
 import type { WindowsVm } from "./windows-vm";
 import { EntraConnectMsiBlob } from "./entra-connect-msi";
-import { joinDns } from "../stacks/sync-scope";
+import { joinDns } from "../stacks/model/sync-scope";
 
 /** An account the in-guest steps run as; its password must be a Pulumi secret. */
 export interface RunAsAccount {
@@ -57,7 +57,7 @@ export type EntraConnectMsiSource =
       readonly file: string;
       /** The lab's resource group: the storage account is deleted with it. */
       readonly resourceGroupName: pulumi.Input<string>;
-      /** Fixed part of the storage account name (stacks/names.ts `msiStorageAccountStem`). */
+      /** Fixed part of the storage account name (stacks/model/names.ts `msiStorageAccountStem`). */
       readonly accountNameStem: string;
     }
   | { readonly kind: "none" };

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { normaliseTenantId, SCP_NAME, scpDn, servicesDn } from "../stacks/ad";
+import { normaliseTenantId, SCP_NAME, scpDn, servicesDn } from "../stacks/model/ad";
 import { RunStep } from "./run-step";
 import type { WindowsVm } from "./windows-vm";
 

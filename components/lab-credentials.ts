@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { labPasswordArgs } from "../stacks/passwords";
+import { labPasswordArgs } from "../stacks/model/passwords";
 
 export interface LabCredentialsArgs {
   /** Required. Admin user name of every VM and of the domain. */

@@ -2,8 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
 import * as resources from "@pulumi/azure-native/resources";
 import type * as inputs from "@pulumi/azure-native/types/input";
-import type { BastionMode } from "../stacks/lab-config";
-import { ADDRESSES, SUBNET_ROLES, type LabNames, type SubnetRole } from "../stacks/names";
+import type { BastionMode } from "../stacks/config/lab-config";
+import { ADDRESSES, SUBNET_ROLES, type LabNames, type SubnetRole } from "../stacks/model/names";
 
 /** Ports the management point, site server and SQL answer on; the internet subnet must not reach them. */
 export const SITE_SERVER_INTRANET_PORTS = ["80", "443", "135", "445", "1433", "4022", "8530", "8531", "10123"];

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { stepDef, type StepId } from "../stacks/runbook";
+import { stepDef, type StepId } from "../stacks/model/runbook";
 
 /** The component type token of a runbook step; the plan and the tests find steps by it. */
 export const LAB_STEP_TYPE = "cmg-lab:runbook:Step";

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/azure-native/compute";
-import { VERIFY_CHECKS, verifyReportCommand, type VerifyCheck } from "../stacks/cmg";
+import { VERIFY_CHECKS, verifyReportCommand, type VerifyCheck } from "../stacks/model/cmg";
 import { RunStep } from "./run-step";
 import type { WindowsVm } from "./windows-vm";
 

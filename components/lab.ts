@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { LabConfig } from "../stacks/lab-config";
-import { ADDRESSES, domainDn, labNames, msiStorageAccountStem, ouDn, SERVER_COMPUTER_NAMES, type ServerRole, type SubnetRole } from "../stacks/names";
-import { RUNBOOK, stepDef, transitiveNeeds, type StepId } from "../stacks/runbook";
+import type { LabConfig } from "../stacks/config/lab-config";
+import { ADDRESSES, domainDn, labNames, msiStorageAccountStem, ouDn, SERVER_COMPUTER_NAMES, type ServerRole, type SubnetRole } from "../stacks/model/names";
+import { RUNBOOK, stepDef, transitiveNeeds, type StepId } from "../stacks/model/runbook";
 import { AdDirectory } from "./ad-directory";
 import { AdForest } from "./ad-forest";
 import { AdminAccess } from "./admin-access";
@@ -13,15 +13,15 @@ import { CmgAzureAccess } from "./cmg-azure-access";
 import { EntraApps } from "./entra-apps";
 import { EntraConnect } from "./entra-connect";
 import { SyncScope } from "./sync-scope";
-import { syncScopeSpec } from "../stacks/sync-scope";
+import { syncScopeSpec } from "../stacks/model/sync-scope";
 import { LabCredentials } from "./lab-credentials";
 import { LabNetwork } from "./lab-network";
 import { LabStep } from "./lab-step";
-import { serverSecretEndDate } from "../stacks/entra";
+import { serverSecretEndDate } from "../stacks/model/entra";
 import { WindowsVm, type WindowsOs } from "./windows-vm";
 import * as path from "node:path";
-import { cmgRegion } from "../stacks/cmg-names";
-import { labCaCommonName } from "../stacks/cmg";
+import { cmgRegion } from "../stacks/model/cmg-names";
+import { labCaCommonName } from "../stacks/model/cmg";
 import { ClientAgent } from "./client-agent";
 import { Cmg } from "./cmg";
 import { CmgCertificate } from "./cmg-certificate";
@@ -33,9 +33,9 @@ import { EnhancedHttp } from "./enhanced-http";
 import { SiteDiscovery } from "./site-discovery";
 import { SiteMedia } from "./site-media";
 import { SiteServer } from "./site-server";
-import { ldapPath, siteName } from "../stacks/site";
+import { ldapPath, siteName } from "../stacks/model/site";
 
-/** The `power` stack output (scripts/lab-power.ts reads it). */
+/** The `power` stack output (scripts/cli/lab-power.ts reads it). */
 export interface LabPowerOutput {
   readonly resourceGroupName: string;
   /** Azure VM names: the DC, then every member (site server first). */
@@ -143,7 +143,7 @@ export class Lab extends pulumi.ComponentResource {
   /** `az vm start` for every lab VM: Azure cannot change a stopped VM's run commands. */
   public readonly startVmsCommand: pulumi.Output<string>;
   /**
-   * What npm run pause / resume need (scripts/lab-power.ts): the VMs in start order (DC first), the
+   * What npm run pause / resume need (scripts/cli/lab-power.ts): the VMs in start order (DC first), the
    * site, the CMG, the Bastion to delete and recreate, the dates a long pause runs into, and the
    * verify run commands to re-run. No secret.
    */

@@ -3,8 +3,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/azure-native/compute";
 import type * as inputs from "@pulumi/azure-native/types/input";
-import { encodeParameterValue, wrapForRunCommand } from "../stacks/run-command-transport";
-import { expandIncludes } from "../stacks/script-text";
+import { encodeParameterValue, wrapForRunCommand } from "../stacks/model/run-command-transport";
+import { expandIncludes } from "../stacks/model/script-text";
 import type { WindowsVm } from "./windows-vm";
 
 /** Where the in-VM PowerShell scripts live. */
@@ -75,7 +75,7 @@ export function readScript(file: string, dir: string = SCRIPTS_DIR): string {
 
 /**
  * Sorted `{ name, value }` pairs: key order never changes the inputs. Values travel encoded where
- * the run command's command line would mangle them (stacks/run-command-transport.ts).
+ * the run command's command line would mangle them (stacks/model/run-command-transport.ts).
  */
 function parameterList(
   values: Readonly<Record<string, pulumi.Input<string>>> | undefined,

@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { SiteMediaConfig } from "../stacks/lab-config";
-import { SITE_MEDIA_ROOT, SITE_MINUTES } from "../stacks/site";
+import type { SiteMediaConfig } from "../stacks/config/lab-config";
+import { SITE_MEDIA_ROOT, SITE_MINUTES } from "../stacks/model/site";
 import { RunStep } from "./run-step";
 import type { WindowsVm } from "./windows-vm";
 
 export interface SiteMediaArgs {
   /** Required. The site server VM; the download runs as LocalSystem before its domain join. */
   readonly vm: WindowsVm;
-  /** Required. Download URLs (`cmg-lab:site.media`, defaults in stacks/site.ts). */
+  /** Required. Download URLs (`cmg-lab:site.media`, defaults in stacks/model/site.ts). */
   readonly media: SiteMediaConfig;
   /** Optional. Local folder for the media; default {@link SITE_MEDIA_ROOT}. */
   readonly mediaRoot?: string;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { renderSetupIni, SITE_MINUTES, SITE_SERVER_FEATURES, toBase64 } from "../stacks/site";
+import { renderSetupIni, SITE_MINUTES, SITE_SERVER_FEATURES, toBase64 } from "../stacks/model/site";
 import { DomainMember } from "./domain-member";
 import { RunStep } from "./run-step";
 import type { WindowsVm } from "./windows-vm";

@@ -2,8 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RunAsAccount } from "./entra-connect";
 import { RunStep } from "./run-step";
 import type { WindowsVm } from "./windows-vm";
-import type { EntraConnectConfigMode } from "../stacks/lab-config";
-import { joinDns, type SyncScopeSpec } from "../stacks/sync-scope";
+import type { EntraConnectConfigMode } from "../stacks/config/lab-config";
+import { joinDns, type SyncScopeSpec } from "../stacks/model/sync-scope";
 
 export interface SyncScopeArgs {
   /** Required. The Entra Connect server VM (SYNC01). */
@@ -12,7 +12,7 @@ export interface SyncScopeArgs {
   readonly mode: EntraConnectConfigMode;
   /** Required. AD forest root DNS name: the AD connector's name. */
   readonly forestFqdn: string;
-  /** Required. The expected scope, from `syncScopeSpec` (stacks/sync-scope.ts). */
+  /** Required. The expected scope, from `syncScopeSpec` (stacks/model/sync-scope.ts). */
   readonly scope: SyncScopeSpec;
   /** Required. The account the ADSync cmdlets run as (a member of ADSyncAdmins: the wizard's user). */
   readonly admin: RunAsAccount;

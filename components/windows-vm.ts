@@ -3,7 +3,7 @@ import * as compute from "@pulumi/azure-native/compute";
 import * as devtestlab from "@pulumi/azure-native/devtestlab";
 import * as network from "@pulumi/azure-native/network";
 import type * as inputs from "@pulumi/azure-native/types/input";
-import { shutdownScheduleName, shutdownTime } from "../stacks/names";
+import { shutdownScheduleName, shutdownTime } from "../stacks/model/names";
 
 /** Managed run commands Azure allows on one VM (learn.microsoft.com/azure/virtual-machines/run-command-overview). */
 export const MAX_RUN_COMMANDS_PER_VM = 25;

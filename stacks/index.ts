@@ -6,8 +6,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
-import { formatConfigIssues, LabConfigError, parseLabConfig } from "./config";
-import { rawConfigFromPulumi } from "./config-file";
+import { formatConfigIssues, LabConfigError, parseLabConfig } from "./config/config";
+import { rawConfigFromPulumi } from "./config/config-file";
 import { buildLab } from "./program";
 
 const parsed = parseLabConfig(rawConfigFromPulumi(), {

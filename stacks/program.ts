@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Lab, type LabPowerOutput } from "../components/lab";
-import type { LabConfig } from "./lab-config";
-import { validateRunbook } from "./runbook";
+import type { LabConfig } from "./config/lab-config";
+import { validateRunbook } from "./model/runbook";
 
 /**
  * The stack outputs, by name. None is a secret: outputs end up in CI logs and dashboards. The
@@ -39,7 +39,7 @@ export interface LabOutputs {
   verifyChecks: readonly string[];
   /** Starts every lab VM: run it before a `pulumi up` that changes in-guest steps. */
   startVmsCommand: pulumi.Output<string>;
-  /** What npm run pause / npm run resume read (scripts/lab-power.ts). */
+  /** What npm run pause / npm run resume read (scripts/cli/lab-power.ts). */
   power: pulumi.Output<LabPowerOutput>;
 }
 
@@ -50,7 +50,7 @@ export interface LabOutputs {
 export function buildLab(config: LabConfig): { lab: Lab; outputs: LabOutputs } {
   // The runbook is the spine of the dependency order: a broken table builds nothing.
   const problems = validateRunbook();
-  if (problems.length > 0) throw new Error(`the runbook table (stacks/runbook.ts) is inconsistent: ${problems.join("; ")}`);
+  if (problems.length > 0) throw new Error(`the runbook table (stacks/model/runbook.ts) is inconsistent: ${problems.join("; ")}`);
   const lab = new Lab(config.prefix, { config });
   return {
     lab,

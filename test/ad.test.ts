@@ -1,14 +1,14 @@
 /**
  * The AD steps (ad-forest, ad-ous, hybrid-join-scp, clients, device-registration): the pure
- * logic in stacks/ad.ts (table tests), each component's exact child contract under mocks, and the
+ * logic in stacks/model/ad.ts (table tests), each component's exact child contract under mocks, and the
  * whole lab's ordering, with a control case proving the ordering check catches a missing edge.
  */
 import { sentParameterList } from "./support/params";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { evaluateLab, SECRET_TEXT, type Evaluation, type RecordedResource } from "../scripts/offline/evaluate";
-import { MOCK_TENANT_ID } from "../scripts/offline/mocks";
+import { evaluateLab, SECRET_TEXT, type Evaluation, type RecordedResource } from "../scripts/cli/offline/evaluate";
+import { MOCK_TENANT_ID } from "../scripts/cli/offline/mocks";
 import { AdForest } from "../components/ad-forest";
 import { AdDirectory, directoryArgsProblem } from "../components/ad-directory";
 import { HybridJoinScp } from "../components/hybrid-join-scp";
@@ -24,9 +24,9 @@ import {
   scpContainerDn,
   scpDn,
   servicesDn,
-} from "../stacks/ad";
-import { RUN_COMMAND_TYPE, SCRIPT_MINUTES } from "../stacks/durations";
-import type { StepId } from "../stacks/runbook";
+} from "../stacks/model/ad";
+import { RUN_COMMAND_TYPE, SCRIPT_MINUTES } from "../stacks/model/durations";
+import type { StepId } from "../stacks/model/runbook";
 import { customOf, missingWaits, one } from "./support/graph";
 import { sampleConfig } from "./support/sample-config";
 import { testVm } from "./support/test-vm";
@@ -152,7 +152,7 @@ describe("AdDirectory", () => {
       "random:index/randomPassword:RandomPassword::ad-demo-user-password",
     ]);
     const dir = command(ev, "ad-directory");
-    // Values with spaces travel encoded (stacks/run-command-transport.ts); the script gets them decoded.
+    // Values with spaces travel encoded (stacks/model/run-command-transport.ts); the script gets them decoded.
     expect(String((dir.inputs.parameters as { name: string; value: string }[]).find((p) => p.name === "GroupName")?.value)).toMatch(/^b64:/);
     expect(sentParameterList(dir, "parameters", "redacted")).toEqual([
       { name: "DemoUsers", value: "labuser01,labuser02" },
@@ -344,7 +344,7 @@ describe("ordering check control case (AD steps)", () => {
 
 describe("device registration hand-off to Entra Connect", () => {
   it("writes each device certificate, then runs one delta sync, then waits for the join", async () => {
-    const { evaluateLab } = await import("../scripts/offline/evaluate");
+    const { evaluateLab } = await import("../scripts/cli/offline/evaluate");
     const { sampleConfig } = await import("./support/sample-config");
     const lab = await evaluateLab(
       sampleConfig({

@@ -1,8 +1,8 @@
-/** The command-line tools' shared argument handling (scripts/cli.ts): --help exits 0, a usage error 2. */
+/** The command-line tools' shared argument handling (scripts/cli/cli.ts): --help exits 0, a usage error 2. */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseCli } from "../scripts/cli";
+import { parseCli } from "../scripts/cli/cli";
 
 const ROOT = path.resolve(__dirname, "..");
 const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
@@ -35,8 +35,8 @@ describe.each([
   ["lab-power.ts", "usage: npm run pause|resume"],
   ["bench.ts", "usage: npm run bench"],
   ["readme.ts", "usage: npm run readme"],
-])("scripts/%s", (tool, usage) => {
-  const run = (...args: string[]) => spawnSync(process.execPath, [TSX, path.join(ROOT, "scripts", tool), ...args], { cwd: ROOT, encoding: "utf8" });
+])("scripts/cli/%s", (tool, usage) => {
+  const run = (...args: string[]) => spawnSync(process.execPath, [TSX, path.join(ROOT, "scripts", "cli", tool), ...args], { cwd: ROOT, encoding: "utf8" });
   it("prints its usage for --help and exits 0", () => {
     const r = run("--help");
     expect(r.status).toBe(0);

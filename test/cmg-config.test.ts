@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { formatConfigIssues, parseLabConfig, SECRET_PLACEHOLDER, type RawStackConfig } from "../stacks/config";
+import { formatConfigIssues, parseLabConfig, SECRET_PLACEHOLDER, type RawStackConfig } from "../stacks/config/config";
 import { makePfx, threeTier } from "./support/pki";
 
 const TODAY = "2026-11-25";

@@ -5,17 +5,17 @@
  */
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { evaluateLab, SECRET_TEXT, type Evaluation, type RecordedResource } from "../scripts/offline/evaluate";
+import { evaluateLab, SECRET_TEXT, type Evaluation, type RecordedResource } from "../scripts/cli/offline/evaluate";
 import { SCRIPT_TAG } from "../components/run-step";
-import { RUN_COMMAND_TYPE } from "../stacks/durations";
-import { transitiveNeeds, type StepId } from "../stacks/runbook";
-import { ccmsetupArguments, VERIFY_CHECKS, verifyReportCommand } from "../stacks/cmg";
-import { diagnoseText } from "../stacks/diagnose";
+import { RUN_COMMAND_TYPE } from "../stacks/model/durations";
+import { transitiveNeeds, type StepId } from "../stacks/model/runbook";
+import { ccmsetupArguments, VERIFY_CHECKS, verifyReportCommand } from "../stacks/model/cmg";
+import { diagnoseText } from "../stacks/diagnosis/diagnose";
 import { customOf, missingWaits } from "./support/graph";
 import { sampleConfig } from "./support/sample-config";
 import * as pulumi from "@pulumi/pulumi";
 import { sentParameters } from "./support/params";
-import { CMG_DEFAULT_VM_SIZE, CMG_VM_SIZES, cmgVmSizeNames } from "../stacks/config-data";
+import { CMG_DEFAULT_VM_SIZE, CMG_VM_SIZES, cmgVmSizeNames } from "../stacks/config/config-data";
 
 let ev: Evaluation;
 beforeAll(async () => {
@@ -235,7 +235,7 @@ void path;
 
 describe("internet-side and intranet-side clients", () => {
   it("makes only internet-side clients internet-only, in the install and in the verify checks", async () => {
-    const { evaluateLab: evaluate } = await import("../scripts/offline/evaluate");
+    const { evaluateLab: evaluate } = await import("../scripts/cli/offline/evaluate");
     const { sampleConfig: sample } = await import("./support/sample-config");
     const lab = await evaluate(
       sample({

@@ -5,14 +5,14 @@
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { evaluateLab, SECRET_TEXT, type Evaluation } from "../scripts/offline/evaluate";
+import { evaluateLab, SECRET_TEXT, type Evaluation } from "../scripts/cli/offline/evaluate";
 import { LabNetwork, securityRules, SITE_SERVER_INTRANET_PORTS } from "../components/lab-network";
 import { MAX_RUN_COMMANDS_PER_VM, WindowsVm } from "../components/windows-vm";
 import { MAX_RUN_COMMAND_MINUTES, readScript, ROUND_TAG, RunStep } from "../components/run-step";
 import { LabCredentials } from "../components/lab-credentials";
 import { AdminAccess } from "../components/admin-access";
 import { DomainMember } from "../components/domain-member";
-import { ADDRESSES, labNames } from "../stacks/names";
+import { ADDRESSES, labNames } from "../stacks/model/names";
 import { one } from "./support/graph";
 import { testVm } from "./support/test-vm";
 import { sampleConfig } from "./support/sample-config";

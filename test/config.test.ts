@@ -14,10 +14,10 @@ import {
   parseLabConfig,
   type ParseOptions,
   type RawStackConfig,
-} from "../stacks/config";
-import { parseEngineValue, rawConfigFromPulumi, readStackConfigFile } from "../stacks/config-file";
-import type { ConfigIssue, LabConfig } from "../stacks/lab-config";
-import { defaultSiteMedia } from "../stacks/site";
+} from "../stacks/config/config";
+import { parseEngineValue, rawConfigFromPulumi, readStackConfigFile } from "../stacks/config/config-file";
+import type { ConfigIssue, LabConfig } from "../stacks/config/lab-config";
+import { defaultSiteMedia } from "../stacks/model/site";
 
 const ROOT = path.resolve(__dirname, "..");
 const FIXTURES = path.join(__dirname, "fixtures", "config");
@@ -414,7 +414,7 @@ const GOOD: readonly GoodCase[] = [
   { name: "prefix of 3 characters", edits: { prefix: "lab" }, check: (c) => expect(c.prefix).toBe("lab") },
   { name: "prefix of 8 characters with digits", edits: { prefix: "lab2024x" } },
   { name: "location absent defaults to westeurope", edits: { location: DELETE }, check: (c) => expect(c.location).toBe("westeurope") },
-  // Another region the CMG cmdlet accepts (stacks/cmg-names.ts CMG_REGIONS; swedencentral is refused there).
+  // Another region the CMG cmdlet accepts (stacks/model/cmg-names.ts CMG_REGIONS; swedencentral is refused there).
   { name: "another region", edits: { location: "eastus" }, check: (c) => expect(c.location).toBe("eastus") },
   { name: "fqdn in .test", edits: { "domain.fqdn": "corp.cmglab.test" } },
   { name: "fqdn in .internal", edits: { "domain.fqdn": "lab.internal" } },

@@ -62,7 +62,7 @@ function pathDir(name: string, exportFile?: string): string {
 
 function credentials(pathEnv: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX, "scripts/credentials.ts"], { cwd: ROOT, env: { ...process.env, PATH: pathEnv }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [TSX, "scripts/cli/credentials.ts"], { cwd: ROOT, env: { ...process.env, PATH: pathEnv }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

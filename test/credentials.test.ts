@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CREDENTIAL_SOURCES, findCredentials, renderCredentials } from "../scripts/credentials";
-import { evaluateLab } from "../scripts/offline/evaluate";
+import { CREDENTIAL_SOURCES, findCredentials, renderCredentials } from "../scripts/cli/credentials";
+import { evaluateLab } from "../scripts/cli/offline/evaluate";
 import { sampleConfig } from "./support/sample-config";
 
 const SIG = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };

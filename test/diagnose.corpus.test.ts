@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { diagnoseText, type Finding } from "../stacks/diagnose";
-import { isStepId, type StepId } from "../stacks/runbook";
+import { diagnoseText, type Finding } from "../stacks/diagnosis/diagnose";
+import { isStepId, type StepId } from "../stacks/model/runbook";
 
 /**
  * The field corpus (test/fixtures/field): real log text published in GitHub issues, blogs and

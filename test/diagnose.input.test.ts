@@ -14,7 +14,7 @@ import {
   formatJson,
   messageOf,
   type Finding,
-} from "../stacks/diagnose";
+} from "../stacks/diagnosis/diagnose";
 
 const ROOT = resolve(__dirname, "..");
 const FIXTURES = join(ROOT, "test", "fixtures", "logs");
@@ -209,7 +209,7 @@ interface Run {
 
 function cli(args: readonly string[], stdin?: Buffer): Promise<Run> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "scripts", "diagnose.ts"), ...args], { cwd: ROOT });
+    const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "scripts", "cli", "diagnose.ts"), ...args], { cwd: ROOT });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { diagnoseStreamDetailed } from "../stacks/diagnose";
+import { diagnoseStreamDetailed } from "../stacks/diagnosis/diagnose";
 
 /**
  * A 100 MB CMTrace log generated on the fly (never written to disk or committed), read as a

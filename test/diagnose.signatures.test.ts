@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CONTEXT_SNIFF_RECORDS, diagnoseText, diagnoseTextDetailed, matchLine } from "../stacks/diagnose";
-import { CONTRACT_STEP_IDS, isStepId, type StepId } from "../stacks/runbook";
-import { SIGNATURES, signaturesForStep, validateSignatures, type Signature } from "../stacks/signatures";
+import { CONTEXT_SNIFF_RECORDS, diagnoseText, diagnoseTextDetailed, matchLine } from "../stacks/diagnosis/diagnose";
+import { CONTRACT_STEP_IDS, isStepId, type StepId } from "../stacks/model/runbook";
+import { SIGNATURES, signaturesForStep, validateSignatures, type Signature } from "../stacks/diagnosis/signatures";
 
 /** Wraps a message the way ConfigMgr's CMTrace logs do. */
 function cm(message: string, component = "LocationServices", type = 3): string {

@@ -164,6 +164,6 @@ describe("the policy pack, loaded as pulumi up --policy-pack stacks/policy-pack 
     expect(run.report?.tsconfigRead).toEqual([path.join(packDir, "tsconfig.json")]);
     expect(run.report?.compilerOptions).toMatchObject({ strict: true });
     expect(run.report?.entryLoaded).toBe(true);
-    expect(run.report?.projectModules).toEqual(expect.arrayContaining([path.join(root, "stacks", "runbook.ts"), path.join(packDir, "policies.ts")]));
+    expect(run.report?.projectModules).toEqual(expect.arrayContaining([path.join(root, "stacks", "model", "runbook.ts"), path.join(packDir, "policies.ts")]));
   }, 300_000);
 });

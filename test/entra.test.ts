@@ -5,11 +5,11 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { evaluateLab, SECRET_TEXT, type Evaluation, type RecordedResource } from "../scripts/offline/evaluate";
-import { MOCK_GRAPH_SP_OBJECT_ID, MOCK_SUBSCRIPTION_ID, MOCK_TENANT_ID, uuidFrom } from "../scripts/offline/mocks";
+import { evaluateLab, SECRET_TEXT, type Evaluation, type RecordedResource } from "../scripts/cli/offline/evaluate";
+import { MOCK_GRAPH_SP_OBJECT_ID, MOCK_SUBSCRIPTION_ID, MOCK_TENANT_ID, uuidFrom } from "../scripts/cli/offline/mocks";
 import { buildLab } from "../stacks/program";
 import type { Lab } from "../components/lab";
-import type { LabConfig } from "../stacks/lab-config";
+import type { LabConfig } from "../stacks/config/lab-config";
 import {
   CMG_RESOURCE_PROVIDERS,
   CMG_ROLE_DEFINITION_IDS,
@@ -24,7 +24,7 @@ import {
   roleDefinitionId,
   serverAppIdentifierUri,
   serverSecretEndDate,
-} from "../stacks/entra";
+} from "../stacks/model/entra";
 import { customOf, missingWaits, one } from "./support/graph";
 import { sampleConfig } from "./support/sample-config";
 

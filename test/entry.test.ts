@@ -6,9 +6,9 @@
 import * as path from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { readStackConfigFile } from "../stacks/config-file";
-import { labMocks } from "../scripts/offline/mocks";
-import { settleRegistrations } from "../scripts/offline/evaluate";
+import { readStackConfigFile } from "../stacks/config/config-file";
+import { labMocks } from "../scripts/cli/offline/mocks";
+import { settleRegistrations } from "../scripts/cli/offline/evaluate";
 
 const DEV = path.join(__dirname, "..", "Pulumi.dev.yaml");
 /** An MSI-shaped file inside the project (the entry checks msiFile against the project directory). */
@@ -56,7 +56,7 @@ async function runEntry(config: Record<string, string>): Promise<{ exports: Reco
 describe("stacks/index.ts", () => {
   it("builds the lab from the engine's config and exports exactly the LabOutputs", async () => {
     const { exports } = await runEntry(engineConfig());
-    const { evaluateLab } = await import("../scripts/offline/evaluate");
+    const { evaluateLab } = await import("../scripts/cli/offline/evaluate");
     const { sampleConfig } = await import("./support/sample-config");
     const expected = Object.keys((await evaluateLab(sampleConfig())).outputs).sort();
     expect(expected.length).toBeGreaterThan(10);

@@ -7,10 +7,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { evaluateLab, SECRET_TEXT, type Evaluation } from "../scripts/offline/evaluate";
+import { evaluateLab, SECRET_TEXT, type Evaluation } from "../scripts/cli/offline/evaluate";
 import { LabStep } from "../components/lab-step";
-import { RUNBOOK, transitiveNeeds, type StepId } from "../stacks/runbook";
-import { RUN_COMMAND_TYPE } from "../stacks/durations";
+import { RUNBOOK, transitiveNeeds, type StepId } from "../stacks/model/runbook";
+import { RUN_COMMAND_TYPE } from "../stacks/model/durations";
 import { customOf, missingWaits } from "./support/graph";
 import { sampleConfig } from "./support/sample-config";
 

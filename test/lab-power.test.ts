@@ -8,9 +8,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { pauseWarnings } from "../scripts/lab-power";
-import { runCommandText } from "../scripts/ps-test/run-command-text";
-import { initPsLint } from "../scripts/pslint";
+import { pauseWarnings } from "../scripts/cli/lab-power";
+import { runCommandText } from "../scripts/cli/ps-test/run-command-text";
+import { initPsLint } from "../scripts/cli/pslint";
 
 const ROOT = path.resolve(__dirname, "..");
 const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
@@ -55,7 +55,7 @@ const mutating = () => calls().filter((c) => /deallocate|start|delete|create|inv
 function lab(action: "pause" | "resume", extra: string[] = [], outputs: "file" | "pulumi" = "file") {
   fs.rmSync(files().log, { force: true });
   fs.rmSync(`${files().log}.invoke`, { force: true });
-  const r = spawnSync(process.execPath, [TSX, path.join(ROOT, "scripts", "lab-power.ts"), action, ...(outputs === "file" ? ["--stack-outputs", files().outputs] : []), "--today", "2026-12-20", ...extra], {
+  const r = spawnSync(process.execPath, [TSX, path.join(ROOT, "scripts", "cli", "lab-power.ts"), action, ...(outputs === "file" ? ["--stack-outputs", files().outputs] : []), "--today", "2026-12-20", ...extra], {
     cwd: ROOT,
     encoding: "utf8",
     env: { ...process.env, PATH: `${FAKE}${path.delimiter}${process.env.PATH ?? ""}`, FAKE_LOG: files().log, FAKE_STATE: files().state },
@@ -208,7 +208,7 @@ describe("npm run resume", () => {
 });
 
 describe("usage errors (exit 2, naming what is wrong)", () => {
-  const cli = (...args: string[]) => spawnSync(process.execPath, [TSX, path.join(ROOT, "scripts", "lab-power.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
+  const cli = (...args: string[]) => spawnSync(process.execPath, [TSX, path.join(ROOT, "scripts", "cli", "lab-power.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
   it.each([
     [["restart"], "lab-power: unknown action 'restart' (pause or resume)"],
     [[], "lab-power: say pause or resume"],

@@ -1,5 +1,5 @@
 /**
- * Smoke test of the recorder in scripts/offline/evaluate.ts, the one place that wraps the SDK's
+ * Smoke test of the recorder in scripts/cli/offline/evaluate.ts, the one place that wraps the SDK's
  * internal mock monitor: a tiny program with a component, a child, an explicit dependsOn, a
  * secret input and lifecycle options must be recorded with exactly those facts. If an SDK
  * upgrade changes the monitor, this fails first.
@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import { describe, expect, it } from "vitest";
-import { evaluateLab, SECRET_TEXT } from "../scripts/offline/evaluate";
+import { evaluateLab, SECRET_TEXT } from "../scripts/cli/offline/evaluate";
 import { sampleConfig } from "./support/sample-config";
 
 class Box extends pulumi.ComponentResource {

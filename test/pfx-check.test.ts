@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkPfx, dnsNameMatches, type PfxCheckInput } from "../stacks/pfx-check";
-import { cmgPrefix, cmgRegion, cmgServiceFqdn } from "../stacks/cmg-names";
+import { checkPfx, dnsNameMatches, type PfxCheckInput } from "../stacks/config/pfx-check";
+import { cmgPrefix, cmgRegion, cmgServiceFqdn } from "../stacks/model/cmg-names";
 import { makeCert, makePfx, threeTier } from "./support/pki";
 
 const NAME = "cmglabab12.westeurope.cloudapp.azure.com";

@@ -7,15 +7,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { makePlan, parsePlanArgs, renderPlan, PROJECT_DIR } from "../scripts/plan";
-import { latestStart, placeOutsideResourceGroups, roundOf, type Plan } from "../scripts/offline/plan-model";
-import { LATER_ROUND, resourceDuration, RUN_COMMAND_TYPE, SCRIPT_MINUTES } from "../stacks/durations";
-import type { RecordedResource } from "../scripts/offline/evaluate";
-import { CONTRACT_STEP_IDS, RUNBOOK } from "../stacks/runbook";
+import { makePlan, parsePlanArgs, renderPlan, PROJECT_DIR } from "../scripts/cli/plan";
+import { latestStart, placeOutsideResourceGroups, roundOf, type Plan } from "../scripts/cli/offline/plan-model";
+import { LATER_ROUND, resourceDuration, RUN_COMMAND_TYPE, SCRIPT_MINUTES } from "../stacks/model/durations";
+import type { RecordedResource } from "../scripts/cli/offline/evaluate";
+import { CONTRACT_STEP_IDS, RUNBOOK } from "../stacks/model/runbook";
 
 const TSX = path.join(PROJECT_DIR, "node_modules", "tsx", "dist", "cli.mjs");
 const runCli = (args: string[]) =>
-  spawnSync(process.execPath, [TSX, path.join(PROJECT_DIR, "scripts", "plan.ts"), ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
+  spawnSync(process.execPath, [TSX, path.join(PROJECT_DIR, "scripts", "cli", "plan.ts"), ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
 
 let plan: Plan;
 beforeAll(async () => {

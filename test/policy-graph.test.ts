@@ -5,7 +5,7 @@
  * auto-shutdown, and open RDP to the internet through the config, to show the checks bite.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { evaluateLab, type Evaluation, type RecordedResource } from "../scripts/offline/evaluate";
+import { evaluateLab, type Evaluation, type RecordedResource } from "../scripts/cli/offline/evaluate";
 import { recorder, resourceArgs, stackArgs, toPolicyResources, type GraphResource, type Violation } from "../stacks/policy-pack/offline";
 import { POLICIES, runbookOrder, TYPES, vmAutoShutdown, noInternetAdminPorts, type LabStackPolicy } from "../stacks/policy-pack/policies";
 import { sampleConfig } from "./support/sample-config";

@@ -16,7 +16,7 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct, type JavaScriptValue } from "google-protobuf/google/protobuf/struct_pb";
 import * as apb from "@pulumi/pulumi/proto/analyzer_pb";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
-import { evaluateLab } from "../scripts/offline/evaluate";
+import { evaluateLab } from "../scripts/cli/offline/evaluate";
 import { POLICIES } from "../stacks/policy-pack/policies";
 import { sampleConfig } from "./support/sample-config";
 

@@ -159,7 +159,7 @@ describe("vm-expires-on-tag", () => {
   it("fails a missing tag, a missing tag set and a non-ISO or impossible date", async () => {
     expect(messages(await validate(vmExpiresOnTag, TYPES.vm, { tags: { lab: "x" } }))).toEqual([expect.stringContaining("no 'expiresOn' tag")]);
     expect(messages(await validate(vmExpiresOnTag, TYPES.vm, {}))).toEqual([expect.stringContaining("no 'expiresOn' tag")]);
-    // The tag holds what the config accepts (stacks/config-util.ts isIsoDate): a day, no time.
+    // The tag holds what the config accepts (stacks/config/config-util.ts isIsoDate): a day, no time.
     for (const expiresOn of ["31/12/2026", "2026-02-30", "2027-2-1", "soon", "2026-12-31T10:00"]) {
       expect(messages(await validate(vmExpiresOnTag, TYPES.vm, { tags: { expiresOn } })), expiresOn).toEqual([
         expect.stringContaining(`'${expiresOn}' is not an ISO date`),
@@ -192,7 +192,7 @@ describe("run commands", () => {
     expect(messages(spy)).toEqual([expect.stringContaining(`parameter '${name}' looks like a secret`)]);
   });
 
-  // The same rule as the run-command contract check (stacks/secret-names.ts): exact-case suffixes.
+  // The same rule as the run-command contract check (stacks/model/secret-names.ts): exact-case suffixes.
   it.each(["SecretKeyExpiry", "KeyVaultName", "TokenLifetimeMinutes", "apiTOKEN"])("passes %s in parameters (not a secret name)", async (name) => {
     expect(await validate(runCommandSecretsProtected, TYPES.runCommand, command({ parameters: [{ name, value: "v" }] }))).not.toHaveBeenCalled();
   });

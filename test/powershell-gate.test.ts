@@ -29,7 +29,7 @@ function brokenCopy(file: string, edit: (text: string) => string): string {
 }
 
 function gate(dir: string, ...args: string[]): { status: number | null; out: string } {
-  const r = spawnSync(process.execPath, [TSX, path.join(ROOT, "scripts", "test-powershell.ts"), "--scripts-dir", path.join(dir, "vm"), "--out", path.join(dir, "out"), ...args], {
+  const r = spawnSync(process.execPath, [TSX, path.join(ROOT, "scripts", "cli", "test-powershell.ts"), "--scripts-dir", path.join(dir, "vm"), "--out", path.join(dir, "out"), ...args], {
     cwd: ROOT,
     encoding: "utf8",
   });

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { formatProblem, lintFiles, listScripts } from "../scripts/pslint";
+import { formatProblem, lintFiles, listScripts } from "../scripts/cli/pslint";
 
 // The conventions gate over the project's real in-VM scripts (scripts/vm/*.ps1). Its speed is
 // npm run bench's business, not a test's.

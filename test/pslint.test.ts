@@ -10,7 +10,7 @@ import {
   loadCatalog,
   parseCatalogFile,
   type RuleId,
-} from "../scripts/pslint";
+} from "../scripts/cli/pslint";
 
 const FIXTURES = join(__dirname, "fixtures", "ps");
 const fixture = (name: string): string => readFileSync(join(FIXTURES, name), "utf8");
@@ -236,7 +236,7 @@ describe("cmdlet catalog", () => {
 
 describe("lint:scripts CLI", () => {
   const tsx = join(__dirname, "..", "node_modules", ".bin", "tsx");
-  const cli = join(__dirname, "..", "scripts", "lint-scripts.ts");
+  const cli = join(__dirname, "..", "scripts", "cli", "lint-scripts.ts");
 
   it("prints file:line:col: rule: message and exits 1 on a problem, exits 0 with a summary otherwise", () => {
     const bad = spawnSync(tsx, [cli, join(FIXTURES, "bad-syntax.ps1")], { encoding: "utf8" });

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
-import { README, updatedReadme } from "../scripts/readme";
-import { makePlan, parsePlanArgs } from "../scripts/plan";
+import { README, updatedReadme } from "../scripts/cli/readme";
+import { makePlan, parsePlanArgs } from "../scripts/cli/plan";
 
 describe("README", () => {
   it("holds the runbook diagram and step table of the current program (npm run readme updates them)", async () => {

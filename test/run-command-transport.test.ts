@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { decodeParameterValue, encodeParameterValue, wrapForRunCommand } from "../stacks/run-command-transport";
-import { initPsLint, parsePowerShell, declaredParameters } from "../scripts/pslint";
+import { decodeParameterValue, encodeParameterValue, wrapForRunCommand } from "../stacks/model/run-command-transport";
+import { initPsLint, parsePowerShell, declaredParameters } from "../scripts/cli/pslint";
 import { readScript, SCRIPTS_DIR } from "../components/run-step";
 
 beforeAll(async () => {

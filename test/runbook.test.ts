@@ -1,6 +1,6 @@
 /** The runbook table's own invariants (validateRunbook), with a broken table for each rule. */
 import { describe, expect, it } from "vitest";
-import { RUNBOOK, validateRunbook, type StepDef } from "../stacks/runbook";
+import { RUNBOOK, validateRunbook, type StepDef } from "../stacks/model/runbook";
 
 const step = (id: string, needs: string[]): StepDef => ({ id, title: id, needs, ifMissed: "x" }) as unknown as StepDef;
 

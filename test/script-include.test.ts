@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { expandIncludes } from "../stacks/script-text";
-import { lintFiles } from "../scripts/pslint";
+import { expandIncludes } from "../stacks/model/script-text";
+import { lintFiles } from "../scripts/cli/pslint";
 import { readScript, SCRIPTS_DIR } from "../components/run-step";
 
 const libs: Record<string, string> = { "lib/a.ps1": "function A {\n    1\n}\n", "lib/nested.ps1": "#include lib/a.ps1\n" };

@@ -7,20 +7,20 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { evaluateLab, type Evaluation, type RecordedResource } from "../scripts/offline/evaluate";
-import { checkRunCommandContract, initPsLint } from "../scripts/pslint";
+import { evaluateLab, type Evaluation, type RecordedResource } from "../scripts/cli/offline/evaluate";
+import { checkRunCommandContract, initPsLint } from "../scripts/cli/pslint";
 import { SCRIPTS_DIR, SCRIPT_TAG } from "../components/run-step";
-import { expandIncludes } from "../stacks/script-text";
-import { decodeParameterValue, wrapForRunCommand } from "../stacks/run-command-transport";
-import { runCommandText } from "../scripts/ps-test/run-command-text";
-import { RUN_COMMAND_TYPE } from "../stacks/durations";
+import { expandIncludes } from "../stacks/model/script-text";
+import { decodeParameterValue, wrapForRunCommand } from "../stacks/model/run-command-transport";
+import { runCommandText } from "../scripts/cli/ps-test/run-command-text";
+import { RUN_COMMAND_TYPE } from "../stacks/model/durations";
 import { sampleConfig } from "./support/sample-config";
 import * as pulumi from "@pulumi/pulumi";
 import type { WindowsVm } from "../components/windows-vm";
 import { testVm } from "./support/test-vm";
 import { RunStep } from "../components/run-step";
 import { DomainMember } from "../components/domain-member";
-import { CMG_POWER_SCRIPT, cmgPowerCommand, type SiteCommand } from "../scripts/lab-power";
+import { CMG_POWER_SCRIPT, cmgPowerCommand, type SiteCommand } from "../scripts/cli/lab-power";
 
 /**
  * In-VM scripts sent by a command-line tool instead of a Pulumi run command, each with what the

@@ -7,11 +7,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { evaluateLab, SECRET_TEXT, type Evaluation, type RecordedResource } from "../scripts/offline/evaluate";
-import { RUN_COMMAND_TYPE, SCRIPT_MINUTES } from "../stacks/durations";
+import { evaluateLab, SECRET_TEXT, type Evaluation, type RecordedResource } from "../scripts/cli/offline/evaluate";
+import { RUN_COMMAND_TYPE, SCRIPT_MINUTES } from "../stacks/model/durations";
 import { SCRIPT_TAG } from "../components/run-step";
 import { LabStep } from "../components/lab-step";
-import type { StepId } from "../stacks/runbook";
+import type { StepId } from "../stacks/model/runbook";
 import { sentParameters } from "./support/params";
 import { AzureServices } from "../components/azure-services";
 import { SiteServer } from "../components/site-server";
@@ -25,7 +25,7 @@ import {
   renderSetupIni,
   SITE_MINUTES,
   toBase64,
-} from "../stacks/site";
+} from "../stacks/model/site";
 import { missingWaits } from "./support/graph";
 import { sampleConfig } from "./support/sample-config";
 import { testVm } from "./support/test-vm";

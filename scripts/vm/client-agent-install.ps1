@@ -5,7 +5,7 @@
   ccmsetup /source:<DC share> /mp:https://<CMG>/CCM_Proxy_MutualAuth/<id> /NoCRLCheck
   CCMHOSTNAME=<CMG>/CCM_Proxy_MutualAuth/<id> SMSSITECODE=<code> AADTENANTID=<tenant>
   AADCLIENTAPPID=<client app> AADRESOURCEURI=<server app id uri> CCMALWAYSINF=1.
-  The arguments come from the program (stacks/cmg.ts ccmsetupArguments) with {MpPath} standing
+  The arguments come from the program (stacks/model/cmg.ts ccmsetupArguments) with {MpPath} standing
   for the MP's CMG route, which only the site knows: it is read from cmg-client.json in the DC's
   client share (written by cmg-connection-point.ps1). The files come from that share because an
   internet client cannot reach the site server. First makes sure the lab's enterprise root CA
@@ -51,7 +51,7 @@ $siteCode = ([regex]::Match($CcmsetupArguments, '(?:^| )SMSSITECODE=([A-Za-z0-9]
 $alwaysInternet = $CcmsetupArguments -match '(^| )CCMALWAYSINF=1( |$)'
 $cmgHost = $CcmsetupArguments -match '(^| )CCMHOSTNAME=\S+/\{MpPath\}( |$)'
 if ($InternetOnly -eq '1' -and -not ($alwaysInternet -and $cmgHost)) {
-    throw "InternetOnly is 1 but CcmsetupArguments lack CCMALWAYSINF=1 or CCMHOSTNAME=<CMG>/{MpPath}: the client would not stay on the CMG (stacks/cmg.ts ccmsetupArguments builds both)"
+    throw "InternetOnly is 1 but CcmsetupArguments lack CCMALWAYSINF=1 or CCMHOSTNAME=<CMG>/{MpPath}: the client would not stay on the CMG (stacks/model/cmg.ts ccmsetupArguments builds both)"
 }
 if ($InternetOnly -eq '0' -and $alwaysInternet) {
     throw 'InternetOnly is 0 but CcmsetupArguments hold CCMALWAYSINF=1: an intranet-side client must not be internet-only'

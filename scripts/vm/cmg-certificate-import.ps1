@@ -1,7 +1,7 @@
 <#
 .SYNOPSIS
   Puts a supplied CMG certificate (a PFX from the stack config, checked at plan time by
-  stacks/pfx-check.ts) on the site server for New-CMCloudManagementGateway. The PFX arrives
+  stacks/config/pfx-check.ts) on the site server for New-CMCloudManagementGateway. The PFX arrives
   base64-encoded as a protected parameter and is written to PfxPath as it is (it stays
   encrypted with its own password); the script checks that it opens with the password and holds
   a certificate with its private key. Idempotent: an identical file is left alone.

@@ -230,7 +230,7 @@ if (-not (Test-CmgExists -Name $ServiceFqdn)) {
         throw "this site's New-CMCloudManagementGateway cannot take the VM size here ($($size.Note)), so the CMG can only get the default size $DefaultVmSize, not $VmSize. Set cmg-lab:cmg.vmSize to $DefaultVmSize (or change the size in the console later: Properties > Settings > VM Size)"
     }
     if ($size.Supported -and ($null -eq $size.Value)) {
-        throw "New-CMCloudManagementGateway -VMSSVMSize offers $($size.Offered -join ', '), none of which is $VmSize (known as $($VmSizeNames -replace ';', ', ')). Set cmg-lab:cmg.vmSize to the matching size, or add the name this build uses to cmgVmSizeNames (stacks/config-data.ts)"
+        throw "New-CMCloudManagementGateway -VMSSVMSize offers $($size.Offered -join ', '), none of which is $VmSize (known as $($VmSizeNames -replace ';', ', ')). Set cmg-lab:cmg.vmSize to the matching size, or add the name this build uses to cmgVmSizeNames (stacks/config/config-data.ts)"
     }
     $secure = ConvertTo-SecureString -String $PfxPassword -AsPlainText -Force
     $create = @{

@@ -1,7 +1,7 @@
 <#
 .SYNOPSIS
   Stops or starts the lab's cloud management gateway from the site, for npm run pause (stop) and
-  npm run resume (start). Sent by scripts/lab-power.ts with az vm run-command invoke (not by a
+  npm run resume (start). Sent by scripts/cli/lab-power.ts with az vm run-command invoke (not by a
   Pulumi run command), so it runs as LocalSystem on the site server.
 
   First waits until AD answers (a domain controller of the computer's domain is found) and

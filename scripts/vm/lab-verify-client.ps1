@@ -2,7 +2,7 @@
 .SYNOPSIS
   End-to-end checks on one client, as a readable report; fails (exit 1) unless every check
   passes within the wait. Each failed check prints the evidence lines it saw (dsregcmd, client
-  logs) so that `npm run diagnose` (stacks/diagnose.ts) names the missed runbook step:
+  logs) so that `npm run diagnose` (stacks/diagnosis/diagnose.ts) names the missed runbook step:
   - hybrid-join: dsregcmd /status shows AzureAdJoined : YES and DomainJoined : YES;
   - cmg-route (internet-side clients): the client's active management point is an Internet one
     (root\ccm\LocationServices SMS_ActiveMPCandidate, Type Internet) pointing at the CMG;

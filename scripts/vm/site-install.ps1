@@ -2,7 +2,7 @@
 .SYNOPSIS
   Installs the ConfigMgr primary site unattended: `setup.exe /script <ini> /NoUserInput` from the
   evaluation media with the prerequisite files already downloaded, after the SQL ODBC driver 18
-  that setup requires since 2309. The ini is rendered by the Pulumi program (stacks/site.ts) and
+  that setup requires since 2309. The ini is rendered by the Pulumi program (stacks/model/site.ts) and
   arrives base64-encoded. Waits, bounded, for setup to finish by reading C:\ConfigMgrSetup.log,
   then reads back the site: its code in the registry, SMS_EXECUTIVE running, the SMS Provider
   answering. Idempotent: an installed site with this code is left alone.
@@ -51,7 +51,7 @@ trap {
 try {
     $SetupIni = [System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String($SetupIniBase64))
 } catch {
-    throw "SetupIniBase64 is not base64 text (the setup ini rendered by stacks/site.ts): $($_.Exception.Message)"
+    throw "SetupIniBase64 is not base64 text (the setup ini rendered by stacks/model/site.ts): $($_.Exception.Message)"
 }
 
 $SetupLog = Join-Path $env:SystemDrive 'ConfigMgrSetup.log'

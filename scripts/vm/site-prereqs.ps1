@@ -39,7 +39,7 @@ function Test-RemoteRegistryRunning {
 $names = @($Features -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ })
 if ($names.Count -eq 0) { throw "Features names no Windows feature: '$Features'" }
 $unknown = @($names | Where-Object { @(Get-WindowsFeature -Name $_).Count -eq 0 })
-if ($unknown.Count -gt 0) { throw "Features names Windows features this server does not know: $($unknown -join ', ') (check SITE_SERVER_FEATURES in stacks/site.ts)" }
+if ($unknown.Count -gt 0) { throw "Features names Windows features this server does not know: $($unknown -join ', ') (check SITE_SERVER_FEATURES in stacks/model/site.ts)" }
 
 if (-not (Test-FeaturesInstalled -Names $names)) {
     Write-Output "Installing Windows features: $($names -join ', ')"

@@ -24,10 +24,10 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { LAB_STEP_TYPE } from "../../components/lab-step";
-import { isStepId, RUNBOOK, transitiveNeeds, type StepId } from "../runbook";
+import { isStepId, RUNBOOK, transitiveNeeds, type StepId } from "../model/runbook";
 // One rule each, shared with the config loader and the run-command contract check.
-import { isIsoDate } from "../config-util";
-import { isSecretParameterName } from "../secret-names";
+import { isIsoDate } from "../config/config-util";
+import { isSecretParameterName } from "../model/secret-names";
 
 /** A resource policy with exactly one validation function (so tests can call it directly). */
 export type LabResourcePolicy = ResourceValidationPolicy & { readonly validateResource: ResourceValidation };
@@ -477,7 +477,7 @@ export function findMissingWaits(resources: readonly PolicyResource[]): MissingW
 
 export const runbookOrder: LabStackPolicy = {
   name: "runbook-order",
-  description: "Every runbook step's resources wait for all resources of the steps it needs (stacks/runbook.ts).",
+  description: "Every runbook step's resources wait for all resources of the steps it needs (stacks/model/runbook.ts).",
   enforcementLevel: "mandatory",
   severity: "high",
   validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {

@@ -2,7 +2,7 @@
 //
 // Why: `pulumi policy publish` uploads the pack directory alone, and the machines that later run
 // the published pack install its package.json dependencies into that copy. The pack imports the
-// runbook table (stacks/runbook.ts) and the step component's type (components/lab-step.ts) from
+// runbook table (stacks/model/runbook.ts) and the step component's type (components/lab-step.ts) from
 // the project, so that the runbook stays the single source; those files are outside the pack
 // directory and would be missing. This script compiles the pack with the files it imports into
 // one directory (JavaScript, relative layout kept), next to PulumiPolicy.yaml and a package.json

@@ -1,7 +1,7 @@
 /** Graph helpers for assertions over an offline evaluation. */
-import type { Evaluation, RecordedResource } from "../../scripts/offline/evaluate";
-import { effectiveDependencies } from "../../scripts/offline/plan-model";
-import type { StepId } from "../../stacks/runbook";
+import type { Evaluation, RecordedResource } from "../../scripts/cli/offline/evaluate";
+import { effectiveDependencies } from "../../scripts/cli/offline/plan-model";
+import type { StepId } from "../../stacks/model/runbook";
 
 export function customOf(ev: Evaluation, step?: StepId): RecordedResource[] {
   return ev.resources.filter((r) => r.custom && (step === undefined || r.step === step));

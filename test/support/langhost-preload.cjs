@@ -5,7 +5,7 @@
 //   - watches the TypeScript module the SDK hands to ts-node (which tsconfig ts-node reads, the
 //     compiler options the type-checking language service gets, the TypeScript version);
 //   - for a program, replaces the engine's resource monitor by the lab's mocks
-//     (scripts/offline/mocks.ts, required lazily, so through the ts-node the SDK registered);
+//     (scripts/cli/offline/mocks.ts, required lazily, so through the ts-node the SDK registered);
 //   - writes what it saw to CMG_ENGINE_LOAD_REPORT when the process exits.
 // Plain JavaScript on purpose: nothing here may register a TypeScript loader of its own.
 "use strict";
@@ -61,7 +61,7 @@ if (mode === "program") {
   const mocks = () => {
     if (!lab) {
       try {
-        lab = require(path.join(root, "scripts", "offline", "mocks.ts")).labMocks();
+        lab = require(path.join(root, "scripts", "cli", "offline", "mocks.ts")).labMocks();
       } catch (e) {
         report.mocksError = String((e && e.stack) || e);
         throw e;

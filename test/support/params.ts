@@ -1,9 +1,9 @@
-import type { RecordedResource } from "../../scripts/offline/evaluate";
-import { decodeParameterValue } from "../../stacks/run-command-transport";
+import type { RecordedResource } from "../../scripts/cli/offline/evaluate";
+import { decodeParameterValue } from "../../stacks/model/run-command-transport";
 
 /**
  * A run command's parameters as the script receives them: name -> value, with the values that
- * travel encoded (stacks/run-command-transport.ts) decoded. Non-string values (the "[secret]"
+ * travel encoded (stacks/model/run-command-transport.ts) decoded. Non-string values (the "[secret]"
  * marker of redacted inputs, say) are returned as they are.
  */
 export function sentParameters(rc: RecordedResource, key: "parameters" | "protectedParameters", view: "plain" | "redacted" = "plain"): Record<string, unknown> {

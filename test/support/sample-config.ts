@@ -1,5 +1,5 @@
-import type { LabConfig } from "../../stacks/lab-config";
-import { defaultSiteMedia } from "../../stacks/site";
+import type { LabConfig } from "../../stacks/config/lab-config";
+import { defaultSiteMedia } from "../../stacks/model/site";
 
 /** A hand-built valid LabConfig, independent of the loader, for component and graph tests. */
 export function sampleConfig(overrides: Partial<LabConfig> = {}): LabConfig {

@@ -1,6 +1,6 @@
 # check-user-discovery.ps1: which side of discovery a ConfigMgr user record has (SID from Active
 # Directory user discovery, AADUserID from Azure AD user discovery) and, when a side is missing,
-# the missed runbook step. Moved here from the TypeScript copy (stacks/site.ts
+# the missed runbook step. Moved here from the TypeScript copy (stacks/model/site.ts
 # missingDiscoverySteps / USER_DISCOVERY_SIDES), now tested against the script itself.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'harness/Harness.ps1')

@@ -1,5 +1,5 @@
 # client-agent-install.ps1: the ConfigMgr client installed over the CMG with Entra ID auth. The
-# ccmsetup command line (built by stacks/cmg.ts ccmsetupArguments, written out here) must reach
+# ccmsetup command line (built by stacks/model/cmg.ts ccmsetupArguments, written out here) must reach
 # ccmsetup.exe exactly, with only {MpPath} filled in from the site's cmg-client.json.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'harness/Harness.ps1')

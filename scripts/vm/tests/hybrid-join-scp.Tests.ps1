@@ -1,7 +1,7 @@
 # hybrid-join-scp.ps1: the hybrid-join Service Connection Point, keywords exactly
 # azureADName:<tenant domain> and azureADId:<tenant id>, created, or corrected when it names
 # another tenant, and read back from the directory.
-# (The cases of the former TypeScript copy scpKeywords in stacks/ad.ts live here now.)
+# (The cases of the former TypeScript copy scpKeywords in stacks/model/ad.ts live here now.)
 BeforeAll {
     . (Join-Path $PSScriptRoot 'harness/Harness.ps1')
     Import-LabStubs

@@ -1,5 +1,5 @@
 <#
-  Runs the real-PowerShell checks of the in-VM scripts (started by scripts/test-powershell.ts,
+  Runs the real-PowerShell checks of the in-VM scripts (started by scripts/cli/test-powershell.ts,
   `npm run test:ps`, which writes the run-command texts and the stub module first):
   1. the gate: every run-command text parses with zero errors under the real parser, and so does
      the script inside it (the transport wrapper runs it from a here-string), and neither holds

@@ -80,7 +80,7 @@ function Get-LabNativeCommand {
 }
 
 function ConvertTo-TransportValue {
-    # As stacks/run-command-transport.ts sends a value it does not trust to the command line.
+    # As stacks/model/run-command-transport.ts sends a value it does not trust to the command line.
     param([AllowEmptyString()] [string] $Value)
     return 'b64:' + [System.Convert]::ToBase64String([System.Text.Encoding]::UTF8.GetBytes($Value))
 }

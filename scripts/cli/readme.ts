@@ -1,0 +1,71 @@
+/**
+ * `npm run readme`: regenerates the README's runbook diagram, step table and timeline chart from the real plan of
+ * the default lab, between the `<!-- runbook-...:start -->` / `:end -->` markers.
+ * test/readme.test.ts fails when the README is out of date.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { formatMinutes } from "../../stacks/model/timeline";
+import type { Plan } from "./offline/plan-model";
+import { renderGantt, renderMermaid } from "./offline/render";
+import { runCli } from "./cli";
+import { makePlan, parsePlanArgs } from "./plan";
+
+const USAGE = `usage: npm run readme
+
+Regenerates the README's runbook diagram, step table and timeline chart from the plan of the
+default lab, between the <!-- runbook-...:start --> / :end --> markers (test/readme.test.ts
+fails when they are out of date).
+
+  -h, --help  show this help
+`;
+
+export const README = path.resolve(__dirname, "..", "..", "README.md");
+
+function stepTable(plan: Plan): string {
+  const rows = plan.steps.map((s) => {
+    const count = plan.resources.filter((r) => r.custom && r.step === s.id).length;
+    const needs = s.id === "verify" ? "every other step" : s.needs.join(", ") || "-";
+    const when = s.built ? `${formatMinutes(s.start)}-${formatMinutes(s.finish)}` : "not built yet";
+    return `| \`${s.id}\` | ${s.title} | ${needs} | ${count} | ${when} |`;
+  });
+  return [
+    "| step | what it does | needs | resources | estimated (from start) |",
+    "| --- | --- | --- | --- | --- |",
+    ...rows,
+    "",
+    `Estimated stand-up: about ${formatMinutes(plan.timeline.minutes)} (serial sum ${formatMinutes(plan.timeline.serialMinutes)}); ` +
+      `critical path ${plan.timeline.criticalPath.join(" → ")}. Figures and their sources: \`stacks/model/durations.ts\`.`,
+  ].join("\n");
+}
+
+/** The README text with its generated blocks brought up to date. */
+export function updatedReadme(text: string, plan: Plan): string {
+  const blocks: Record<string, string> = {
+    "runbook-diagram": "```mermaid\n" + renderMermaid(plan) + "```",
+    "runbook-table": stepTable(plan),
+    "timeline-gantt": "```mermaid\n" + renderGantt(plan) + "```",
+  };
+  let out = text;
+  for (const [name, body] of Object.entries(blocks)) {
+    const re = new RegExp(`(<!-- ${name}:start -->\\n)[\\s\\S]*?(<!-- ${name}:end -->)`);
+    if (!re.test(out)) throw new Error(`README.md has no <!-- ${name}:start --> / <!-- ${name}:end --> markers`);
+    out = out.replace(re, (_m, start: string, end: string) => `${start}${body}\n${end}`);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const plan = await makePlan(parsePlanArgs([]));
+  const before = fs.readFileSync(README, "utf8");
+  const after = updatedReadme(before, plan);
+  if (after !== before) fs.writeFileSync(README, after);
+  process.stdout.write(after === before ? "README.md is up to date\n" : "README.md updated\n");
+}
+
+if (require.main === module) {
+  runCli({ name: "readme", usage: USAGE, options: {} }, process.argv.slice(2), async () => {
+    await main();
+    return 0;
+  });
+}
