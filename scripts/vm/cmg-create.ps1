@@ -89,6 +89,7 @@ trap {
 }
 
 #include lib/configmgr-site.ps1
+#include lib/cmg-status.ps1
 
 function Test-CmgExists {
     param(
@@ -97,41 +98,12 @@ function Test-CmgExists {
     return ($null -ne (Get-CMCloudManagementGateway -Name $Name))
 }
 
-function ConvertTo-StatusNumber {
-    # A status value as a number, or $null when it is missing or not a number: [int] $null is 0,
-    # and 0 means "ready" here, so a missing value must never be converted that way.
-    param(
-        [object] $Value
-    )
-    if ($null -eq $Value) { return $null }
-    $text = ([string] $Value).Trim()
-    $number = 0
-    if ($text -eq '' -or -not [int]::TryParse($text, [ref] $number)) { return $null }
-    return $number
-}
-
 function Get-CmgStatus {
-    # Reads only: whether the CMG exists, its State and StatusDetails (or $null), and Ready.
+    # Reads only: the site's CMG of this name, through lib/cmg-status.ps1.
     param(
         [string] $Name
     )
-    $cmg = Get-CMCloudManagementGateway -Name $Name
-    if ($null -eq $cmg) { return [pscustomobject] @{ Found = $false; State = $null; StatusDetails = $null; Ready = $false } }
-    $state = $null
-    $details = $null
-    if ($cmg.PSObject.Properties['State']) { $state = ConvertTo-StatusNumber -Value $cmg.State }
-    if ($cmg.PSObject.Properties['StatusDetails']) { $details = ConvertTo-StatusNumber -Value $cmg.StatusDetails }
-    $ready = ($null -ne $state) -and ($null -ne $details) -and ($state -eq 0) -and ($details -eq 1)
-    return [pscustomobject] @{ Found = $true; State = $state; StatusDetails = $details; Ready = $ready }
-}
-
-function Format-CmgStatus {
-    param(
-        [object] $Status
-    )
-    $state = if ($null -eq $Status.State) { '(none)' } else { [string] $Status.State }
-    $details = if ($null -eq $Status.StatusDetails) { '(none)' } else { [string] $Status.StatusDetails }
-    return "State=$state, StatusDetails=$details"
+    return (Get-CmgStatusOf -Gateway (Get-CMCloudManagementGateway -Name $Name))
 }
 
 function Test-CmgReady {
@@ -284,8 +256,8 @@ if (-not (Test-CmgReady -Name $ServiceFqdn)) {
     $installDir = (Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\SMS\Identification' -ErrorAction SilentlyContinue).'Installation Directory'
     $log = Join-Path ([string] $installDir) 'Logs\CloudMgr.log'
     $tail = if (Test-Path -LiteralPath $log) { (Get-Content -LiteralPath $log -Tail 15) -join "`n" } else { '(CloudMgr.log not found)' }
-    $seen = if ($status.Found) { Format-CmgStatus -Status $status } else { 'the site shows no such CMG' }
+    $seen = if ($status.Found) { $status.Text } else { 'the site shows no such CMG' }
     throw "CMG $ServiceFqdn not ready after $WaitMinutes minutes ($seen; ready is State 0 with StatusDetails 1). CloudMgr.log:`n$tail"
 }
-Write-Output "CMG $ServiceFqdn is ready ($(Format-CmgStatus -Status (Get-CmgStatus -Name $ServiceFqdn))); size: $(Get-CmgSizeReport -Name $ServiceFqdn)"
+Write-Output "CMG $ServiceFqdn is ready ($((Get-CmgStatus -Name $ServiceFqdn).Text)); size: $(Get-CmgSizeReport -Name $ServiceFqdn)"
 exit 0

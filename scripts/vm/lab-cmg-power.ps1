@@ -48,6 +48,7 @@ trap {
 }
 
 #include lib/configmgr-site.ps1
+#include lib/cmg-status.ps1
 
 $StoppedState = 6
 $StoppingState = 5
@@ -77,19 +78,6 @@ function Get-SiteReadiness {
     }
 }
 
-function ConvertTo-StatusNumber {
-    # A status value as a number, or $null when it is missing or not a number: [int] $null is 0,
-    # and 0 means "ready", so a missing value must never be converted that way.
-    param(
-        [object] $Value
-    )
-    if ($null -eq $Value) { return $null }
-    $text = ([string] $Value).Trim()
-    $number = 0
-    if ($text -eq '' -or -not [int]::TryParse($text, [ref] $number)) { return $null }
-    return $number
-}
-
 function Get-CmgStatus {
     # Reads only: the CMG object (or $null), its State and StatusDetails (or $null), and what
     # they mean here.
@@ -102,20 +90,15 @@ function Get-CmgStatus {
         return [pscustomobject] @{ Object = $null; State = $null; StatusDetails = $null; Ready = $false; Stopped = $false; Stopping = $false; Text = 'not found' }
     }
     $cmg = $found[0]
-    $state = $null
-    $details = $null
-    if ($cmg.PSObject.Properties['State']) { $state = ConvertTo-StatusNumber -Value $cmg.State }
-    if ($cmg.PSObject.Properties['StatusDetails']) { $details = ConvertTo-StatusNumber -Value $cmg.StatusDetails }
-    $stateText = if ($null -eq $state) { '(none)' } else { [string] $state }
-    $detailsText = if ($null -eq $details) { '(none)' } else { [string] $details }
+    $status = Get-CmgStatusOf -Gateway $cmg
     return [pscustomobject] @{
         Object = $cmg
-        State = $state
-        StatusDetails = $details
-        Ready = (($null -ne $state) -and ($null -ne $details) -and ($state -eq 0) -and ($details -eq 1))
-        Stopped = (($null -ne $state) -and ($state -eq $StoppedState))
-        Stopping = (($null -ne $state) -and ($state -eq $StoppingState))
-        Text = "State=$stateText, StatusDetails=$detailsText"
+        State = $status.State
+        StatusDetails = $status.StatusDetails
+        Ready = $status.Ready
+        Stopped = (($null -ne $status.State) -and ($status.State -eq $StoppedState))
+        Stopping = (($null -ne $status.State) -and ($status.State -eq $StoppingState))
+        Text = $status.Text
     }
 }
 

@@ -42,25 +42,13 @@ trap {
 }
 
 #include lib/configmgr-site.ps1
-
-function Get-ResultValue {
-    param(
-        [object] $Object,
-        [string] $Name
-    )
-    # $null when the object lacks the property (strict mode would throw, [int] would turn it into 0).
-    try { return $Object.$Name } catch { return $null }
-}
+#include lib/cmg-status.ps1
 
 function Test-CmgReady {
     param(
         [object] $Gateway
     )
-    if ($null -eq $Gateway) { return $false }
-    $state = Get-ResultValue -Object $Gateway -Name 'State'
-    $details = Get-ResultValue -Object $Gateway -Name 'StatusDetails'
-    # Compared as text: a missing, null or empty value must not become 0 as [int] would make it.
-    return ("$state" -eq '0') -and ("$details" -eq '1')
+    return (Get-CmgStatusOf -Gateway $Gateway).Ready
 }
 
 function Test-Check {
