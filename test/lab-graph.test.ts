@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { evaluateLab, SECRET_TEXT, type Evaluation } from "../scripts/cli/offline/evaluate";
 import { LabStep } from "../components/lab-step";
+import { StepScopes } from "../components/lab/step-scopes";
 import { RUNBOOK, transitiveNeeds, type StepId } from "../stacks/model/runbook";
 import { RUN_COMMAND_TYPE } from "../stacks/model/durations";
 import { customOf, missingWaits } from "./support/graph";
@@ -187,5 +188,34 @@ describe("ordering check control case", () => {
       },
     });
     expect(missingWaits(fixed, "dc-vm", "credentials")).toEqual([]);
+  });
+});
+
+describe("step-order guard", () => {
+  it("throws when a step is opened after a step that needs it", async () => {
+    let inOrder: StepId[] = [];
+    let late: string | undefined;
+    await evaluateLab(sampleConfig(), {
+      program: () => {
+        const lab = new pulumi.ComponentResource("test:index:Lab", "lab", {}, {});
+        const scopes = new StepScopes(lab, { lab: "x" });
+        // Control: opened in runbook order, nothing throws.
+        scopes.get("network");
+        scopes.get("dc-vm");
+        scopes.get("ad-forest");
+        inOrder = scopes.built();
+        // ad-ous needs ad-forest: opening ad-forest after it breaks the order.
+        const outOfOrder = new StepScopes(lab, { lab: "y" });
+        outOfOrder.get("ad-ous");
+        try {
+          outOfOrder.get("ad-forest");
+        } catch (e) {
+          late = e instanceof Error ? e.message : String(e);
+        }
+        return {};
+      },
+    });
+    expect(inOrder).toEqual(["network", "dc-vm", "ad-forest"]);
+    expect(late).toBe("runbook step 'ad-forest' is built after 'ad-ous', which needs it: build steps in runbook order");
   });
 });
