@@ -37,6 +37,8 @@ describe("default lab graph", () => {
   });
 
   it("makes every step's resources wait for every built step it needs, transitively", () => {
+    // Every step has resources, so no pair below is checked against an empty step.
+    expect(RUNBOOK.filter((s) => customOf(ev, s.id).length === 0).map((s) => s.id)).toEqual([]);
     const problems: string[] = [];
     for (const step of RUNBOOK) {
       for (const needed of transitiveNeeds(step.id)) problems.push(...missingWaits(ev, step.id, needed));
@@ -87,6 +89,7 @@ describe("default lab graph", () => {
     const untaggable = new Set(["azure-native:authorization:RoleAssignment"]);
     const azure = customOf(ev).filter((r) => r.type.startsWith("azure-native:") && !untaggable.has(r.type));
     expect(azure.length).toBeGreaterThan(10);
+    expect(azure.filter((r) => r.type === RUN_COMMAND_TYPE).length).toBeGreaterThan(0);
     for (const r of azure) {
       expect(r.inputs.tags, r.urn).toMatchObject({ lab: "cmglab", stack: "dev", step: r.step });
       // A run command is replaced on any change: extending the lab must not re-run the runbook.
