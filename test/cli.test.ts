@@ -28,6 +28,7 @@ describe("parseCli", () => {
 });
 
 describe.each([
+  ["plan.ts", "usage: npm run plan"],
   ["diagnose.ts", "usage: npm run diagnose"],
   ["credentials.ts", "usage: npm run credentials"],
   ["lint-scripts.ts", "usage: npm run lint:scripts"],

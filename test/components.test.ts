@@ -100,7 +100,9 @@ describe("LabNetwork and AdminAccess", () => {
 
   it("opens no inbound port from the internet unless admin sources are listed", async () => {
     const ev = await network("basic");
-    for (const nsg of ev.resources.filter((r) => r.type === "azure-native:network:NetworkSecurityGroup")) {
+    const nsgs = ev.resources.filter((r) => r.type === "azure-native:network:NetworkSecurityGroup");
+    expect(nsgs).toHaveLength(3); // one per VM subnet
+    for (const nsg of nsgs) {
       const rules = nsg.inputs.securityRules as Array<Record<string, unknown>>;
       expect(rules.filter((r) => r.direction === "Inbound" && r.access === "Allow")).toEqual([]);
       expect(rules.some((r) => r.name === "deny-admin-ports-from-internet" && r.sourceAddressPrefix === "Internet")).toBe(true);

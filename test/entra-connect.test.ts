@@ -257,6 +257,8 @@ describe("Entra Connect in the whole lab", () => {
   });
 
   it("makes sync-scope wait for entra-connect, and entra-connect for the OUs", () => {
+    expect(customOf(ev, "sync-scope").length).toBeGreaterThan(0);
+    expect(customOf(ev, "entra-connect").length).toBeGreaterThan(0);
     expect(missingWaits(ev, "sync-scope", "entra-connect")).toEqual([]);
     expect(missingWaits(ev, "entra-connect", "ad-ous")).toEqual([]);
     expect(customOf(ev, "ad-ous").length).toBeGreaterThan(0);
@@ -265,9 +267,10 @@ describe("Entra Connect in the whole lab", () => {
   it("never makes the Entra Connect path wait for the ConfigMgr site", () => {
     const closure = waitClosure(ev);
     const site = customOf(ev, "site-server");
-    // Whatever the site step holds, no Entra Connect resource waits for any of it...
-    if (site.length > 0) expect(missingWaits(ev, "entra-connect", "site-server")).not.toEqual([]);
-    // ...nor for any in-guest work on the site server (meaningful before the site step has resources).
+    // No Entra Connect resource waits for the site step...
+    expect(site.length).toBeGreaterThan(0);
+    expect(missingWaits(ev, "entra-connect", "site-server")).not.toEqual([]);
+    // ...nor for any in-guest work on the site server.
     const siteWork = new Set([...site, ...ev.resources.filter((r) => r.type === RUN_COMMAND_TYPE && r.plainInputs.vmName === "cmglab-dev-cm01")].map((r) => r.urn));
     for (const r of [...customOf(ev, "entra-connect"), ...customOf(ev, "sync-scope")]) {
       const waits = [...(closure.get(r.urn) ?? [])].filter((u) => siteWork.has(u));

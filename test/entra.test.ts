@@ -286,6 +286,7 @@ describe("entra-apps and cmg-azure-access in the default lab", () => {
 
   it("makes the CMG access wait for the apps and consents (with control cases)", () => {
     expect(customOf(ev, "entra-apps").length).toBeGreaterThan(10);
+    expect(customOf(ev, "cmg-azure-access").length).toBeGreaterThan(0);
     expect(missingWaits(ev, "cmg-azure-access", "entra-apps")).toEqual([]);
     // Control: the apps do not wait for the network, nor the VMs for the apps.
     expect(missingWaits(ev, "entra-apps", "network")).not.toEqual([]);

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { evaluateLab, SECRET_TEXT, type Evaluation } from "../scripts/cli/offline/evaluate";
 import { LabStep } from "../components/lab-step";
+import { StepScopes } from "../components/lab/step-scopes";
 import { RUNBOOK, transitiveNeeds, type StepId } from "../stacks/model/runbook";
 import { RUN_COMMAND_TYPE } from "../stacks/model/durations";
 import { customOf, missingWaits } from "./support/graph";
@@ -36,6 +37,8 @@ describe("default lab graph", () => {
   });
 
   it("makes every step's resources wait for every built step it needs, transitively", () => {
+    // Every step has resources, so no pair below is checked against an empty step.
+    expect(RUNBOOK.filter((s) => customOf(ev, s.id).length === 0).map((s) => s.id)).toEqual([]);
     const problems: string[] = [];
     for (const step of RUNBOOK) {
       for (const needed of transitiveNeeds(step.id)) problems.push(...missingWaits(ev, step.id, needed));
@@ -86,6 +89,7 @@ describe("default lab graph", () => {
     const untaggable = new Set(["azure-native:authorization:RoleAssignment"]);
     const azure = customOf(ev).filter((r) => r.type.startsWith("azure-native:") && !untaggable.has(r.type));
     expect(azure.length).toBeGreaterThan(10);
+    expect(azure.filter((r) => r.type === RUN_COMMAND_TYPE).length).toBeGreaterThan(0);
     for (const r of azure) {
       expect(r.inputs.tags, r.urn).toMatchObject({ lab: "cmglab", stack: "dev", step: r.step });
       // A run command is replaced on any change: extending the lab must not re-run the runbook.
@@ -187,5 +191,34 @@ describe("ordering check control case", () => {
       },
     });
     expect(missingWaits(fixed, "dc-vm", "credentials")).toEqual([]);
+  });
+});
+
+describe("step-order guard", () => {
+  it("throws when a step is opened after a step that needs it", async () => {
+    let inOrder: StepId[] = [];
+    let late: string | undefined;
+    await evaluateLab(sampleConfig(), {
+      program: () => {
+        const lab = new pulumi.ComponentResource("test:index:Lab", "lab", {}, {});
+        const scopes = new StepScopes(lab, { lab: "x" });
+        // Control: opened in runbook order, nothing throws.
+        scopes.get("network");
+        scopes.get("dc-vm");
+        scopes.get("ad-forest");
+        inOrder = scopes.built();
+        // ad-ous needs ad-forest: opening ad-forest after it breaks the order.
+        const outOfOrder = new StepScopes(lab, { lab: "y" });
+        outOfOrder.get("ad-ous");
+        try {
+          outOfOrder.get("ad-forest");
+        } catch (e) {
+          late = e instanceof Error ? e.message : String(e);
+        }
+        return {};
+      },
+    });
+    expect(inOrder).toEqual(["network", "dc-vm", "ad-forest"]);
+    expect(late).toBe("runbook step 'ad-forest' is built after 'ad-ous', which needs it: build steps in runbook order");
   });
 });

@@ -7,7 +7,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { makePlan, parsePlanArgs, renderPlan, PROJECT_DIR } from "../scripts/cli/plan";
+import { parseCli } from "../scripts/cli/cli";
+import { makePlan, PLAN_CLI, planArgs, renderPlan, PROJECT_DIR, UsageError } from "../scripts/cli/plan";
 import { latestStart, placeOutsideResourceGroups, roundOf, type Plan } from "../scripts/cli/offline/plan-model";
 import { LATER_ROUND, resourceDuration, RUN_COMMAND_TYPE, SCRIPT_MINUTES } from "../stacks/model/durations";
 import type { RecordedResource } from "../scripts/cli/offline/evaluate";
@@ -19,7 +20,7 @@ const runCli = (args: string[]) =>
 
 let plan: Plan;
 beforeAll(async () => {
-  plan = await makePlan(parsePlanArgs([]));
+  plan = await makePlan(planArgs());
 });
 
 describe("plan --json contract", () => {
@@ -80,16 +81,14 @@ describe("plan --json contract", () => {
       expect(prev && cur && prev.finish <= cur.finish).toBe(true);
     }
     // A step never starts before a step it needs has finished.
-    for (const s of plan.steps.filter((x) => x.built)) {
-      for (const n of s.needs) {
-        const need = plan.steps.find((x) => x.id === n);
-        if (need?.built) expect(s.start, `${s.id} after ${n}`).toBeGreaterThanOrEqual(need.finish - 1e-9);
-      }
-    }
+    const edges = plan.steps.filter((x) => x.built).flatMap((s) => s.needs.map((n) => ({ s, need: plan.steps.find((x) => x.id === n) })));
+    const builtEdges = edges.filter((e) => e.need?.built);
+    expect(builtEdges.length).toBeGreaterThan(20);
+    for (const { s, need } of builtEdges) expect(s.start, `${s.id} after ${need?.id ?? "?"}`).toBeGreaterThanOrEqual((need?.finish ?? Infinity) - 1e-9);
   });
 
   it("is byte-identical on a second evaluation", async () => {
-    const again = await makePlan(parsePlanArgs([]));
+    const again = await makePlan(planArgs());
     expect(renderPlan(again, "json")).toBe(renderPlan(plan, "json"));
   });
 });
@@ -174,6 +173,32 @@ describe("manual steps", () => {
   });
 });
 
+describe("plan arguments", () => {
+  it("defaults to the dev stack, its config file in the project, and the human form", () => {
+    expect(planArgs()).toEqual({ stack: "dev", configFile: path.join(PROJECT_DIR, "Pulumi.dev.yaml"), format: "human" });
+  });
+
+  it("reads Pulumi.<stack>.yaml for --stack unless --config-file names another (resolved)", () => {
+    const parsed = parseCli(PLAN_CLI, ["--stack", "prod", "--json"]);
+    if (parsed.kind !== "ok") throw new Error(`did not parse: ${parsed.kind}`);
+    expect(planArgs(parsed.values)).toEqual({ stack: "prod", configFile: path.join(PROJECT_DIR, "Pulumi.prod.yaml"), format: "json" });
+    expect(planArgs({ stack: "prod", "config-file": "x/Pulumi.prod.yaml" }).configFile).toBe(path.resolve("x/Pulumi.prod.yaml"));
+    expect(planArgs({ mermaid: true }).format).toBe("mermaid");
+  });
+
+  it("refuses two output formats, naming both", () => {
+    expect(() => planArgs({ json: true, mermaid: true })).toThrow(UsageError);
+    expect(() => planArgs({ json: true, mermaid: true })).toThrow("--json and --mermaid cannot be combined");
+  });
+
+  it("names an unknown option and a missing value; answers help", () => {
+    expect(parseCli(PLAN_CLI, ["--frobnicate"])).toEqual({ kind: "error", message: "Unknown option '--frobnicate'" });
+    expect(parseCli(PLAN_CLI, ["--config-file"])).toMatchObject({ kind: "error", message: expect.stringContaining("--config-file") });
+    expect(parseCli(PLAN_CLI, ["extra"])).toEqual({ kind: "error", message: "unexpected argument 'extra'" });
+    expect(parseCli(PLAN_CLI, ["--json", "--help"])).toEqual({ kind: "help" });
+  });
+});
+
 describe("plan CLI", () => {
   it("refuses a bad config with one paragraph per problem on stderr, exit 2, nothing on stdout", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cmg-lab-plan-"));
@@ -200,7 +225,20 @@ describe("plan CLI", () => {
     const r = runCli(["--frobnicate"]);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("Unknown option '--frobnicate'");
     expect(r.stderr).toMatch(/usage: npm run plan/);
+  });
+
+  it("names an option without its value, and two output formats, exit 2 with nothing on stdout", () => {
+    const missing = runCli(["--stack"]);
+    expect(missing.status).toBe(2);
+    expect(missing.stdout).toBe("");
+    expect(missing.stderr).toContain("--stack");
+    const both = runCli(["--json", "--gantt"]);
+    expect(both.status).toBe(2);
+    expect(both.stdout).toBe("");
+    expect(both.stderr).toContain("--json and --gantt cannot be combined");
+    expect(both.stderr).toMatch(/usage: npm run plan/);
   });
 
   it("names a missing config file", () => {
@@ -298,6 +336,9 @@ describe("plan: resume estimate, Gantt chart and paused cost (issue 15)", () => 
   });
 
   it("accepts --gantt on the command line", () => {
-    expect(parsePlanArgs(["--gantt"]).format).toBe("gantt");
+    const parsed = parseCli(PLAN_CLI, ["--gantt"]);
+    expect(parsed).toEqual({ kind: "ok", values: { gantt: true }, positionals: [] });
+    if (parsed.kind !== "ok") throw new Error("--gantt did not parse");
+    expect(planArgs(parsed.values).format).toBe("gantt");
   });
 });

@@ -1,11 +1,11 @@
 import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { README, updatedReadme } from "../scripts/cli/readme";
-import { makePlan, parsePlanArgs } from "../scripts/cli/plan";
+import { makePlan, planArgs } from "../scripts/cli/plan";
 
 describe("README", () => {
   it("holds the runbook diagram and step table of the current program (npm run readme updates them)", async () => {
-    const plan = await makePlan(parsePlanArgs([]));
+    const plan = await makePlan(planArgs());
     const text = fs.readFileSync(README, "utf8");
     expect(updatedReadme(text, plan) === text, "README.md is out of date: run npm run readme").toBe(true);
   });

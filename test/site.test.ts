@@ -26,7 +26,7 @@ import {
   SITE_MINUTES,
   toBase64,
 } from "../stacks/model/site";
-import { missingWaits } from "./support/graph";
+import { customOf, missingWaits } from "./support/graph";
 import { sampleConfig } from "./support/sample-config";
 import { testVm } from "./support/test-vm";
 
@@ -309,6 +309,8 @@ describe("AzureServices: the apps' ids reach the script, the secret stays protec
   });
 
   it("waits for the apps; the control case without the wait is caught", async () => {
+    expect(customOf(ev, "azure-services").length).toBeGreaterThan(0);
+    expect(customOf(ev, "entra-apps").length).toBeGreaterThan(0);
     expect(missingWaits(ev, "azure-services", "entra-apps")).toEqual([]);
     const broken = await build(false);
     expect(missingWaits(broken, "azure-services", "entra-apps")).not.toEqual([]);

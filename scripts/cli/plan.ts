@@ -6,12 +6,15 @@
  * with its critical path, the preflight warnings and a cost estimate. `--json` prints one JSON
  * object (see scripts/cli/offline/plan-model.ts); `--mermaid` prints the runbook diagram, `--gantt`
  * the first-build timeline as a Mermaid Gantt chart with the critical path marked.
- * A config error: one paragraph per problem on stderr, exit code 2, nothing on stdout.
+ * A config error: one paragraph per problem on stderr, exit code 2, nothing on stdout. Options go
+ * through the shared parser (cli.ts): --help exits 0, a usage error names the option and exits 2.
  */
 import * as path from "node:path";
+import type { ParseArgsConfig } from "node:util";
 import { formatConfigIssues, LabConfigError, parseLabConfig } from "../../stacks/config/config";
 import { readStackConfigFile } from "../../stacks/config/config-file";
 import type { ConfigIssue, LabConfig } from "../../stacks/config/lab-config";
+import { runCli, type CliParse, type CliSpec } from "./cli";
 import { evaluateLab } from "./offline/evaluate";
 import { buildPlan, type Plan } from "./offline/plan-model";
 import { renderGantt, renderHuman, renderMermaid } from "./offline/render";
@@ -25,30 +28,50 @@ export interface PlanArgs {
   readonly format: "human" | "json" | "mermaid" | "gantt";
 }
 
+const USAGE = `usage: npm run plan -- [--stack NAME] [--config-file PATH] [--json | --mermaid | --gantt]
+
+Evaluates the lab under Pulumi's mock runtime with the stack's config, no cloud account needed,
+and prints the runbook in waves, each step's resources, the timeline, warnings and costs.
+
+  --stack NAME        the stack whose config is read (default dev)
+  --config-file PATH  the config file (default Pulumi.<stack>.yaml in the project)
+  --json              one JSON object on stdout (the plan's contract), nothing else
+  --mermaid           the runbook as a Mermaid diagram
+  --gantt             the first-build timeline as a Mermaid Gantt chart
+  -h, --help          show this help
+
+A config error prints one paragraph per problem on stderr and exits 2, with nothing on stdout.
+`;
+
+/** The plan's command line, for the shared parser (scripts/cli/cli.ts). */
+export const PLAN_CLI = {
+  name: "plan",
+  usage: USAGE,
+  options: {
+    stack: { type: "string" },
+    "config-file": { type: "string" },
+    json: { type: "boolean" },
+    mermaid: { type: "boolean" },
+    gantt: { type: "boolean" },
+  },
+} as const satisfies CliSpec<NonNullable<ParseArgsConfig["options"]>>;
+
+/** The options as parsed (every one optional). */
+export type PlanOptions = Extract<CliParse<typeof PLAN_CLI.options>, { kind: "ok" }>["values"];
+
+/** A usage error found after parsing: the message names the options. */
 export class UsageError extends Error {}
 
-const USAGE = "usage: npm run plan -- [--stack NAME] [--config-file PATH] [--json | --mermaid | --gantt]";
-
-export function parsePlanArgs(argv: readonly string[]): PlanArgs {
-  let stack = "dev";
-  let configFile: string | undefined;
-  let format: PlanArgs["format"] = "human";
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value\n${USAGE}`);
-      return v;
-    };
-    if (a === "--stack") stack = value();
-    else if (a === "--config-file") configFile = value();
-    else if (a === "--json") format = "json";
-    else if (a === "--mermaid") format = "mermaid";
-    else if (a === "--gantt") format = "gantt";
-    else if (a === "--help" || a === "-h") throw new UsageError(USAGE);
-    else throw new UsageError(`unknown argument '${a}'\n${USAGE}`);
-  }
-  return { stack, configFile: path.resolve(configFile ?? path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`)), format };
+/**
+ * The plan's arguments from its options: stack `dev` and its `Pulumi.<stack>.yaml` in the project
+ * unless given. Throws UsageError when more than one output format is asked for.
+ */
+export function planArgs(options: PlanOptions = {}): PlanArgs {
+  const formats = (["json", "mermaid", "gantt"] as const).filter((f) => options[f] === true);
+  if (formats.length > 1) throw new UsageError(`${formats.map((f) => `--${f}`).join(" and ")} cannot be combined: choose one output format`);
+  const stack = options.stack ?? "dev";
+  const configFile = path.resolve(options["config-file"] ?? path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`));
+  return { stack, configFile, format: formats[0] ?? "human" };
 }
 
 /** Today's date (UTC, YYYY-MM-DD): only used to warn that a lab is past `expiresOn`. */
@@ -80,12 +103,13 @@ export function renderPlan(plan: Plan, format: PlanArgs["format"]): string {
   return renderHuman(plan);
 }
 
-async function main(): Promise<number> {
+async function main(options: PlanOptions): Promise<number> {
   let args: PlanArgs;
   try {
-    args = parsePlanArgs(process.argv.slice(2));
+    args = planArgs(options);
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`plan: ${e.message}\n\n${USAGE}`);
     return 2;
   }
   try {
@@ -106,13 +130,5 @@ if (require.main === module) {
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(0);
   });
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`cmg-lab plan failed: ${e instanceof Error ? e.message : String(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
+  runCli(PLAN_CLI, process.argv.slice(2), main);
 }

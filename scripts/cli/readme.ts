@@ -9,7 +9,7 @@ import { formatMinutes } from "../../stacks/model/timeline";
 import type { Plan } from "./offline/plan-model";
 import { renderGantt, renderMermaid } from "./offline/render";
 import { runCli } from "./cli";
-import { makePlan, parsePlanArgs } from "./plan";
+import { makePlan, planArgs } from "./plan";
 
 const USAGE = `usage: npm run readme
 
@@ -56,7 +56,7 @@ export function updatedReadme(text: string, plan: Plan): string {
 }
 
 async function main(): Promise<void> {
-  const plan = await makePlan(parsePlanArgs([]));
+  const plan = await makePlan(planArgs());
   const before = fs.readFileSync(README, "utf8");
   const after = updatedReadme(before, plan);
   if (after !== before) fs.writeFileSync(README, after);

@@ -67,9 +67,10 @@ export const VERIFY_CHECKS: readonly VerifyCheck[] = [
 ];
 
 /**
- * The command that prints a verify run command's report. Pulumi cannot read a run command's
- * output (the provider does not surface instanceView: UNCONFIRMED), so the stack exports this
- * command line instead of the report.
+ * The command that prints a verify run command's report. The lab reads the reports of a green
+ * run back itself (LabVerify's `report`, from the run commands' instance view); when a check
+ * fails, the deployment stops before any stack output is written, so this command line is
+ * exported too and prints the failing report.
  */
 export function verifyReportCommand(resourceGroup: string, vmName: string, runCommandName: string): string {
   return `az vm run-command show --resource-group ${resourceGroup} --vm-name ${vmName} --run-command-name ${runCommandName} --instance-view --query "instanceView.[output, error]" -o tsv`;
