@@ -17,6 +17,7 @@ export default {
     "stacks/model/run-command-transport.ts",
     "stacks/diagnosis/diagnose.ts",
     "stacks/diagnosis/signatures.ts",
+    "stacks/diagnosis/signatures/*.ts",
     "stacks/policy-pack/policies.ts",
   ],
   reporters: ["clear-text", "progress", "json"],
