@@ -46,7 +46,7 @@ export const clients = field({
   doc: `Client VMs, at most ${MAX_CLIENTS}`,
   default: [{ name: "win11-01", os: "windows-11", network: "internet" }],
   pulumiDefault: [{ name: "win11-01", os: "windows-11", network: "internet" }],
-  defaultText: "one win11-01, Windows 11, internet side",
+  defaultText: "(one win11-01, Windows 11, internet side)",
   expected: "a list of clients",
   typeFix: (key) => `write it as a YAML list, e.g. ${key}: ${EXAMPLE}`,
   example: "{ name: win11-01, os: windows-11, network: internet }",

@@ -42,7 +42,7 @@ const mediaField = (name: MediaName) =>
   field({
     kind: "string",
     doc: `${MEDIA[name]}, https`,
-    defaultText: "see stacks/model/site.ts",
+    defaultText: "(see stacks/model/site.ts)",
     example: "https://...",
     schema: () => z.string().optional(),
   });
