@@ -1,10 +1,12 @@
 /**
  * `npm run readme`: regenerates the README's runbook diagram, step table and timeline chart from the real plan of
- * the default lab, between the `<!-- runbook-...:start -->` / `:end -->` markers.
- * test/readme.test.ts fails when the README is out of date.
+ * the default lab, between the `<!-- runbook-...:start -->` / `:end -->` markers, the README's configuration
+ * table (`<!-- config-table:... -->`) and Pulumi.yaml's `config:` block from the config schema
+ * (stacks/config/config-docs.ts). test/readme.test.ts fails when either file is out of date.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { configTable, updatedPulumiYaml } from "../../stacks/config/config-docs";
 import { formatMinutes } from "../../stacks/model/timeline";
 import type { Plan } from "./offline/plan-model";
 import { renderGantt, renderMermaid } from "./offline/render";
@@ -14,13 +16,16 @@ import { makePlan, planArgs } from "./plan";
 const USAGE = `usage: npm run readme
 
 Regenerates the README's runbook diagram, step table and timeline chart from the plan of the
-default lab, between the <!-- runbook-...:start --> / :end --> markers (test/readme.test.ts
-fails when they are out of date).
+default lab, between the <!-- runbook-...:start --> / :end --> markers, the configuration table
+and Pulumi.yaml's config: block from the config schema (test/readme.test.ts fails when they are
+out of date).
 
   -h, --help  show this help
 `;
 
 export const README = path.resolve(__dirname, "..", "..", "README.md");
+export const PULUMI_YAML = path.resolve(__dirname, "..", "..", "Pulumi.yaml");
+export { updatedPulumiYaml };
 
 function stepTable(plan: Plan): string {
   const rows = plan.steps.map((s) => {
@@ -45,6 +50,7 @@ export function updatedReadme(text: string, plan: Plan): string {
     "runbook-diagram": "```mermaid\n" + renderMermaid(plan) + "```",
     "runbook-table": stepTable(plan),
     "timeline-gantt": "```mermaid\n" + renderGantt(plan) + "```",
+    "config-table": configTable(),
   };
   let out = text;
   for (const [name, body] of Object.entries(blocks)) {
@@ -61,6 +67,10 @@ async function main(): Promise<void> {
   const after = updatedReadme(before, plan);
   if (after !== before) fs.writeFileSync(README, after);
   process.stdout.write(after === before ? "README.md is up to date\n" : "README.md updated\n");
+  const yamlBefore = fs.readFileSync(PULUMI_YAML, "utf8");
+  const yamlAfter = updatedPulumiYaml(yamlBefore);
+  if (yamlAfter !== yamlBefore) fs.writeFileSync(PULUMI_YAML, yamlAfter);
+  process.stdout.write(yamlAfter === yamlBefore ? "Pulumi.yaml is up to date\n" : "Pulumi.yaml updated\n");
 }
 
 if (require.main === module) {
