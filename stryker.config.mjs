@@ -4,6 +4,8 @@
 // config rules, the runbook and step ordering, the run-command transport, the diagnosis and the
 // policy pack. Slow (each mutant runs its covering tests): not part of npm test or CI.
 // One module: npm run mutate -- --mutate stacks/model/run-command-transport.ts
+// with its test files only (vitest.mutate.config.mts), as on a shared two-core machine:
+//   MUTATE_TESTS="test/runbook.test.ts test/mutation-runbook.test.ts" npm run mutate -- --mutate stacks/model/runbook.ts --concurrency 1
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: "vitest",
