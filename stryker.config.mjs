@@ -13,6 +13,9 @@ export default {
   coverageAnalysis: "perTest",
   mutate: [
     "stacks/config/config.ts",
+    "stacks/config/config-issues.ts",
+    "stacks/config/schema.ts",
+    "stacks/config/sections/*.ts",
     "stacks/config/config-util.ts",
     "stacks/model/runbook.ts",
     "components/lab-step.ts",
