@@ -24,6 +24,7 @@ import * as path from "node:path";
 import type { LabPowerOutput } from "../../components/lab";
 import { encodeParameterValue, wrapForRunCommand } from "../../stacks/model/run-command-transport";
 import { expandIncludes } from "../../stacks/model/script-text";
+import { addDays } from "../../stacks/config/config-util";
 import { parseCli } from "./cli";
 
 export interface PowerArgs {
@@ -179,12 +180,6 @@ async function runOnSite(power: LabPowerOutput, command: SiteCommand): Promise<s
   }
 }
 
-const addDays = (date: string, days: number): string => {
-  const d = new Date(`${date.slice(0, 10)}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-};
-
 /** ConfigMgr's evaluation turns read-only this many days after the site install. */
 export const EVALUATION_DAYS = 180;
 
@@ -194,12 +189,12 @@ export function pauseWarnings(today: string, expiresOn: string, secretEnd: strin
   const check = (what: string, date: string, fix: string): void => {
     const d = date.slice(0, 10);
     if (d <= today) lines.push(`! ${what} passed on ${d}: ${fix}`);
-    else lines.push(`  ${what}: ${d}${d <= addDays(today, 14) ? " (within two weeks)" : ""}`);
+    else lines.push(`  ${what}: ${d}${d <= addDays(today.slice(0, 10), 14) ? " (within two weeks)" : ""}`);
   };
   check("the lab's expiresOn", expiresOn, "set cmg-lab:schedule.expiresOn later and run pulumi up, or pulumi destroy the lab");
   check("the server app secret's end date", secretEnd, "set cmg-lab:entra.secretIssuedOn to today and run pulumi up (the site re-imports the new secret)");
   if (siteInstalledOn) {
-    check(`the ConfigMgr evaluation (site installed ${siteInstalledOn.slice(0, 10)}, read-only after ${EVALUATION_DAYS} days)`, addDays(siteInstalledOn, EVALUATION_DAYS), "the site is read-only: enter a product key, or rebuild the lab");
+    check(`the ConfigMgr evaluation (site installed ${siteInstalledOn.slice(0, 10)}, read-only after ${EVALUATION_DAYS} days)`, addDays(siteInstalledOn.slice(0, 10), EVALUATION_DAYS), "the site is read-only: enter a product key, or rebuild the lab");
   } else {
     lines.push(`  the ConfigMgr evaluation: install date unknown (no site-install run command found); it turns read-only ${EVALUATION_DAYS} days after the install`);
   }

@@ -105,6 +105,15 @@ export function isIsoDate(text: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
 }
 
+/** The `YYYY-MM-DD` date `days` days after `isoDate` (a `YYYY-MM-DD` date), in UTC. */
+export function addDays(isoDate: string, days: number): string {
+  const [y, m, d] = isoDate.split("-").map(Number);
+  if (y === undefined || m === undefined || d === undefined || [y, m, d].some((n) => !Number.isInteger(n))) {
+    throw new Error(`addDays: ${JSON.stringify(isoDate)} is not a YYYY-MM-DD date`);
+  }
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
 export interface Ipv4Cidr {
   /** The address as a 32-bit unsigned number. */
   readonly address: number;

@@ -4,6 +4,7 @@
  * config gives the same names, ids and dates on every evaluation.
  */
 import type { CmgRole } from "../config/lab-config";
+import { addDays } from "../config/config-util";
 import { stackLabel } from "./names";
 
 // --- Microsoft Graph ----------------------------------------------------------------------------
@@ -111,14 +112,6 @@ export function connectSetupUpn(prefix: string, stack: string, tenantDomain: str
 
 /** Days the server app secret outlives the lab's `schedule.expiresOn`: room to extend the lab a little. */
 export const SECRET_GRACE_DAYS = 7;
-
-function addDays(isoDate: string, days: number): string {
-  const [y, m, d] = isoDate.split("-").map(Number);
-  if (y === undefined || m === undefined || d === undefined || [y, m, d].some((n) => !Number.isInteger(n))) {
-    throw new Error(`addDays: ${JSON.stringify(isoDate)} is not a YYYY-MM-DD date`);
-  }
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
-}
 
 export interface SecretLifetime {
   /** The lab's end date (`schedule.expiresOn`), YYYY-MM-DD. */
