@@ -19,6 +19,7 @@ import { RUN_COMMAND_TYPE } from "../stacks/model/durations";
 import { joinDns, syncScopeSpec, type SyncScopeSpec } from "../stacks/model/sync-scope";
 import { customOf, missingWaits, waitClosure } from "./support/graph";
 import { sampleConfig } from "./support/sample-config";
+import { base, edit, MSI_URL } from "./support/config-cases";
 
 const TAGS = { lab: "cmglab", stack: "dev", step: "test", expiresOn: "2026-12-31" };
 const URL = "https://files.example.com/msi/AzureADConnect.msi";
@@ -296,21 +297,10 @@ describe("Entra Connect in the whole lab", () => {
 });
 
 describe("the OU list the program sends to the sync-scope step", () => {
-  // A valid stack config, as Pulumi hands it to the program; `domain` and `sync` vary below.
-  const rawValues = (domain: Record<string, unknown>, sync: Record<string, unknown>): Record<string, unknown> => ({
-    "azure-native:location": "westeurope",
-    "cmg-lab:prefix": "cmglab",
-    "cmg-lab:domain": domain,
-    "cmg-lab:tenant": { domain: "contoso.onmicrosoft.com" },
-    "cmg-lab:site": { siteCode: "PS1", enhancedHttp: true },
-    "cmg-lab:discovery": { activeDirectoryUsers: true, azureAdUsers: true },
-    // pulumi up refuses a lab without an Entra Connect MSI: a URL the user hosts.
-    "cmg-lab:sync": { ...sync, msiUrl: "https://media.example.test/AzureADConnect.msi" },
-    "cmg-lab:cmg": { name: "cmglabdev", vmSize: "Standard_B2s", instances: 1, certificate: "lab-ca" },
-    "cmg-lab:clients": [{ name: "win11-01", os: "windows-11", network: "internet" }],
-    "cmg-lab:admin": { username: "labadmin", allowedSourceCidrs: [] },
-    "cmg-lab:schedule": { autoShutdown: "19:00", timeZone: "UTC", expiresOn: "2026-12-31" },
-  });
+  // A valid stack config, as Pulumi hands it to the program (the shipped lab with a hosted MSI);
+  // `domain` and `sync` vary below.
+  const rawValues = (domain: Record<string, unknown>, sync: Record<string, unknown>): Record<string, unknown> =>
+    edit(base(), { domain, sync: { ...sync, msiUrl: MSI_URL } });
   const cases = [
     {
       name: "the default config",

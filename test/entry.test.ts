@@ -53,6 +53,32 @@ async function runEntry(config: Record<string, string>): Promise<{ exports: Reco
   }
 }
 
+/**
+ * Imports the entry outside a stack, as the engine loads it, expecting it to refuse the config:
+ * the error it threw (or undefined) and how many resources it registered before that.
+ */
+async function importRefused(config: Record<string, string>): Promise<{ error: unknown; registered: number }> {
+  await pulumi.runtime.setMocks(labMocks(), "cmg-lab", "dev", false);
+  pulumi.runtime.setAllConfig(config, []);
+  let registered = 0;
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: unknown, cb: unknown) => void };
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    registered++;
+    original(req, cb);
+  };
+  try {
+    vi.resetModules();
+    const error = await import("../stacks/index").then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    return { error, registered };
+  } finally {
+    monitor.registerResource = original;
+  }
+}
+
 describe("stacks/index.ts", () => {
   it("builds the lab from the engine's config and exports exactly the LabOutputs", async () => {
     const { exports } = await runEntry(engineConfig());
@@ -73,57 +99,23 @@ describe("stacks/index.ts", () => {
   });
 
   it("refuses the shipped Pulumi.dev.yaml (no Entra Connect MSI) before any resource, naming sync.msiFile and where to download it", async () => {
-    await pulumi.runtime.setMocks(labMocks(), "cmg-lab", "dev", false);
-    pulumi.runtime.setAllConfig(engineConfig({}, false), []);
-    let registered = 0;
-    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: unknown, cb: unknown) => void };
-    const original = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, cb) => {
-      registered++;
-      original(req, cb);
-    };
-    try {
-      vi.resetModules();
-      const error = await import("../stacks/index").then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(error).toBeInstanceOf(pulumi.RunError);
-      const message = String((error as Error).message);
-      // One paragraph: the missing MSI is the only problem of the shipped config.
-      expect(message.split("\n\n")).toHaveLength(1);
-      expect(message).toMatch(/^error: cmg-lab:sync\.msiFile = \(not set\): no Entra Connect Sync MSI is configured/);
-      expect(message).toContain("Microsoft Entra admin center (https://entra.microsoft.com: Entra Connect > Get started, or Manage > Download)");
-      expect(message).toContain("2.5.79.0");
-      expect(registered).toBe(0);
-    } finally {
-      monitor.registerResource = original;
-    }
+    const { error, registered } = await importRefused(engineConfig({}, false));
+    expect(error).toBeInstanceOf(pulumi.RunError);
+    const message = String((error as Error).message);
+    // One paragraph: the missing MSI is the only problem of the shipped config.
+    expect(message.split("\n\n")).toHaveLength(1);
+    expect(message).toMatch(/^error: cmg-lab:sync\.msiFile = \(not set\): no Entra Connect Sync MSI is configured/);
+    expect(message).toContain("Microsoft Entra admin center (https://entra.microsoft.com: Entra Connect > Get started, or Manage > Download)");
+    expect(message).toContain("2.5.79.0");
+    expect(registered).toBe(0);
   });
 
   it("refuses a lab with a known miss before registering any resource", async () => {
-    await pulumi.runtime.setMocks(labMocks(), "cmg-lab", "dev", false);
-    pulumi.runtime.setAllConfig(engineConfig({ "cmg-lab:discovery": { activeDirectoryUsers: false, azureAdUsers: true } }), []);
-    let registered = 0;
-    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: unknown, cb: unknown) => void };
-    const original = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, cb) => {
-      registered++;
-      original(req, cb);
-    };
-    try {
-      vi.resetModules();
-      // Imported outside a stack: the module throws while loading, as the engine would see it.
-      const error = await import("../stacks/index").then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(error).toBeInstanceOf(pulumi.RunError);
-      expect(String((error as Error).message)).toContain("cmg-lab:discovery.activeDirectoryUsers");
-      expect(String((error as Error).message)).toMatch(/Fix: /);
-      expect(registered).toBe(0);
-    } finally {
-      monitor.registerResource = original;
-    }
+    // Imported outside a stack: the module throws while loading, as the engine would see it.
+    const { error, registered } = await importRefused(engineConfig({ "cmg-lab:discovery": { activeDirectoryUsers: false, azureAdUsers: true } }));
+    expect(error).toBeInstanceOf(pulumi.RunError);
+    expect(String((error as Error).message)).toContain("cmg-lab:discovery.activeDirectoryUsers");
+    expect(String((error as Error).message)).toMatch(/Fix: /);
+    expect(registered).toBe(0);
   });
 });
