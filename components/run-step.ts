@@ -16,6 +16,9 @@ export const SCRIPT_TAG = "cmgLabScript";
 /** Tag on the later rounds of a step that runs in rounds: `2/3`, `3/3`. */
 export const ROUND_TAG = "cmgLabRound";
 
+/** Tag on a check run again after the build passed it once (RunStepArgs.recheck). */
+export const RECHECK_TAG = "cmgLabRecheck";
+
 /**
  * The longest timeout one run command may get, in minutes. A managed run command runs as a VM
  * extension (RunCommandHandlerWindows), Azure gives extension provisioning 90 minutes
@@ -27,7 +30,7 @@ export const ROUND_TAG = "cmgLabRound";
 export const MAX_RUN_COMMAND_MINUTES = 80;
 
 export interface RunStepArgs {
-  /** Required. The VM the script runs on; run commands on one VM run one after another. */
+  /** Required. The VM the script runs on; its run commands run one after another unless given a lane. */
   readonly vm: WindowsVm;
   /** Required. File name of the script in `scripts/`, e.g. `ad-forest-promote.ps1`. */
   readonly script: string;
@@ -51,6 +54,17 @@ export interface RunStepArgs {
    * cmdlets that need domain or ConfigMgr rights). The password must be a Pulumi secret.
    */
   readonly runAs?: { readonly user: pulumi.Input<string>; readonly password: pulumi.Input<string> };
+  /**
+   * Optional. Runs beside the VM's other lanes instead of after every earlier run command
+   * ({@link WindowsVm.sequence}): it waits for the VM's last exclusive command and this lane's
+   * previous one. Only for scripts that reboot nothing and share no files with another lane.
+   */
+  readonly lane?: string;
+  /**
+   * Optional. A check the build already passed once, run again (the verify step): the plan counts
+   * it as a read-back, not as the first wait (stacks/model/durations.ts RECHECK).
+   */
+  readonly recheck?: boolean;
   /** Optional. More resources this run command waits for (beyond its step's needs and the VM's previous step). */
   readonly after?: readonly pulumi.Resource[];
   /** Required. Tags (lab, stack, step, expiresOn). */
@@ -92,7 +106,7 @@ function parameterList(
 /**
  * One in-guest action: a managed run command carrying a script from `scripts/`. A failed script
  * fails the deployment (`treatFailureAsDeploymentFailure`); the command waits for the VM's
- * previous run command, so in-guest work on a VM is strictly sequential. An unchanged script and
+ * previous run command (or, in a lane, for the VM's last exclusive one and its lane's previous). An unchanged script and
  * unchanged parameters cause no diff, so the script does not run again; a change (or a create
  * that failed) replaces the command, which runs the script again.
  */
@@ -143,11 +157,16 @@ export class RunStep extends pulumi.ComponentResource {
               asyncExecution: false,
               treatFailureAsDeploymentFailure: true,
               timeoutInSeconds,
-              tags: { ...tags, [SCRIPT_TAG]: args.script, ...(round > 1 ? { [ROUND_TAG]: `${round}/${rounds}` } : {}) },
+              tags: {
+                ...tags,
+                [SCRIPT_TAG]: args.script,
+                ...(round > 1 ? { [ROUND_TAG]: `${round}/${rounds}` } : {}),
+                ...(args.recheck ? { [RECHECK_TAG]: "true" } : {}),
+              },
             },
             {
               parent: this,
-              dependsOn: [...(previous ? [previous] : []), ...(args.after ?? [])],
+              dependsOn: [...previous, ...(args.after ?? [])],
               // Any change, and a create that failed, runs the script afresh: Azure does not
               // promise to re-run a run command sent again unchanged (Azure/azure-sdk-for-net#47307).
               // The old command goes first: the new one has the same name, so create-before-delete
@@ -161,6 +180,7 @@ export class RunStep extends pulumi.ComponentResource {
               customTimeouts: { create: `${args.timeoutMinutes + 10}m`, update: `${args.timeoutMinutes + 10}m` },
             },
           ),
+        args.lane,
       );
     }
     if (command === undefined) throw new Error(`RunStep ${name}: no run command`);

@@ -9,7 +9,7 @@ import { shutdownScheduleName, shutdownTime } from "../stacks/model/names";
 export const MAX_RUN_COMMANDS_PER_VM = 25;
 
 /** Operating systems a lab VM can run, by name. */
-export type WindowsOs = "windows-server-2022" | "windows-server-2025" | "windows-11" | "windows-10";
+export type WindowsOs = "windows-server-2022" | "windows-server-2022-sql2022-developer" | "windows-server-2025" | "windows-11" | "windows-10";
 
 /**
  * Marketplace images by OS name. All are generation 2 images, so every VM gets Trusted Launch.
@@ -21,6 +21,17 @@ export const WINDOWS_IMAGES: Readonly<Record<WindowsOs, inputs.compute.ImageRefe
     publisher: "MicrosoftWindowsServer",
     offer: "WindowsServer",
     sku: "2022-datacenter-azure-edition",
+    version: "latest",
+  },
+  // SQL Server 2022 Developer preinstalled (default instance; the site server with site.sqlSource
+  // image): Developer bills only the VM (learn.microsoft.com/azure/azure-sql/virtual-machines/windows/pricing-guidance).
+  // The URN is the one public templates use; Microsoft lists it only through `az vm image list
+  // --publisher MicrosoftSQLServer --offer sql2022-ws2022`, and Trusted Launch support of this
+  // Gen2 image is UNCONFIRMED (az vm image show ... --query features shows its SecurityType).
+  "windows-server-2022-sql2022-developer": {
+    publisher: "MicrosoftSQLServer",
+    offer: "sql2022-ws2022",
+    sku: "sqldev-gen2",
     version: "latest",
   },
   "windows-server-2025": {
@@ -80,7 +91,7 @@ export interface WindowsVmArgs {
 /**
  * A Windows VM of the lab: NIC (optionally a public IP), the VM with a managed OS disk, boot
  * diagnostics and Trusted Launch, and its nightly auto-shutdown. Run commands on it are
- * serialised through {@link WindowsVm.sequence}, so two in-guest steps never overlap.
+ * ordered through {@link WindowsVm.sequence}: one after another, or side by side in lanes.
  */
 export class WindowsVm extends pulumi.ComponentResource {
   /** The VM resource. */
@@ -100,7 +111,10 @@ export class WindowsVm extends pulumi.ComponentResource {
   /** Object id of the VM's system-assigned managed identity; undefined without one. */
   public readonly principalId: pulumi.Output<string> | undefined;
 
-  private lastInGuestStep: pulumi.Resource | undefined;
+  /** The last exclusive in-guest command: every later command waits for it. */
+  private barrier: pulumi.Resource | undefined;
+  /** The last command of each lane opened since {@link barrier}. */
+  private lanes = new Map<string, pulumi.Resource>();
   private inGuestSteps = 0;
 
   constructor(name: string, args: WindowsVmArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -236,18 +250,44 @@ export class WindowsVm extends pulumi.ComponentResource {
   }
 
   /**
-   * Serialises in-guest work on this VM: `create` receives the previous in-guest resource (if
-   * any) to depend on, and the resource it returns becomes the one the next call waits for.
-   * Run commands on one VM may otherwise run concurrently, and a reboot in one would kill the other.
+   * Orders in-guest work on this VM. `create` receives the in-guest resources to depend on, and
+   * the resource it returns takes its place in the order.
+   *
+   * Without a lane a command is exclusive: it waits for every earlier command, and every later
+   * command waits for it. A command that reboots the VM (or must not overlap anything) stays
+   * exclusive, so no script is ever cut by a reboot.
+   *
+   * With a lane, a command waits only for the last exclusive command and for the previous command
+   * of its own lane, so commands of different lanes run side by side. Microsoft documents
+   * managed run commands on one Windows VM running simultaneously unless `dependsOn` orders them
+   * (learn.microsoft.com/azure/virtual-machines/windows/run-command-managed: "Parallel execution of
+   * multiple scripts"; "if you deploy multiple RunCommand resources ... they will be executed
+   * simultaneously on the VM"). The lab's reference notes say they conflict when sent in parallel
+   * (`Conflict`); Microsoft's page is the source followed here, UNCONFIRMED on a real VM. Give a
+   * lane only to scripts that reboot nothing and share no files with the other lanes.
    */
-  public sequence<T extends pulumi.Resource>(create: (previous: pulumi.Resource | undefined) => T): T {
+  public sequence<T extends pulumi.Resource>(create: (previous: readonly pulumi.Resource[]) => T, lane?: string): T {
     if (this.inGuestSteps >= MAX_RUN_COMMANDS_PER_VM) {
       throw new Error(
         `WindowsVm ${this.computerName}: more than ${MAX_RUN_COMMANDS_PER_VM} run commands on one VM, the most Azure allows (learn.microsoft.com/azure/virtual-machines/run-command-overview); merge steps or move work to another VM`,
       );
     }
-    const created = create(this.lastInGuestStep);
-    this.lastInGuestStep = created;
+    const laneTail = lane === undefined ? undefined : this.lanes.get(lane);
+    const previous =
+      lane === undefined
+        ? [...(this.barrier ? [this.barrier] : []), ...this.lanes.values()]
+        : laneTail
+          ? [laneTail]
+          : this.barrier
+            ? [this.barrier]
+            : [];
+    const created = create(previous);
+    if (lane === undefined) {
+      this.barrier = created;
+      this.lanes.clear();
+    } else {
+      this.lanes.set(lane, created);
+    }
     this.inGuestSteps++;
     return created;
   }

@@ -264,6 +264,39 @@ describe("RunStep", () => {
     expect(first.dependencies.some((d) => d.endsWith("::cm01-vm"))).toBe(true);
   });
 
+  it("runs lanes side by side: a lane waits for the last exclusive command and its own previous, an exclusive command for every lane", async () => {
+    const ev = await run(() => {
+      const host = testVm("CM01", { size: "Standard_D4s_v5", tags: TAGS });
+      const step = (name: string, lane?: string, rounds?: number): RunStep =>
+        new RunStep(name, { vm: host, script: "set-marker.ps1", scriptsDir: FIXTURES, parameters: { Label: name }, timeoutMinutes: 5, lane, rounds, tags: TAGS });
+      step("start");
+      step("a1", "a");
+      step("b1", "b", 2);
+      step("a2", "a");
+      step("join");
+      step("c1", "c");
+      step("a3", "a");
+    });
+    const type = "azure-native:compute:VirtualMachineRunCommandByVirtualMachine";
+    const rc = (n: string) => one(ev, type, `${n}-command`);
+    const vmDeps = (n: string): string[] =>
+      rc(n)
+        .dependencies.filter((d) => d.includes("VirtualMachineRunCommandByVirtualMachine"))
+        .map((d) => d.split("::").pop() ?? "")
+        .sort();
+    expect(vmDeps("start")).toEqual([]);
+    expect(vmDeps("a1")).toEqual(["start-command"]);
+    expect(vmDeps("b1")).toEqual(["start-command"]);
+    // A later round stays in its lane.
+    expect(one(ev, type, "b1-command-round-2").dependencies.filter((d) => d.includes("RunCommand")).map((d) => d.split("::").pop())).toEqual(["b1-command"]);
+    expect(vmDeps("a2")).toEqual(["a1-command"]);
+    // The exclusive command waits for the tail of every lane (and the barrier before them).
+    expect(vmDeps("join")).toEqual(["a2-command", "b1-command-round-2", "start-command"]);
+    // A lane opened after it starts from it, and so does a lane used before it.
+    expect(vmDeps("c1")).toEqual(["join-command"]);
+    expect(vmDeps("a3")).toEqual(["join-command"]);
+  });
+
   it("runs long work in rounds: consecutive run commands, LastRound only on the last, the step done with the last", async () => {
     const ev = await run(() => {
       const host = testVm("CM01", { size: "Standard_D4s_v5", tags: TAGS });
