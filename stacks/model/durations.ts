@@ -73,6 +73,11 @@ export const SCRIPT_MINUTES: Readonly<Record<string, Duration>> = {
   "site-prereqs.ps1": { minutes: 8, source: "Install-WindowsFeature for IIS, BITS, RDC, .NET 3.5 (from Windows Update); planning estimate" },
   "site-ad-prep.ps1": { minutes: 3, source: "extadsch.exe and one container with an ACE; planning estimate" },
   "site-sql.ps1": { minutes: 20, source: "SQL Server 2022 Database Engine unattended install on a D4s_v5; planning estimate" },
+  "site-sql-image.ps1": {
+    minutes: 3,
+    source:
+      "reads of the preinstalled SQL Server's collation, logins, memory, server name and TCP settings, fixing what differs with at most two service restarts; planning estimate",
+  },
   "site-adk.ps1": { minutes: 12, source: "ADK Deployment Tools, USMT and WinPE add-on from local layouts; planning estimate" },
   "site-install.ps1": {
     minutes: 55,
@@ -171,10 +176,21 @@ export const LATER_ROUND: Duration = {
   source: "later round of a step in rounds: the script finds the work done and exits (planning estimate); it only takes longer when the first round ran out of time",
 };
 
+/**
+ * A check the build already passed once, run again by the verify step (RunStepArgs.recheck): the
+ * state it waits for is there, so it reads it back at once. Not its first-wait figure above.
+ */
+export const RECHECK: Duration = {
+  minutes: RUN_COMMAND_DEFAULT.minutes,
+  source:
+    "a check run again after an earlier step of the same build waited for the same state (check-user-discovery.ps1 in aad-user-discovery and ad-user-discovery's read-back, then in verify): it reads the state back at once; managed run command overhead plus a short script (planning estimate)",
+};
+
 /** The estimated creation time of one resource. Components take no time of their own. */
-export function resourceDuration(type: string, custom: boolean, script: string | undefined, round = 1): Duration {
+export function resourceDuration(type: string, custom: boolean, script: string | undefined, round = 1, recheck = false): Duration {
   if (!custom) return { minutes: 0, source: "component (no cloud resource)" };
   if (type === RUN_COMMAND_TYPE && round > 1) return LATER_ROUND;
+  if (type === RUN_COMMAND_TYPE && recheck) return RECHECK;
   if (type === RUN_COMMAND_TYPE) return (script && SCRIPT_MINUTES[script]) || RUN_COMMAND_DEFAULT;
   return TYPE_MINUTES[type] ?? UNKNOWN_TYPE;
 }

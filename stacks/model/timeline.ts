@@ -16,6 +16,8 @@ export interface TimelineResource {
   readonly script?: string | undefined;
   /** For a run command in rounds, which round (1 when absent). */
   readonly round?: number | undefined;
+  /** A check run again after the build passed it once (durations.ts RECHECK). */
+  readonly recheck?: boolean | undefined;
 }
 
 export interface Span {
@@ -65,7 +67,7 @@ export function computeTimeline(resources: readonly TimelineResource[], steps: r
       }
     }
     visiting.delete(urn);
-    const span = { start, finish: start + resourceDuration(r.type, r.custom, r.script, r.round).minutes };
+    const span = { start, finish: start + resourceDuration(r.type, r.custom, r.script, r.round, r.recheck).minutes };
     spans.set(urn, span);
     via.set(urn, latest);
     return span;
@@ -105,7 +107,7 @@ export function computeTimeline(resources: readonly TimelineResource[], steps: r
     if (step && path[0] !== step) path.unshift(step);
   }
 
-  const serial = resources.reduce((sum, r) => sum + resourceDuration(r.type, r.custom, r.script, r.round).minutes, 0);
+  const serial = resources.reduce((sum, r) => sum + resourceDuration(r.type, r.custom, r.script, r.round, r.recheck).minutes, 0);
   return {
     minutes: round(total),
     serialMinutes: round(serial),

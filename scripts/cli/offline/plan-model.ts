@@ -10,7 +10,7 @@ import { RUNBOOK, runbookWaves, type StepId } from "../../../stacks/model/runboo
 import { computeTimeline } from "../../../stacks/model/timeline";
 import { estimateResume, type ResumeEstimate } from "../../../stacks/model/resume";
 import { RUN_COMMAND_TYPE } from "../../../stacks/model/durations";
-import { ROUND_TAG, SCRIPT_TAG } from "../../../components/run-step";
+import { RECHECK_TAG, ROUND_TAG, SCRIPT_TAG } from "../../../components/run-step";
 import type { Evaluation, RecordedResource } from "./evaluate";
 
 export interface PlanStep {
@@ -155,6 +155,11 @@ export function roundOf(r: { readonly inputs: Readonly<Record<string, unknown>> 
   return m?.[1] ? Number(m[1]) : 1;
 }
 
+/** A check run again after the build passed it once (its `cmgLabRecheck` tag). */
+export function isRecheck(r: { readonly inputs: Readonly<Record<string, unknown>> }): boolean {
+  return tagOf(r, RECHECK_TAG) === "true";
+}
+
 /** The script file a run command carries (its `cmgLabScript` tag), if any. */
 export function scriptOf(r: { readonly inputs: Readonly<Record<string, unknown>> }): string | undefined {
   return tagOf(r, SCRIPT_TAG);
@@ -191,6 +196,7 @@ export function buildPlan(
       dependencies: deps.get(r.urn) ?? [],
       script: scriptOf(r),
       round: roundOf(r),
+      recheck: isRecheck(r),
     })),
   );
   const timing = new Map(timeline.steps.map((s) => [s.id, s]));
