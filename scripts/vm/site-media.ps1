@@ -6,6 +6,10 @@
   prerequisite files (setupdl.exe). Idempotent: a medium whose ready marker names the same URL is
   skipped, so a rerun resumes where it stopped.
 
+  The SQL Server medium is optional: without SqlUrl (or with it empty) it is not downloaded, for a
+  site server built from the SQL Server marketplace image (site-sql-image.ps1 configures that
+  SQL Server); SqlDownloadMinutes is then accepted and unused.
+
   Checks: no hash is published for these downloads, so each downloaded program must carry a valid
   Authenticode signature from Microsoft Corporation, and large payloads must have a minimum size.
 
@@ -35,9 +39,10 @@ param(
     [Parameter(Mandatory = $true)]
     [string] $MediaRoot,
 
-    [Parameter(Mandatory = $true)]
-    [ValidatePattern('^https://')]
-    [string] $SqlUrl,
+    [Parameter(Mandatory = $false)]
+    [AllowEmptyString()]
+    [ValidatePattern('^$|^https://')]
+    [string] $SqlUrl = '',
 
     [Parameter(Mandatory = $true)]
     [ValidatePattern('^https://')]
@@ -256,7 +261,9 @@ while (-not (Test-InternetName -Url $ConfigMgrUrl)) {
     Start-Sleep -Seconds 30
 }
 
-if (-not (Test-MediumReady -Name 'sql' -Url $SqlUrl -KeyFile $sqlSetup)) {
+if (-not $SqlUrl) {
+    Write-Output 'SQL Server media skipped: no SqlUrl given (SQL Server comes pre-installed with the site server''s image)'
+} elseif (-not (Test-MediumReady -Name 'sql' -Url $SqlUrl -KeyFile $sqlSetup)) {
     $bootstrapper = Join-Path $sqlDir 'SQL2022-SSEI.exe'
     Save-Download -Url $SqlUrl -Path $bootstrapper -MinBytes 1048576
     $cab = Join-Path $sqlDir 'Cab'
@@ -335,8 +342,9 @@ if (Test-AzureDnsOverride) {
 }
 if (Test-AzureDnsOverride) { throw "this VM still uses Azure DNS ($AzureDns); it would not find the domain" }
 
-# Read back: every medium is marked ready for its URL and its setup program is signed.
-if (-not ((Test-MediumReady -Name 'sql' -Url $SqlUrl -KeyFile $sqlSetup) -and
+# Read back: every medium is marked ready for its URL and its setup program is signed (SQL Server's
+# only when it was asked for).
+if (-not (((-not $SqlUrl) -or (Test-MediumReady -Name 'sql' -Url $SqlUrl -KeyFile $sqlSetup)) -and
         (Test-MediumReady -Name 'adk' -Url $AdkUrl -KeyFile $adkSetup) -and
         (Test-MediumReady -Name 'winpe' -Url $WinPeUrl -KeyFile $winPeSetup) -and
         (Test-MediumReady -Name 'configmgr' -Url $ConfigMgrUrl -KeyFile $cmSetup))) {

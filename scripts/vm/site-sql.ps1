@@ -32,41 +32,13 @@ trap {
     exit 1
 }
 
-$Collation = 'SQL_Latin1_General_CP1_CI_AS'
+#include lib/sql-server.ps1
+
+$Collation = Get-ConfigMgrCollation
 
 function Test-RebootPending {
     # Set by a Windows feature (or update) install until the restart it asked for.
     return (Test-Path -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending')
-}
-
-function Get-SqlScalar {
-    param(
-        [string] $Query
-    )
-    $connection = New-Object System.Data.SqlClient.SqlConnection ('Server=localhost;Database=master;Integrated Security=True;Connect Timeout=30')
-    try {
-        $connection.Open()
-        $command = $connection.CreateCommand()
-        $command.CommandText = $Query
-        return $command.ExecuteScalar()
-    } finally {
-        $connection.Close()
-    }
-}
-
-function Set-SqlOption {
-    param(
-        [string] $Statement
-    )
-    $connection = New-Object System.Data.SqlClient.SqlConnection ('Server=localhost;Database=master;Integrated Security=True;Connect Timeout=30')
-    try {
-        $connection.Open()
-        $command = $connection.CreateCommand()
-        $command.CommandText = $Statement
-        [void] $command.ExecuteNonQuery()
-    } finally {
-        $connection.Close()
-    }
 }
 
 function Test-SqlInstalled {
@@ -74,24 +46,10 @@ function Test-SqlInstalled {
     return ($null -ne $svc) -and ($svc.Status -eq 'Running')
 }
 
-function Get-MaxMemoryMb {
-    # ConfigMgr: limit a database on the site server to 50-80 % of memory.
-    $totalMb = [math]::Floor((Get-CimInstance -ClassName Win32_ComputerSystem).TotalPhysicalMemory / 1048576)
-    return [int] [math]::Floor($totalMb * 0.6)
-}
-
 function Get-SqlDifference {
     # Reads only: what differs from what ConfigMgr expects, one line each (none: configured).
     if (-not (Test-SqlInstalled)) { return @('the MSSQLSERVER service is not running') }
-    $found = @()
-    $collationNow = [string] (Get-SqlScalar -Query "SELECT CONVERT(nvarchar(128), SERVERPROPERTY('Collation'))")
-    if ($collationNow -ne $Collation) { $found += "the server collation is $collationNow, not $Collation (set only at install: reinstall SQL Server)" }
-    $modelLevel = [int] (Get-SqlScalar -Query "SELECT compatibility_level FROM sys.databases WHERE name = 'model'")
-    if ($modelLevel -gt 150) { $found += "the model database is at compatibility level $modelLevel, not 150 or lower" }
-    $maxMemory = [int] (Get-SqlScalar -Query "SELECT CONVERT(int, value_in_use) FROM sys.configurations WHERE name = 'max server memory (MB)'")
-    $wanted = Get-MaxMemoryMb
-    if ($maxMemory -ne $wanted) { $found += "max server memory is $maxMemory MB, not $wanted MB" }
-    return $found
+    return @(Get-SqlSettingDifference -CollationFix 'set only at install: reinstall SQL Server')
 }
 
 function Test-SqlConfigured {

@@ -185,6 +185,48 @@ Describe 'site-media.ps1' {
         $r.Output | Should -Contain 'Site media ready in C:\CMLab\Media'
     }
 
+    It 'skips the SQL Server medium when SqlUrl is <Case>: no bootstrapper, the other media done and read back' -TestCases @(
+        @{ Case = 'not given'; Value = $null }
+        @{ Case = 'empty'; Value = '' }
+    ) {
+        $p = $Params.Clone()
+        if ($null -eq $Value) { $p.Remove('SqlUrl') } else { $p.SqlUrl = $Value }
+        $r = Invoke-LabScript -Name 'site-media.ps1' -Parameters $p
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        @($global:Vm.Downloads) | Should -Be @($Params.AdkUrl, $Params.WinPeUrl, $Params.ConfigMgrUrl)
+        @($global:Vm.Runs | Where-Object { $_.Program -like 'SQL*' }).Count | Should -Be 0
+        $global:Vm.Files.ContainsKey((Get-ModelPath 'sql.ready')) | Should -BeFalse
+        foreach ($m in @(@('adk', $Params.AdkUrl), @('winpe', $Params.WinPeUrl), @('configmgr', $Params.ConfigMgrUrl))) {
+            $global:Vm.Files[(Get-ModelPath "$($m[0]).ready")].Text | Should -Be $m[1]
+        }
+        @($r.Output | Where-Object { $_ -like 'SQL Server media skipped*' }) | Should -Be @('SQL Server media skipped: no SqlUrl given (SQL Server comes pre-installed with the site server''s image)')
+        $global:Vm.Dns | Should -Be @($DcDns)
+        $r.Output | Should -Contain 'Site media ready in C:\CMLab\Media'
+    }
+
+    It 'changes nothing on a second run without SqlUrl once the other media are ready' {
+        Set-MediaReady
+        $global:Vm.Files.Remove((Get-ModelPath 'sql.ready'))
+        $global:Vm.Files.Remove((Get-ModelPath 'Sql/Setup/setup.exe'))
+        $global:Vm.DcAnswers = $true
+        $p = $Params.Clone(); $p.SqlUrl = ''
+        $r = Invoke-LabScript -Name 'site-media.ps1' -Parameters $p
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        Should -Invoke Invoke-WebRequest -Times 0 -Exactly
+        Should -Invoke Start-Process -Times 0 -Exactly
+        Should -Invoke Set-Content -Times 0 -Exactly
+    }
+
+    It 'downloads the SQL Server medium when SqlUrl is given, and never says it skipped it' {
+        $r = Invoke-LabScript -Name 'site-media.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        $global:Vm.Downloads[0] | Should -Be $Params.SqlUrl
+        @($global:Vm.Runs | Where-Object Program -EQ 'SQL2022-SSEI.exe').Count | Should -Be 1
+        @($global:Vm.Runs | Where-Object Program -Like 'SQLServer2022-*.exe').Count | Should -Be 1
+        $global:Vm.Files[(Get-ModelPath 'sql.ready')].Text | Should -Be $Params.SqlUrl
+        @($r.Output | Where-Object { $_ -like '*skipped*' }).Count | Should -Be 0
+    }
+
     It 'changes nothing when every medium is ready for its URL (second run, the DC answers)' {
         Set-MediaReady
         $global:Vm.DcAnswers = $true

@@ -1,0 +1,74 @@
+# Library (inlined by `#include lib/sql-server.ps1`): the site server's default SQL Server instance
+# and what ConfigMgr expects of it, shared by site-sql.ps1 (SQL Server installed from the media)
+# and site-sql-image.ps1 (SQL Server pre-installed in the marketplace image).
+# Source: https://learn.microsoft.com/mem/configmgr/core/plan-design/configs/support-for-sql-server-versions
+
+function Get-ConfigMgrCollation {
+    # The only server collation ConfigMgr supports for the site database.
+    return 'SQL_Latin1_General_CP1_CI_AS'
+}
+
+function Get-SqlScalar {
+    # Only the SqlClient call (tests replace it): one query against master on the local default
+    # instance, as the identity this script runs as. ApplicationName identifies the connection to
+    # an instance started in single-user mode for one client application (-m"SQLCMD").
+    param(
+        [string] $Query,
+        [string] $ApplicationName = ''
+    )
+    $text = 'Server=localhost;Database=master;Integrated Security=True;Connect Timeout=30'
+    if ($ApplicationName) { $text += ";Application Name=$ApplicationName" }
+    $connection = New-Object System.Data.SqlClient.SqlConnection ($text)
+    try {
+        $connection.Open()
+        $command = $connection.CreateCommand()
+        $command.CommandText = $Query
+        return $command.ExecuteScalar()
+    } finally {
+        $connection.Close()
+    }
+}
+
+function Set-SqlOption {
+    # Only the SqlClient call (tests replace it): one batch that changes the server, as Get-SqlScalar connects.
+    param(
+        [string] $Statement,
+        [string] $ApplicationName = ''
+    )
+    $text = 'Server=localhost;Database=master;Integrated Security=True;Connect Timeout=30'
+    if ($ApplicationName) { $text += ";Application Name=$ApplicationName" }
+    $connection = New-Object System.Data.SqlClient.SqlConnection ($text)
+    try {
+        $connection.Open()
+        $command = $connection.CreateCommand()
+        $command.CommandText = $Statement
+        [void] $command.ExecuteNonQuery()
+    } finally {
+        $connection.Close()
+    }
+}
+
+function Get-MaxMemoryMb {
+    # ConfigMgr: limit a database on the site server to 50-80 % of memory; the lab takes 60 %.
+    $totalMb = [math]::Floor((Get-CimInstance -ClassName Win32_ComputerSystem).TotalPhysicalMemory / 1048576)
+    return [int] [math]::Floor($totalMb * 0.6)
+}
+
+function Get-SqlSettingDifference {
+    # Reads only: the server collation, the model database's compatibility level (SQL Server 2022
+    # is supported at 150, so the site database setup creates from model must not be at 160) and
+    # max server memory, one line for each that differs from what ConfigMgr expects.
+    param(
+        [string] $CollationFix
+    )
+    $found = @()
+    $collation = Get-ConfigMgrCollation
+    $collationNow = [string] (Get-SqlScalar -Query "SELECT CONVERT(nvarchar(128), SERVERPROPERTY('Collation'))")
+    if ($collationNow -ne $collation) { $found += "the server collation is $collationNow, not $collation ($CollationFix)" }
+    $modelLevel = [int] (Get-SqlScalar -Query "SELECT compatibility_level FROM sys.databases WHERE name = 'model'")
+    if ($modelLevel -gt 150) { $found += "the model database is at compatibility level $modelLevel, not 150 or lower" }
+    $maxMemory = [int] (Get-SqlScalar -Query "SELECT CONVERT(int, value_in_use) FROM sys.configurations WHERE name = 'max server memory (MB)'")
+    $wanted = Get-MaxMemoryMb
+    if ($maxMemory -ne $wanted) { $found += "max server memory is $maxMemory MB, not $wanted MB" }
+    return $found
+}
