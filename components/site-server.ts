@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { renderSetupIni, SITE_MINUTES, SITE_SERVER_FEATURES, toBase64 } from "../stacks/model/site";
+import type { SqlSource } from "../stacks/config/sections/site";
+import { renderSetupIni, SITE_MINUTES, toBase64 } from "../stacks/model/site";
 import { DomainMember } from "./domain-member";
 import { RunStep } from "./run-step";
 import type { WindowsVm } from "./windows-vm";
@@ -34,6 +35,11 @@ export interface SiteServerArgs {
   readonly siteCode: string;
   /** Required. Friendly site name. */
   readonly siteName: string;
+  /**
+   * Required. Where SQL Server comes from: `image` (the VM's marketplace image has it;
+   * site-sql-image.ps1 checks and fixes it) or `download` (site-sql.ps1 installs it from the media).
+   */
+  readonly sqlSource: SqlSource;
   /** Required. Local folder holding the media the site-media step downloaded. */
   readonly mediaRoot: string;
   /** Optional. Resources the first run command waits for beyond its step's needs. */
@@ -44,9 +50,10 @@ export interface SiteServerArgs {
 
 /**
  * The ConfigMgr primary site server, one idempotent run command per sub-step so a rerun resumes
- * where it stopped: Windows prerequisites, domain join into the Servers OU (join, reboot, wait),
- * AD schema extension and the System Management container, SQL Server, ADK and WinPE add-on, and
- * the unattended site install. Everything after the join runs as the domain admin.
+ * where it stopped (the Windows features come before, with the media: SitePrerequisites): domain
+ * join into the Servers OU (join, reboot, wait), then side by side the AD schema extension and System
+ * Management container, SQL Server (checked on the image, or installed) and the ADK with the
+ * WinPE add-on, then the unattended site install. Everything after the join runs as the domain admin.
  */
 export class SiteServer extends pulumi.ComponentResource {
   /** Done when the site is installed and answers through the SMS Provider. */
@@ -60,7 +67,14 @@ export class SiteServer extends pulumi.ComponentResource {
     super("cmg-lab:site:SiteServer", name, {}, opts);
     this.fqdn = `${args.vm.computerName}.${args.domainFqdn}`.toLowerCase();
     this.siteCode = args.siteCode;
-    const step = (role: string, script: string, parameters: Record<string, pulumi.Input<string>>, timeoutMinutes: number, runAs: boolean, rounds?: number): RunStep =>
+    const step = (
+      role: string,
+      script: string,
+      parameters: Record<string, pulumi.Input<string>>,
+      timeoutMinutes: number,
+      runAs: boolean,
+      opts: { rounds?: number; lane?: string } = {},
+    ): RunStep =>
       new RunStep(
         `${name}-${role}`,
         {
@@ -68,7 +82,8 @@ export class SiteServer extends pulumi.ComponentResource {
           script,
           parameters,
           timeoutMinutes,
-          ...(rounds !== undefined ? { rounds } : {}),
+          rounds: opts.rounds,
+          lane: opts.lane,
           ...(runAs ? { runAs: args.domainAdmin } : {}),
           ...(args.after ? { after: args.after } : {}),
           tags: args.tags,
@@ -76,8 +91,7 @@ export class SiteServer extends pulumi.ComponentResource {
         { parent: this },
       );
 
-    // Before the join: the join's restart also completes any restart the features ask for.
-    step("prereqs", "site-prereqs.ps1", { Features: SITE_SERVER_FEATURES.join(",") }, SITE_MINUTES.prereqsTimeout, false);
+    // Exclusive: it waits for every lane (a restart must cut no script) and everything after it waits for it.
     new DomainMember(
       `${name}-member`,
       {
@@ -92,34 +106,38 @@ export class SiteServer extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // After the join, side by side: the AD preparation, SQL Server and the ADK touch different
+    // things. Two installers never run at once (Windows Installer runs one installation at a
+    // time: a second fails with 1618), so a downloaded SQL Server and the ADK share a lane; the
+    // image's check installs nothing and gets its own.
     step(
       "ad-prep",
       "site-ad-prep.ps1",
       { MediaRoot: args.mediaRoot, DomainDn: args.domainDn, SiteServerAccount: `${args.netbiosName}\\${args.vm.computerName}$` },
       SITE_MINUTES.adPrepTimeout,
       true,
+      { lane: "ad-prep" },
     );
-    step(
-      "sql",
-      "site-sql.ps1",
-      { MediaRoot: args.mediaRoot, SqlSysAdmin: args.domainAdmin.user },
-      SITE_MINUTES.sqlTimeout,
-      true,
-    );
-    step("adk", "site-adk.ps1", { MediaRoot: args.mediaRoot }, SITE_MINUTES.adkTimeout, true);
+    if (args.sqlSource === "image") {
+      step("sql", "site-sql-image.ps1", { SqlSysAdmin: args.domainAdmin.user }, SITE_MINUTES.sqlImageTimeout, true, { lane: "sql" });
+    } else {
+      step("sql", "site-sql.ps1", { MediaRoot: args.mediaRoot, SqlSysAdmin: args.domainAdmin.user }, SITE_MINUTES.sqlTimeout, true, { lane: "installers" });
+    }
+    step("adk", "site-adk.ps1", { MediaRoot: args.mediaRoot }, SITE_MINUTES.adkTimeout, true, { lane: "installers" });
     const ini = renderSetupIni({
       siteCode: args.siteCode,
       siteName: args.siteName,
       siteServerFqdn: this.fqdn,
       prerequisitePath: `${args.mediaRoot}\\ConfigMgr\\Prereqs`,
     });
+    // Exclusive again: setup needs all of the above.
     const install = step(
       "install",
       "site-install.ps1",
       { SiteCode: args.siteCode, SetupIniBase64: toBase64(ini), MediaRoot: args.mediaRoot, WaitMinutes: String(SITE_MINUTES.installWait) },
       SITE_MINUTES.installTimeout,
       true,
-      SITE_MINUTES.installRounds,
+      { rounds: SITE_MINUTES.installRounds },
     );
     this.ready = install.command;
     this.registerOutputs({ fqdn: this.fqdn, siteCode: this.siteCode });

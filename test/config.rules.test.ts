@@ -99,6 +99,8 @@ const BAD: readonly BadCase[] = [
   { name: "sqlEdition web", edits: { "site.sqlEdition": "Web" }, key: "cmg-lab:site.sqlEdition", severity: "error", value: "Web", problem: "not a supported edition" },
   { name: "sqlEdition standard (needs a licence)", edits: { "site.sqlEdition": "standard" }, key: "cmg-lab:site.sqlEdition", severity: "error", value: "standard", problem: "licence" },
   { name: "sqlEdition unknown", edits: { "site.sqlEdition": "datacenter" }, key: "cmg-lab:site.sqlEdition", severity: "error", value: "datacenter", problem: "one of developer, evaluation" },
+  { name: "sqlEdition evaluation from the image (the image is Developer)", edits: { "site.sqlEdition": "evaluation" }, key: "cmg-lab:site.sqlSource", severity: "error", value: "(not set)", problem: "Developer edition, not evaluation", fix: "download" },
+  { name: "sqlSource unknown", edits: { "site.sqlSource": "iso" }, key: "cmg-lab:site.sqlSource", severity: "error", value: "iso", problem: "one of image, download" },
   { name: "sqlEdition wrong case", edits: { "site.sqlEdition": "Developer" }, key: "cmg-lab:site.sqlEdition", severity: "error", value: "Developer", fix: "write developer" },
   { name: "site media URL over http", edits: { "site.media": { configMgrUrl: "http://example.com/cm.exe" } }, key: "cmg-lab:site.media.configMgrUrl", severity: "error", value: '"http://example.com/cm.exe"', problem: "https" },
   { name: "site media URL not a URL", edits: { "site.media": { sqlUrl: "sql.exe" } }, key: "cmg-lab:site.media.sqlUrl", severity: "error", value: "sql.exe", problem: "https" },
@@ -378,9 +380,14 @@ const GOOD: readonly GoodCase[] = [
     name: "site defaults",
     edits: { site: { siteCode: "PS1" } },
     check: (c) =>
-      expect(c.site).toEqual({ siteCode: "PS1", enhancedHttp: true, vmSize: "Standard_D4s_v5", sqlEdition: "developer", media: defaultSiteMedia("developer") }),
+      expect(c.site).toEqual({ siteCode: "PS1", enhancedHttp: true, vmSize: "Standard_D4s_v5", sqlEdition: "developer", sqlSource: "image", media: defaultSiteMedia("developer") }),
   },
-  { name: "sqlEdition evaluation takes its own SQL default URL", edits: { "site.sqlEdition": "evaluation" }, check: (c) => expect(c.site.media).toEqual(defaultSiteMedia("evaluation")) },
+  {
+    name: "sqlEdition evaluation (downloaded) takes its own SQL default URL",
+    edits: { "site.sqlEdition": "evaluation", "site.sqlSource": "download" },
+    check: (c) => expect(c.site.media).toEqual(defaultSiteMedia("evaluation")),
+  },
+  { name: "sqlSource download", edits: { "site.sqlSource": "download" }, check: (c) => expect(c.site.sqlSource).toBe("download") },
   {
     name: "site media URL overridden, others default",
     edits: { "site.media": { configMgrUrl: "https://example.com/ConfigMgr_2509.exe" } },

@@ -69,7 +69,8 @@ export function buildMachines(
 
   const serverStep = scopes.get("server-vms");
   const siteServer = vm(serverStep, SERVER_COMPUTER_NAMES.siteServer, {
-    os: "windows-server-2022",
+    // site.sqlSource image: SQL Server comes with the image, checked by site-sql-image.ps1.
+    os: config.site.sqlSource === "image" ? "windows-server-2022-sql2022-developer" : "windows-server-2022",
     size: config.site.vmSize,
     subnet: "servers",
     ip: ADDRESSES.siteServer,

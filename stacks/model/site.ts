@@ -187,6 +187,8 @@ export const SITE_MINUTES = {
   prereqsTimeout: 40,
   adPrepTimeout: 15,
   sqlTimeout: 75,
+  /** site-sql-image.ps1: checks, and at most two SQL Server service restarts (single-user mode, then normal). */
+  sqlImageTimeout: 30,
   adkTimeout: 45,
   /** Per round; setup typically runs about an hour (stacks/model/durations.ts). */
   installWait: 55,

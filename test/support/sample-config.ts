@@ -23,6 +23,7 @@ export function sampleConfig(overrides: Partial<LabConfig> = {}): LabConfig {
       enhancedHttp: true,
       vmSize: "Standard_D4s_v5",
       sqlEdition: "developer",
+      sqlSource: "image",
       media: defaultSiteMedia("developer"),
     },
     discovery: { activeDirectoryUsers: true, azureAdUsers: true },

@@ -22,6 +22,16 @@ const REFUSED_SQL_EDITIONS: Readonly<Record<string, string>> = {
   enterprise: "Enterprise needs your own licence and product key, which this lab does not take",
 };
 
+/**
+ * Where the site server's SQL Server comes from. `image`: the VM starts from the SQL Server 2022
+ * Developer on Windows Server 2022 marketplace image, and site-sql-image.ps1 checks (and where it
+ * can, fixes) what ConfigMgr needs of it: no SQL download, no 20-minute install. `download`: SQL
+ * Server is downloaded with the other media and installed by site-sql.ps1 (the only way to the
+ * Evaluation edition).
+ */
+export const SQL_SOURCES = ["image", "download"] as const;
+export type SqlSource = (typeof SQL_SOURCES)[number];
+
 const MEDIA = {
   sqlUrl: "SQL Server 2022 installer bootstrapper (SSEI) for sqlEdition",
   adkUrl: "Windows ADK bootstrapper (adksetup.exe)",
@@ -104,6 +114,13 @@ export const siteFields = {
         })
         .pipe(oneOf(SQL_EDITIONS, "developer")),
   }),
+  sqlSource: field({
+    kind: "string",
+    doc: "image (the SQL Server 2022 Developer marketplace image; faster) or download (SQL Server downloaded and installed; needed for sqlEdition evaluation)",
+    default: "image",
+    example: "image",
+    schema: () => z.string().pipe(oneOf(SQL_SOURCES, "image")),
+  }),
   media: field({
     kind: "object",
     doc: "download URLs of the site media",
@@ -122,6 +139,12 @@ export const site = field({
   fields: siteFields,
   schema: (ctx) =>
     objectOf(siteFields, ctx).transform((s, zctx) => {
+      if (s.sqlSource === "image" && s.sqlEdition !== "developer") {
+        fail(zctx, `the SQL Server marketplace image carries the Developer edition, not ${s.sqlEdition}`, {
+          path: ["sqlSource"],
+          fix: `set ${ctx.key("site.sqlSource")} to download for the ${s.sqlEdition} edition, or ${ctx.key("site.sqlEdition")} to developer`,
+        });
+      }
       // The media defaults depend on the SQL edition; an explicit URL must be https.
       const defaults = defaultSiteMedia(s.sqlEdition);
       const media = {} as Record<MediaName, string>;
