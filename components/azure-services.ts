@@ -5,6 +5,8 @@ import type { RunAsAccount } from "./site-server";
 import type { WindowsVm } from "./windows-vm";
 
 export interface AzureServicesArgs {
+  /** Optional. Lane of this work on its VM (WindowsVm.sequence): runs beside other lanes; exclusive when absent. */
+  readonly lane?: string;
   /** Required. The site server VM. */
   readonly vm: WindowsVm;
   /** Required. The site code. */
@@ -77,6 +79,7 @@ export class AzureServices extends pulumi.ComponentResource {
         timeoutMinutes: SITE_MINUTES.azureServicesTimeout,
         after: args.appsReady,
         tags: args.tags,
+        lane: args.lane,
       },
       { parent: this },
     );

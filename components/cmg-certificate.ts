@@ -11,6 +11,8 @@ import type { WindowsVm } from "./windows-vm";
 export const CMG_PFX_PATH = "C:\\ProgramData\\CmgLab\\cmg.pfx";
 
 export interface CmgCertificateArgs {
+  /** Optional. Lane of this work on the site server (WindowsVm.sequence): runs beside other lanes; exclusive when absent. */
+  readonly siteServerLane?: string;
   /** Required. `lab-ca` (default) or a supplied PFX (checked at plan time by stacks/config/pfx-check.ts). */
   readonly certificate: CmgCertificateConfig;
   /** Required. `cmg.name`: the CMG prefix before the per-deployment suffix. */
@@ -84,6 +86,7 @@ export class CmgCertificate extends pulumi.ComponentResource {
           timeoutMinutes: 5,
           ...(args.after ? { after: args.after } : {}),
           tags: args.tags,
+          lane: args.siteServerLane,
         },
         { parent: this },
       );
@@ -128,6 +131,7 @@ export class CmgCertificate extends pulumi.ComponentResource {
           timeoutMinutes: 10,
           after: [ca.command, ...(args.after ?? [])],
           tags: args.tags,
+          lane: args.siteServerLane,
         },
         { parent: this },
       );

@@ -8,6 +8,8 @@ export const CLIENT_SHARE_PATH = "C:\\CmgLabClient";
 export const CONNECTION_POINT_WAIT_MINUTES = 30;
 
 export interface CmgConnectionPointArgs {
+  /** Optional. Lane of this work on the site server (WindowsVm.sequence): runs beside other lanes; exclusive when absent. */
+  readonly siteServerLane?: string;
   /** Required. The DC: hosts the client share internet clients can reach. */
   readonly dc: WindowsVm;
   /** Required. AD domain DNS name (the share's UNC uses the DC's FQDN). */
@@ -68,6 +70,7 @@ export class CmgConnectionPoint extends pulumi.ComponentResource {
         timeoutMinutes: CONNECTION_POINT_WAIT_MINUTES + 15,
         after: [share.command, ...(args.after ?? [])],
         tags: args.tags,
+        lane: args.siteServerLane,
       },
       { parent: this },
     );

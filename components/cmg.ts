@@ -7,6 +7,8 @@ import type { WindowsVm } from "./windows-vm";
 export const CMG_WAIT_MINUTES = 50;
 
 export interface CmgArgs {
+  /** Optional. Lane of this work on its VM (WindowsVm.sequence): runs beside other lanes; exclusive when absent. */
+  readonly lane?: string;
   /** Required. The site server (runs the ConfigMgr cmdlets). */
   readonly siteServer: WindowsVm;
   readonly siteCode: pulumi.Input<string>;
@@ -75,6 +77,7 @@ export class Cmg extends pulumi.ComponentResource {
         timeoutMinutes: CMG_WAIT_MINUTES + 10,
         ...(args.after ? { after: args.after } : {}),
         tags: args.tags,
+        lane: args.lane,
       },
       { parent: this },
     );

@@ -5,6 +5,8 @@ import type { RunAsAccount } from "./site-server";
 import type { WindowsVm } from "./windows-vm";
 
 export interface EnhancedHttpArgs {
+  /** Optional. Lane of this work on its VM (WindowsVm.sequence): runs beside other lanes; exclusive when absent. */
+  readonly lane?: string;
   /** Required. The site server VM. */
   readonly vm: WindowsVm;
   /** Required. The site code. */
@@ -37,6 +39,7 @@ export class EnhancedHttp extends pulumi.ComponentResource {
         runAs: args.runAs,
         timeoutMinutes: SITE_MINUTES.enhancedHttpTimeout,
         tags: args.tags,
+        lane: args.lane,
       },
       { parent: this },
     );

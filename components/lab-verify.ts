@@ -23,7 +23,8 @@ export interface LabVerifyArgs {
 
 /**
  * End-to-end checks, each a run command that fails the deployment with a readable report (its
- * FAIL lines carry the log evidence that `npm run diagnose` maps to the missed step). The reports
+ * FAIL lines carry the log evidence that `npm run diagnose` maps to the missed step). They run
+ * side by side: on the site server in two lanes (WindowsVm.sequence), on each client its own. The reports
  * of a green run are read back from the run commands' instance view into `report`; the commands
  * that print them are exported too.
  */
@@ -50,6 +51,9 @@ export class LabVerify extends pulumi.ComponentResource {
         parameters: { SiteCode: args.siteCode, UserName: "*", Require: "both", WaitMinutes: String(VERIFY_WAIT_MINUTES) },
         runAs: args.runAs,
         timeoutMinutes: VERIFY_WAIT_MINUTES + 5,
+        lane: "verify-user",
+        // Both discovery steps already waited for their side of the user record.
+        recheck: true,
         tags: args.tags,
       },
       { parent: this },
@@ -86,7 +90,8 @@ export class LabVerify extends pulumi.ComponentResource {
         },
         runAs: args.runAs,
         timeoutMinutes: VERIFY_WAIT_MINUTES + 5,
-        after: [users.command, ...clientRuns.map((r) => r.command)],
+        // Beside the other checks: it waits, bounded, for the clients to be online on its own.
+        lane: "verify-site",
         tags: args.tags,
       },
       { parent: this },

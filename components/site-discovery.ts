@@ -5,6 +5,8 @@ import type { RunAsAccount } from "./site-server";
 import type { WindowsVm } from "./windows-vm";
 
 export interface SiteDiscoveryArgs {
+  /** Optional. Lane of this work on its VM (WindowsVm.sequence): runs beside other lanes; exclusive when absent. */
+  readonly lane?: string;
   /** Required. The site server VM. */
   readonly vm: WindowsVm;
   /** Required. The site code. */
@@ -47,6 +49,7 @@ export class SiteDiscovery extends pulumi.ComponentResource {
         runAs: args.runAs,
         timeoutMinutes: SITE_MINUTES.discoveryTimeout,
         tags: args.tags,
+        lane: args.lane,
       },
       { parent: this },
     );

@@ -9,8 +9,8 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseCli } from "../scripts/cli/cli";
 import { makePlan, PLAN_CLI, planArgs, renderPlan, PROJECT_DIR, UsageError } from "../scripts/cli/plan";
-import { latestStart, placeOutsideResourceGroups, roundOf, type Plan } from "../scripts/cli/offline/plan-model";
-import { LATER_ROUND, resourceDuration, RUN_COMMAND_TYPE, SCRIPT_MINUTES } from "../stacks/model/durations";
+import { isRecheck, latestStart, placeOutsideResourceGroups, roundOf, type Plan } from "../scripts/cli/offline/plan-model";
+import { LATER_ROUND, RECHECK, resourceDuration, RUN_COMMAND_TYPE, SCRIPT_MINUTES } from "../stacks/model/durations";
 import type { RecordedResource } from "../scripts/cli/offline/evaluate";
 import { CONTRACT_STEP_IDS, RUNBOOK } from "../stacks/model/runbook";
 
@@ -148,6 +148,21 @@ describe("steps in rounds", () => {
     // Printed with its round, and the wizard moment is listed once.
     expect(renderPlan(plan, "human")).toMatch(/site-install-round-3 on cmglab-dev-cm01 \(site-install\.ps1, round 3\/3\)/);
     expect(plan.manualSteps).toHaveLength(1);
+  });
+});
+
+describe("checks run again", () => {
+  it("counts the verify step's user-discovery check as a read-back: both discovery steps already waited for the record", () => {
+    expect(plan.resources.filter(isRecheck).map((r) => r.name)).toEqual(["verify-user-discovery-command"]);
+    expect(resourceDuration(RUN_COMMAND_TYPE, true, "check-user-discovery.ps1", 1, true)).toBe(RECHECK);
+    // The first wait keeps its own figure, and a later round stays a later round.
+    expect(resourceDuration(RUN_COMMAND_TYPE, true, "check-user-discovery.ps1", 1)).toBe(SCRIPT_MINUTES["check-user-discovery.ps1"]);
+    expect(resourceDuration(RUN_COMMAND_TYPE, true, "site-install.ps1", 2, true)).toBe(LATER_ROUND);
+    expect(RECHECK.minutes).toBeLessThan((SCRIPT_MINUTES["check-user-discovery.ps1"] as { minutes: number }).minutes);
+    // The verify step's span is set by its longest check, not by the first user-discovery wait.
+    const verify = plan.steps.find((s) => s.id === "verify");
+    const longest = Math.max(...["lab-verify-site.ps1", "lab-verify-client.ps1"].map((f) => (SCRIPT_MINUTES[f] as { minutes: number }).minutes));
+    expect((verify?.finish ?? 0) - (verify?.start ?? 0)).toBeCloseTo(longest, 5);
   });
 });
 

@@ -63,13 +63,14 @@ function contractProblems(ev: Evaluation): string[] {
 }
 
 let ev: Evaluation;
-/** The lab with a supplied PFX and an intranet-side client: the run commands the default lab has not. */
+/** The lab with a supplied PFX, an intranet-side client and SQL Server downloaded: the run commands the default lab has not. */
 let variant: Evaluation;
 beforeAll(async () => {
   await initPsLint();
   ev = await evaluateLab(sampleConfig());
   variant = await evaluateLab(
     sampleConfig({
+      site: { ...sampleConfig().site, sqlSource: "download" },
       cmg: {
         name: "pfxlabcmg",
         vmSize: "Standard_B2s",

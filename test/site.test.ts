@@ -26,7 +26,7 @@ import {
   SITE_MINUTES,
   toBase64,
 } from "../stacks/model/site";
-import { customOf, missingWaits } from "./support/graph";
+import { customOf, missingWaits, waitClosure } from "./support/graph";
 import { sampleConfig } from "./support/sample-config";
 import { testVm } from "./support/test-vm";
 
@@ -152,7 +152,7 @@ describe("site components (child contracts)", () => {
 
   it("SiteMedia: one download run command as LocalSystem, with the media URLs", async () => {
     const ev = await run(() => {
-      new SiteMedia("site", { vm: testVm("CM01"), media: defaultSiteMedia("developer"), tags: TAGS });
+      new SiteMedia("site", { vm: testVm("CM01"), media: defaultSiteMedia("developer"), includeSql: true, tags: TAGS });
     });
     // Two rounds: the first starts no new medium after its budget, the second finishes.
     const rcs = byScript(ev, "site-media.ps1").sort((a, b) => a.seq - b.seq);
@@ -171,8 +171,20 @@ describe("site components (child contracts)", () => {
     });
   });
 
-  it("SiteServer: prerequisites, join, wait, AD prep, SQL, ADK, install, in that order; ConfigMgr work as the domain admin", async () => {
+  it("SiteMedia without SQL Server (site.sqlSource image): an empty SqlUrl, so the script skips that medium", async () => {
     const ev = await run(() => {
+      new SiteMedia("site", { vm: testVm("CM01"), media: defaultSiteMedia("developer"), includeSql: false, tags: TAGS });
+    });
+    for (const rc of byScript(ev, "site-media.ps1")) {
+      const sent = params(rc, "parameters");
+      expect(sent.SqlUrl).toBe("");
+      expect(sent).toMatchObject({ AdkUrl: defaultSiteMedia("developer").adkUrl, ConfigMgrUrl: defaultSiteMedia("developer").configMgrUrl });
+    }
+  });
+
+  /** SiteServer on a fresh CM01, with SQL Server from the image or downloaded. */
+  const siteServer = (sqlSource: "image" | "download"): Promise<Evaluation> =>
+    run(() => {
       new SiteServer("site", {
         vm: testVm("CM01"),
         domainFqdn: "corp.cmglab.example",
@@ -183,27 +195,59 @@ describe("site components (child contracts)", () => {
         domainAdmin: ADMIN,
         siteCode: "PS1",
         siteName: "cmg-lab cmglab PS1",
+        sqlSource,
         mediaRoot: "C:\\CMLab\\Media",
         tags: TAGS,
       });
     });
+  const named = (ev: Evaluation, name: string): RecordedResource => onlyOne(runCommands(ev).filter((r) => r.name === name));
+
+  it("SiteServer: join, then AD prep, SQL Server check and ADK side by side, then the install; ConfigMgr work as the domain admin", async () => {
+    const ev = await siteServer("image");
     const rcs = runCommands(ev).sort((a, b) => a.seq - b.seq);
-    expect(rcs.map((r) => r.name)).toEqual([
-      "site-prereqs-command",
-      "site-member-domain-join-command",
-      "site-member-wait-domain-member-command",
+    // Registration order inside a fork is not an order on the VM; the dependencies below are.
+    expect(rcs.map((r) => r.name).sort()).toEqual([
       "site-ad-prep-command",
-      "site-sql-command",
       "site-adk-command",
       "site-install-command",
       "site-install-command-round-2",
       "site-install-command-round-3",
+      "site-member-domain-join-command",
+      "site-member-wait-domain-member-command",
+      "site-sql-command",
     ]);
-    // Strictly sequential on the VM: each waits for the one before.
-    rcs.slice(1).forEach((rc, i) => expect(rc.dependencies).toContain((rcs[i] as RecordedResource).urn));
-    const runsAs = rcs.map((r) => r.plainInputs.runAsUser);
-    expect(runsAs).toEqual([undefined, undefined, undefined, ...Array<string>(6).fill("CORP\\labadmin")]);
+    expect(onlyOne(byScript(ev, "site-sql-image.ps1")).name).toBe("site-sql-command");
+    expect(byScript(ev, "site-sql.ps1")).toEqual([]);
+    expect(params(named(ev, "site-sql-command"), "parameters")).toEqual({ SqlSysAdmin: "CORP\\labadmin" });
+    const join = named(ev, "site-member-domain-join-command");
+    const wait = named(ev, "site-member-wait-domain-member-command");
+    const middle = ["site-ad-prep-command", "site-sql-command", "site-adk-command"].map((n) => named(ev, n));
+    const install = named(ev, "site-install-command");
+    expect(wait.dependencies).toContain(join.urn);
+    // Each waits for the join's restart, none for another: they run side by side.
+    for (const rc of middle) {
+      expect(rc.dependencies, rc.name).toContain(wait.urn);
+      for (const other of middle) expect(rc.dependencies, `${rc.name} -> ${other.name}`).not.toContain(other.urn);
+    }
+    // The install waits for all three.
+    for (const rc of middle) expect(install.dependencies, rc.name).toContain(rc.urn);
+    expect([join, wait].map((r) => r.plainInputs.runAsUser)).toEqual([undefined, undefined]);
+    for (const rc of [...middle, ...byScript(ev, "site-install.ps1")]) expect(rc.plainInputs.runAsUser, rc.name).toBe("CORP\\labadmin");
     for (const rc of rcs.filter((r) => r.plainInputs.runAsUser)) expect(rc.secretPaths).toContain("runAsPassword");
+  });
+
+  it("SiteServer with a downloaded SQL Server: site-sql.ps1 and the ADK share one lane (one installer at a time)", async () => {
+    const ev = await siteServer("download");
+    const sql = named(ev, "site-sql-command");
+    const adk = named(ev, "site-adk-command");
+    expect(onlyOne(byScript(ev, "site-sql.ps1")).urn).toBe(sql.urn);
+    expect(params(sql, "parameters")).toEqual({ MediaRoot: "C:\\CMLab\\Media", SqlSysAdmin: "CORP\\labadmin" });
+    expect(adk.dependencies).toContain(sql.urn);
+    expect(named(ev, "site-ad-prep-command").dependencies).not.toContain(sql.urn);
+  });
+
+  it("SiteServer: AD prep and the install's parameters", async () => {
+    const ev = await siteServer("image");
     const adPrep = onlyOne(byScript(ev, "site-ad-prep.ps1"));
     expect(params(adPrep, "parameters")).toMatchObject({ SiteServerAccount: "CORP\\CM01$", DomainDn: "DC=corp,DC=cmglab,DC=example" });
     const installs = byScript(ev, "site-install.ps1").sort((a, b) => a.seq - b.seq);
@@ -340,28 +384,54 @@ describe("the site in the whole lab", () => {
     expect(missingWaits(ev, "site-media", "ad-forest")).not.toEqual([]);
   });
 
-  it("runs the media download first on CM01, then the site work in runbook order", () => {
-    const cm01 = runCommands(ev)
-      .filter((r) => String(r.plainInputs.vmName).endsWith("-cm01") && SITE_STEPS.includes(r.step as StepId))
-      .sort((a, b) => a.seq - b.seq)
-      .map((r) => String((r.inputs.tags as Record<string, unknown>)[SCRIPT_TAG]));
-    expect(cm01).toEqual([
-      "site-media.ps1",
-      "site-media.ps1",
-      "site-prereqs.ps1",
-      "domain-join.ps1",
-      "wait-domain-member.ps1",
-      "site-ad-prep.ps1",
-      "site-sql.ps1",
-      "site-adk.ps1",
-      "site-install.ps1",
-      "site-install.ps1",
-      "site-install.ps1",
-      "enhanced-http.ps1",
-      "site-discovery.ps1",
-      "azure-services.ps1",
-      "check-user-discovery.ps1",
-    ]);
+  it("orders CM01's site work by what each script needs, side by side where nothing does", () => {
+    const closure = waitClosure(ev);
+    const cm01 = runCommands(ev).filter((r) => String(r.plainInputs.vmName).endsWith("-cm01"));
+    const first = (script: string): RecordedResource => {
+      const found = cm01.filter((r) => (r.inputs.tags as Record<string, unknown>)[SCRIPT_TAG] === script).sort((a, b) => a.seq - b.seq);
+      expect(found.length, script).toBeGreaterThan(0);
+      return found[0] as RecordedResource;
+    };
+    const last = (script: string): RecordedResource => {
+      const found = cm01.filter((r) => (r.inputs.tags as Record<string, unknown>)[SCRIPT_TAG] === script).sort((a, b) => a.seq - b.seq);
+      return found[found.length - 1] as RecordedResource;
+    };
+    const waits = (a: RecordedResource, b: RecordedResource): boolean => closure.get(a.urn)?.has(b.urn) ?? false;
+    const before = (a: string, b: string): void => expect(waits(first(b), last(a)), `${b} waits for ${a}`).toBe(true);
+    const beside = (a: string, b: string): void => {
+      expect(waits(first(b), last(a)), `${b} must not wait for ${a}`).toBe(false);
+      expect(waits(first(a), last(b)), `${a} must not wait for ${b}`).toBe(false);
+    };
+    // Before the join: the download beside the Windows features.
+    beside("site-media.ps1", "site-prereqs.ps1");
+    before("site-media.ps1", "domain-join.ps1");
+    before("site-prereqs.ps1", "domain-join.ps1");
+    before("domain-join.ps1", "wait-domain-member.ps1");
+    // After the join, side by side, all before setup.
+    for (const s of ["site-ad-prep.ps1", "site-sql-image.ps1", "site-adk.ps1"]) {
+      before("wait-domain-member.ps1", s);
+      before(s, "site-install.ps1");
+    }
+    beside("site-ad-prep.ps1", "site-sql-image.ps1");
+    beside("site-ad-prep.ps1", "site-adk.ps1");
+    beside("site-sql-image.ps1", "site-adk.ps1");
+    // After setup: Enhanced HTTP, AD discovery and the Azure services side by side; Azure AD
+    // discovery after the Azure services; the CMG after Enhanced HTTP, the Azure services and
+    // the certificate, but not after either discovery.
+    for (const s of ["enhanced-http.ps1", "site-discovery.ps1", "azure-services.ps1", "cmg-certificate-enroll.ps1"]) before("site-install.ps1", s);
+    beside("enhanced-http.ps1", "site-discovery.ps1");
+    beside("enhanced-http.ps1", "azure-services.ps1");
+    beside("site-discovery.ps1", "azure-services.ps1");
+    before("azure-services.ps1", "check-user-discovery.ps1");
+    for (const s of ["enhanced-http.ps1", "azure-services.ps1", "cmg-certificate-enroll.ps1"]) before(s, "cmg-create.ps1");
+    beside("site-discovery.ps1", "cmg-create.ps1");
+    beside("check-user-discovery.ps1", "cmg-create.ps1");
+    before("cmg-create.ps1", "cmg-connection-point.ps1");
+    // The verify step's checks on CM01 run side by side, after everything else.
+    const verifyUser = onlyOne(cm01.filter((r) => r.name === "verify-user-discovery-command"));
+    const verifySite = onlyOne(cm01.filter((r) => r.name === "verify-site-command"));
+    expect(waits(verifySite, verifyUser) || waits(verifyUser, verifySite)).toBe(false);
+    for (const v of [verifyUser, verifySite]) expect(waits(v, last("cmg-connection-point.ps1"))).toBe(true);
   });
 
   it("gives every ConfigMgr script the configured site code and protects the app secret", () => {

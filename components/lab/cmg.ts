@@ -18,8 +18,9 @@ export interface CmgArea {
 /**
  * Steps cmg-certificate, cmg, cmg-connection-point. The CMG's names come from the certificate
  * step: lab-ca adds a per-deployment suffix (key vault soft delete), a supplied PFX fixes the
- * name. In-guest work on CM01 and DC01 runs after each VM's previous run command
- * (WindowsVm.sequence), so after the site install.
+ * name. On CM01 the certificate and the CMG each run in their own lane (WindowsVm.sequence),
+ * after the site install and beside Azure AD user discovery's wait; the connection point
+ * follows the CMG in its lane.
  */
 export function buildCmg(
   { config, scopes }: LabContext,
@@ -43,6 +44,7 @@ export function buildCmg(
       runAs: domainAdmin,
       expiresOn: config.schedule.expiresOn,
       projectDir: PROJECT_DIR,
+      siteServerLane: "cmg-certificate",
       tags: cmgCertStep.tags,
     },
     { parent: cmgCertStep },
@@ -66,6 +68,7 @@ export function buildCmg(
       pfxPath: cmgCert.pfxPath,
       pfxPassword: cmgCert.pfxPassword,
       runAs: domainAdmin,
+      lane: "cmg",
       tags: cmgStep.tags,
     },
     { parent: cmgStep },
@@ -82,6 +85,7 @@ export function buildCmg(
       siteServerFqdn: site.fqdn,
       serviceFqdn: cmg.serviceFqdn,
       runAs: domainAdmin,
+      siteServerLane: "cmg",
       tags: cpStep.tags,
     },
     { parent: cpStep },

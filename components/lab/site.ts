@@ -6,23 +6,32 @@ import { EnhancedHttp } from "../enhanced-http";
 import type { EntraApps } from "../entra-apps";
 import { SiteDiscovery } from "../site-discovery";
 import { SiteMedia } from "../site-media";
+import { SitePrerequisites } from "../site-prerequisites";
 import { SiteServer } from "../site-server";
 import type { WindowsVm } from "../windows-vm";
 import type { DomainAdmin, LabContext } from "./context";
 
 /**
- * Steps site-media, site-server, enhanced-http, ad-user-discovery, azure-services on CM01. Its
- * run commands run one after another (WindowsVm.sequence), in this order. The media download
- * comes first, so it starts as soon as the VM exists, in parallel with the forest; the work
- * after the join runs as the domain admin, who installs the site and so is its Full
- * Administrator (LocalSystem's ConfigMgr rights: UNCONFIRMED).
+ * Steps site-media, site-server, enhanced-http, ad-user-discovery, azure-services and
+ * aad-user-discovery on CM01. In-guest work runs in lanes (WindowsVm.sequence) where nothing
+ * forces an order: the media download beside the Windows features as soon as the VM exists (both
+ * in step site-media, in parallel with the forest); the AD preparation, SQL Server and the ADK side by side after the
+ * join; Enhanced HTTP, AD discovery and the Azure services (then Azure AD discovery) side by side
+ * after the site install. The join and the site install are exclusive. The work after the join
+ * runs as the domain admin, who installs the site and so is its Full Administrator
+ * (LocalSystem's ConfigMgr rights: UNCONFIRMED).
  */
 export function buildSite(
   { config, scopes }: LabContext,
   { siteServer, entra, domainAdmin }: { siteServer: WindowsVm; entra: EntraApps; domainAdmin: DomainAdmin },
 ): { site: SiteServer } {
   const mediaStep = scopes.get("site-media");
-  const media = new SiteMedia("site", { vm: siteServer, media: config.site.media, tags: mediaStep.tags }, { parent: mediaStep });
+  const media = new SiteMedia(
+    "site",
+    { vm: siteServer, media: config.site.media, includeSql: config.site.sqlSource === "download", lane: "media", tags: mediaStep.tags },
+    { parent: mediaStep },
+  );
+  new SitePrerequisites("site", { vm: siteServer, lane: "prereqs", tags: mediaStep.tags }, { parent: mediaStep });
 
   const siteStep = scopes.get("site-server");
   const site = new SiteServer(
@@ -37,6 +46,7 @@ export function buildSite(
       domainAdmin,
       siteCode: config.site.siteCode,
       siteName: siteName(config.prefix, config.site.siteCode),
+      sqlSource: config.site.sqlSource,
       mediaRoot: media.mediaRoot,
       tags: siteStep.tags,
     },
@@ -46,7 +56,7 @@ export function buildSite(
   const ehttpStep = scopes.get("enhanced-http");
   new EnhancedHttp(
     "site",
-    { vm: siteServer, siteCode: site.siteCode, siteServerFqdn: site.fqdn, runAs: domainAdmin, tags: ehttpStep.tags },
+    { vm: siteServer, siteCode: site.siteCode, siteServerFqdn: site.fqdn, runAs: domainAdmin, lane: "enhanced-http", tags: ehttpStep.tags },
     { parent: ehttpStep },
   );
 
@@ -60,6 +70,7 @@ export function buildSite(
       usersOuLdap: ldapPath(config.domain.usersOu, config.domain.fqdn),
       systemOusLdap: [config.domain.workstationsOu, config.domain.serversOu].map((ou) => ldapPath(ou, config.domain.fqdn)),
       runAs: domainAdmin,
+      lane: "ad-discovery",
       tags: adDiscoveryStep.tags,
     },
     { parent: adDiscoveryStep },
@@ -83,23 +94,17 @@ export function buildSite(
       clientAppName: entra.clientAppName,
       appsReady: entra.ready,
       runAs: domainAdmin,
+      lane: "azure",
       tags: azureStep.tags,
     },
     { parent: azureStep },
   );
 
-  return { site };
-}
+  // Azure AD user discovery needs only the Azure service: its check waits in the same lane while
+  // Enhanced HTTP and AD discovery go on beside it, and the CMG (which needs neither discovery)
+  // does not wait for it.
+  const aadStep = scopes.get("aad-user-discovery");
+  new AadUserDiscovery("site", { vm: siteServer, siteCode: site.siteCode, runAs: domainAdmin, lane: "azure", tags: aadStep.tags }, { parent: aadStep });
 
-/**
- * Step aad-user-discovery. It needs only azure-services, but Lab builds it after the CMG
- * connection point: its check waits for Azure AD discovery to report users, and earlier on CM01's
- * serial queue it would delay the CMG. It runs while the clients install their agents.
- */
-export function buildAadUserDiscovery(
-  { scopes }: LabContext,
-  { siteServer, site, domainAdmin }: { siteServer: WindowsVm; site: SiteServer; domainAdmin: DomainAdmin },
-): void {
-  const step = scopes.get("aad-user-discovery");
-  new AadUserDiscovery("site", { vm: siteServer, siteCode: site.siteCode, runAs: domainAdmin, tags: step.tags }, { parent: step });
+  return { site };
 }

@@ -101,9 +101,10 @@ const TABLE = [
   },
   {
     id: "site-media",
-    title: "Site media downloaded to the site server: SQL Server 2022, Windows ADK and WinPE add-on, ConfigMgr evaluation media and setup prerequisites",
+    title:
+      "Site server prepared before its domain join, side by side: Windows features installed; media downloaded (SQL Server 2022 unless the VM's image has it, Windows ADK and WinPE add-on, ConfigMgr evaluation media, setup prerequisites)",
     needs: ["server-vms"],
-    ifMissed: "The site install waits for gigabytes of downloads after the forest, or fails on a missing or unsigned medium.",
+    ifMissed: "The site install waits for gigabytes of downloads after the forest, or fails on a missing or unsigned medium or a missing Windows feature.",
   },
   {
     id: "client-vms",
@@ -125,7 +126,7 @@ const TABLE = [
   },
   {
     id: "site-server",
-    title: "Site server joined to the domain (Servers OU), SQL Server, ADK, ConfigMgr primary site installed",
+    title: "Site server joined to the domain (Servers OU); side by side the AD schema and container, SQL Server (checked on the marketplace image, or installed) and the ADK with WinPE; ConfigMgr primary site installed",
     needs: ["ad-ous", "server-vms", "site-media"],
     ifMissed: "There is no site: no management point, no discovery, no CMG.",
   },
