@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { diagnoseTextDetailed, matchLine, type Diagnosis } from "../stacks/diagnosis/diagnose";
 import type { StepId } from "../stacks/model/runbook";
+import { SIGNATURES } from "../stacks/diagnosis/signatures";
 
 /**
  * The lab's own verdict. scripts/vm/check-user-discovery.ps1 (run by the aad-user-discovery step
@@ -89,6 +90,13 @@ function errorView(message: string): string[] {
 const SITE_REPORT = ["VERIFY REPORT PS1SITE (site)", "VERIFY PS1SITE cmg-ready PASS", "VERIFY PS1SITE client-online PASS"];
 
 const QUOTED_CAUSE = ["cmg-token-unauthorized-request", "sts-user-not-completely-discovered"];
+
+/** The two verdict signatures, found by id (their patterns are also tested without the hint pre-filter). */
+const VERDICT = ["check-user-discovery-missed-ad", "check-user-discovery-missed-aad"].map((id) => {
+  const s = SIGNATURES.find((x) => x.id === id);
+  if (!s) throw new Error(`no signature ${id}`);
+  return s;
+});
 
 function summary(d: Diagnosis): { findings: [string, StepId, string][]; superseded: string[]; withheld: string[] } {
   return {
@@ -197,10 +205,17 @@ describe("lines of the script that are not the verdict", () => {
     failure("alice", "both", 30, SEPARATE_RECORDS),
     // Mentions of the fields and steps in other words.
     "SID (ad-user-discovery), AADUserID (aad-user-discovery)",
+    "Active Directory user discovery left SID empty",
     "Azure AD user discovery left AADUserID empty",
     "the missed step is not known: SID and AADUserID are both set",
+    // The step without the script's reason naming the field: not a line the script prints (the
+    // signatures are held to the script's exact words; a change there fails the quotes above).
+    "missed step: ad-user-discovery (see the runbook)",
+    "missed steps: ad-user-discovery (SID); aad-user-discovery (AADUserID)",
   ])("%s matches nothing", (line) => {
     expect(matchLine(line).map((m) => m.signature.id)).toEqual([]);
+    // The pattern itself, not only the pre-filter, needs the verdict.
+    expect(VERDICT.filter((s) => s.pattern.test(line)).map((s) => s.id)).toEqual([]);
     expect(summary(diagnoseTextDetailed(line))).toEqual({ findings: [], superseded: [], withheld: [] });
   });
 
