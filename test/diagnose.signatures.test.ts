@@ -33,6 +33,23 @@ const CASES: Record<string, Case> = {
       "AAD user with ID 00aa11bb-22cc-33dd-44ee-55ff66778899 and SID S-1-5-21-1004336348-1177238915-682003330-512 is not completely discovered.",
     ],
   },
+  // The verdict of scripts/vm/check-user-discovery.ps1 (lines 90, 91, 98, 102, 131 and the trap's
+  // line 37); test/diagnose.user-discovery.test.ts builds it from the script's quoted format strings.
+  "check-user-discovery-missed-ad": {
+    step: "ad-user-discovery",
+    positive: [
+      'missed step: ad-user-discovery (Active Directory user discovery left SID empty: CCM_STS.log says the AAD user "is not completely discovered" and the CMG token request fails (CMGConnector_Un-authorizedrequest); see adusrdis.log)',
+      "check-user-discovery failed: no ConfigMgr user record matching '*' has the both side of discovery after 30 minutes; missed step: ad-user-discovery (Active Directory user discovery left SID empty: CCM_STS.log says the AAD user \"is not completely discovered\" and the CMG token request fails (CMGConnector_Un-authorizedrequest); see adusrdis.log)",
+    ],
+  },
+  "check-user-discovery-missed-aad": {
+    step: "aad-user-discovery",
+    positive: [
+      "missed step: aad-user-discovery (Azure AD user discovery left AADUserID empty: the user record has no Entra object id; see SMS_AZUREAD_DISCOVERY_AGENT.log)",
+      "check-user-discovery failed: no ConfigMgr user record matching 'alice' has the entra side of discovery after 30 minutes; missed step: aad-user-discovery (Azure AD user discovery left AADUserID empty: the user record has no Entra object id; see SMS_AZUREAD_DISCOVERY_AGENT.log)",
+      'missed steps: ad-user-discovery (Active Directory user discovery left SID empty: CCM_STS.log says the AAD user "is not completely discovered" and the CMG token request fails (CMGConnector_Un-authorizedrequest); see adusrdis.log); aad-user-discovery (Azure AD user discovery left AADUserID empty: the user record has no Entra object id; see SMS_AZUREAD_DISCOVERY_AGENT.log)',
+    ],
+  },
   "cmg-invalid-token": { step: "client-agent",
     positive: [
       "[CCMHTTP] ERROR INFO: StatusCode=401 StatusText=CMGService_Invalid_Token",
@@ -239,6 +256,8 @@ const HARMLESS = [
   "Post to http://PS1SITE.corp.cmglab.example/ccm_system/request succeeded.",
   "AADSTS50058: A silent sign-in request was sent but no user is signed in.",
   "Code=870, Text=CCM_E_NO_ERROR",
+  // check-user-discovery.ps1's per-record line names the side a record lacks, not a missed step.
+  "UserName=alice; UserPrincipalName=alice@corp.cmglab.example; SID=; AADUserID=0a1b2c3d-0000-4000-8000-00000000a11c; AADTenantID=; missing SID (ad-user-discovery)",
 ];
 
 describe("signature table", () => {

@@ -1,4 +1,8 @@
-/** Signatures: user token through the CMG (MP's CCM_STS.log, connection analyzer). Part of the table in ../signatures.ts, in its order. */
+/**
+ * Signatures: user token through the CMG (MP's CCM_STS.log, connection analyzer) and the user
+ * discoveries it needs, including the lab's own verdict on them (check-user-discovery.ps1). Part
+ * of the table in ../signatures.ts, in its order.
+ */
 import type { StepId } from "../../model/runbook";
 import { DOC } from "./docs";
 import type { Signature } from "./types";
@@ -7,6 +11,14 @@ import type { Signature } from "./types";
 const AAD_DISCOVERY_MENTION = /\b(?:azure\s*ad|aad|entra(?:\s*id)?)\s+user\s+discovery\b/i;
 /** Mentions of Active Directory user discovery ("Azure AD user discovery" excluded). */
 const AD_DISCOVERY_MENTION = /(?<!azure\s*)\b(?:active\s+directory|ad)\s+user\s+discovery\b/i;
+
+/**
+ * Where the lab's own verdict comes from. scripts/vm/check-user-discovery.ps1 (aad-user-discovery
+ * and verify steps) ends a failed run with `missed step: <step> (<text>)`, or `missed steps:` with
+ * both items joined by "; ", AD first; its per-record lines ("missing SID (ad-user-discovery)")
+ * are not a verdict (a record without SID passes -Require entra; separate records name no step).
+ */
+const LAB_VERDICT_SOURCE = "the lab's own verdict, scripts/vm/check-user-discovery.ps1 (UNCONFIRMED wording: not Microsoft's)";
 
 export const USER_TOKEN = [
   {
@@ -40,6 +52,36 @@ export const USER_TOKEN = [
     // not AD user discovery points at aad-user-discovery (naming both is no evidence either way).
     refineStep: (line: string): StepId =>
       AAD_DISCOVERY_MENTION.test(line) && !AD_DISCOVERY_MENTION.test(line) ? "aad-user-discovery" : "ad-user-discovery",
+  },
+  {
+    id: "check-user-discovery-missed-ad",
+    step: "ad-user-discovery",
+    group: "user-token",
+    // The same cause as the CCM_STS lines the verdict quotes, and more specific than them.
+    causeKey: "user-not-discovered",
+    specificity: 3,
+    pattern: /\bmissed steps?: ad-user-discovery \(Active Directory user discovery left SID empty\b/,
+    hints: ["missed step"],
+    cause:
+      "The lab's own check found no ConfigMgr user record with an on-premises SID, so Active Directory user discovery has not discovered the user and the management point will refuse the user's CMG token.",
+    fix: "Enable Active Directory User Discovery on the users OU and run it (Invoke-CMUserDiscovery), wait until adusrdis.log shows the cycle finished, then run the check again.",
+    source: `${LAB_VERDICT_SOURCE}; requirement of both discoveries: ${DOC.deployClientsCmgAzure}`,
+    confirmed: false,
+  },
+  {
+    id: "check-user-discovery-missed-aad",
+    step: "aad-user-discovery",
+    group: "user-token",
+    causeKey: "user-not-discovered",
+    specificity: 3,
+    // Alone after the label, or second after the AD item (whose text holds "); " itself).
+    pattern: /\bmissed steps?: (?:ad-user-discovery \(.*\); )?aad-user-discovery \(Azure AD user discovery left AADUserID empty\b/,
+    hints: ["missed step"],
+    cause:
+      "The lab's own check found no ConfigMgr user record with an Entra object id (AADUserID), so Azure AD user discovery is off, has not run yet, or could not read the tenant.",
+    fix: "Enable Azure AD user discovery on the site's Azure service and run a full discovery, read SMS_AZUREAD_DISCOVERY_AGENT.log for the error if it finds nobody, then run the check again.",
+    source: `${LAB_VERDICT_SOURCE}; requirement of both discoveries: ${DOC.deployClientsCmgAzure}`,
+    confirmed: false,
   },
   {
     id: "cmg-invalid-token",
