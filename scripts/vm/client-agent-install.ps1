@@ -13,8 +13,23 @@
   for ccmsetup to finish and the client to be installed. Runs as LocalSystem. Idempotent.
   An intranet-side client (InternetOnly 0) gets /mp:http://<site server> instead, without
   CCMHOSTNAME and CCMALWAYSINF: it uses the CMG only when it roams.
+  ccmsetup.exe's exit code decides what follows (return codes as Microsoft documents them in
+  about-client-installation-properties, "CCMSetup.exe return codes"; MicrosoftDocs/memdocs
+  memdocs/configmgr/core/clients/deploy/about-client-installation-properties.md):
+    0  success                                -> the bounded wait and read-back below
+    8  setup already running                  -> the same wait, for the setup that runs
+    7  reboot required                        -> read back at once: installed, assigned (and
+       internet-only) passes with a warning; otherwise fails saying the client needs a restart
+       (without /forcereboot ccmsetup exits and continues after the next restart, per the same
+       page; the lab never restarts a client on its own)
+    6  error, 9 prerequisite evaluation failure, 10 setup manifest hash validation failure, and
+       any code the page does not list -> fails at once with the code's meaning and the last
+       lines of %WinDir%\ccmsetup\Logs\ccmsetup.log that say error or failed (else its last lines).
+  UNCONFIRMED: which of these codes the bootstrap started here returns when ccmsetup hands the
+  install to its service (the page's /service tip says a script may then not get the
+  installation details); a 0 is therefore always followed by the bounded read-back.
   Sources: https://learn.microsoft.com/mem/configmgr/core/clients/deploy/deploy-clients-cmg-azure
-  https://learn.microsoft.com/mem/configmgr/core/clients/deploy/about-client-installation-properties
+  https://learn.microsoft.com/mem/configmgr/core/clients/deploy/about-client-installation-properties#ccmsetupReturnCodes
 #>
 [CmdletBinding()]
 param(
@@ -82,6 +97,32 @@ function Test-InternetOnly {
     return ($null -ne $key -and $null -ne $key.PSObject.Properties['ClientAlwaysOnInternet'] -and [int] $key.ClientAlwaysOnInternet -eq 1)
 }
 
+function Get-CcmsetupExitMeaning {
+    param(
+        [int] $Code
+    )
+    switch ($Code) {
+        0 { return 'success' }
+        6 { return 'error' }
+        7 { return 'reboot required' }
+        8 { return 'setup already running' }
+        9 { return 'prerequisite evaluation failure' }
+        10 { return 'setup manifest hash validation failure' }
+    }
+    return 'not a return code the ccmsetup documentation lists'
+}
+
+function Get-CcmsetupLogExcerpt {
+    # Bounded evidence for `npm run diagnose`: of the log's last 2000 lines, the last 20 that say
+    # error or failed, else the last 20.
+    $log = Join-Path $env:windir 'ccmsetup\Logs\ccmsetup.log'
+    if (-not (Test-Path -LiteralPath $log)) { return "(no $log)" }
+    $recent = @(Get-Content -LiteralPath $log -Tail 2000)
+    $relevant = @($recent | Where-Object { $_ -match 'error|failed' } | Select-Object -Last 20)
+    if ($relevant.Count -gt 0) { return "$log, last lines with error or failed:`n$($relevant -join "`n")" }
+    return "$log, last lines:`n$(@($recent | Select-Object -Last 20) -join "`n")"
+}
+
 function Test-ClientInstalled {
     if (-not (Test-ClientRunning) -or -not (Test-ClientAssigned)) { return $false }
     if ($InternetOnly -ne '1') { return $true }
@@ -106,7 +147,24 @@ if (-not (Test-ClientInstalled)) {
     Copy-Item -LiteralPath (Join-Path $ClientShareUnc 'ccmsetup.exe') -Destination $work -Force
     Write-Output "ccmsetup.exe $arguments"
     $process = Start-Process -FilePath (Join-Path $work 'ccmsetup.exe') -ArgumentList $arguments -PassThru -Wait
-    Write-Output "ccmsetup bootstrap exited with $($process.ExitCode)"
+    $code = [int] $process.ExitCode
+    $meaning = Get-CcmsetupExitMeaning -Code $code
+    if ($code -eq 8) {
+        Write-Output "ccmsetup bootstrap exited with $code ($meaning): waiting for the running setup"
+    } else {
+        Write-Output "ccmsetup bootstrap exited with $code ($meaning)"
+    }
+    if ($code -eq 7) {
+        # ccmsetup goes on only after a restart, so waiting here would only use up the time.
+        if (-not (Test-ClientInstalled)) {
+            throw "ccmsetup exited with 7 ($meaning): the client install completes only after $env:COMPUTERNAME restarts, and the lab never restarts a client on its own. Restart $env:COMPUTERNAME (az vm restart, or Restart-Computer on it), then run pulumi up again to read the client back.`n$(Get-CcmsetupLogExcerpt)"
+        }
+        Write-Warning "ccmsetup exited with 7 ($meaning), but the client is installed and assigned to $($siteCode): a restart of $env:COMPUTERNAME is still pending (the lab does not restart it)"
+    } elseif ($code -ne 0 -and $code -ne 8) {
+        $likely = ''
+        if ($code -eq 10) { $likely = " Likely: the client files in $ClientShareUnc are incomplete or differ from the site's Client folder (copied by the cmg-connection-point step; UNCONFIRMED cause)." }
+        throw "ccmsetup exited with $code ($meaning): the client is not installed.$likely`n$(Get-CcmsetupLogExcerpt)"
+    }
 }
 
 $deadline = (Get-Date).AddMinutes([int] $WaitMinutes)

@@ -4,6 +4,9 @@
   passes within the wait. Each failed check prints the evidence lines it saw (dsregcmd, client
   logs) so that `npm run diagnose` (stacks/diagnosis/diagnose.ts) names the missed runbook step:
   - hybrid-join: dsregcmd /status shows AzureAdJoined : YES and DomainJoined : YES;
+  - tenant: dsregcmd /status's TenantId (Tenant Details) is the lab's tenant, ignoring case; a
+    device joined to another tenant was sent there by the hybrid-join SCP on the DC (its
+    azureADId), so the failure names the tenant seen and that step (hybrid-join-scp);
   - cmg-route (internet-side clients): the client's active management point is an Internet one
     (root\ccm\LocationServices SMS_ActiveMPCandidate, Type Internet) pointing at the CMG;
   - registered: ClientIDManagerStartup.log shows the client registered (Approval status 3 is the
@@ -22,7 +25,12 @@ param(
 
     [Parameter(Mandatory = $true)]
     [ValidatePattern('^[1-9][0-9]{0,3}$')]
-    [string] $WaitMinutes
+    [string] $WaitMinutes,
+
+    # The Entra tenant the device must be joined to.
+    [Parameter(Mandatory = $true)]
+    [ValidatePattern('^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')]
+    [string] $TenantId
 )
 
 $ErrorActionPreference = 'Stop'
@@ -36,6 +44,21 @@ trap {
 function Test-HybridJoined {
     $f = Get-DsregFields
     return ((Get-Field -Fields $f -Name 'AzureAdJoined') -eq 'YES') -and ((Get-Field -Fields $f -Name 'DomainJoined') -eq 'YES')
+}
+
+function Test-JoinedTenant {
+    # -eq on strings ignores case: dsregcmd prints the id in lower case, a parameter may not be.
+    return ((Get-Field -Fields (Get-DsregFields) -Name 'TenantId') -eq $TenantId)
+}
+
+function Get-TenantEvidence {
+    $f = Get-DsregFields
+    $seen = Get-Field -Fields $f -Name 'TenantId'
+    if (-not $seen) { $seen = '(none: not Entra joined)' }
+    return @(
+        "TenantId : $seen (expected $TenantId)"
+        "likely: $((Get-DsregMissedStep -Fields $f -TenantId $TenantId).Hint)"
+    )
 }
 
 function Test-CmgRoute {
@@ -76,13 +99,14 @@ function Test-Check {
     )
     switch ($Id) {
         'hybrid-join' { return (Test-HybridJoined) }
+        'tenant' { return (Test-JoinedTenant) }
         'cmg-route' { return (Test-CmgRoute -Fqdn $Fqdn) }
         default { return (Test-Registered) }
     }
 }
 
 # An intranet-side client talks to the intranet MP; only internet-side clients must use the CMG.
-$checks = if ($InternetOnly -eq '1') { @('hybrid-join', 'cmg-route', 'registered') } else { @('hybrid-join', 'registered') }
+$checks = if ($InternetOnly -eq '1') { @('hybrid-join', 'tenant', 'cmg-route', 'registered') } else { @('hybrid-join', 'tenant', 'registered') }
 $deadline = (Get-Date).AddMinutes([int] $WaitMinutes)
 $passed = @{}
 do {
@@ -101,6 +125,7 @@ foreach ($id in $checks) {
             # The state, the failed tests and the previous registration's error lines (the server
             # message says "isn't found" in Microsoft's sample, "is not found" in the reference lab).
             'hybrid-join' { Get-DsregStatusLines | Where-Object { $_ -match 'AzureAdJoined|DomainJoined|TenantId|Error|0x8|found|FAIL|AADSTS' } }
+            'tenant' { Get-TenantEvidence }
             'cmg-route' { Get-Evidence -Logs @('LocationServices.log', 'CcmMessaging.log') }
             default { Get-Evidence -Logs @('ClientIDManagerStartup.log', 'CcmMessaging.log', 'LocationServices.log') }
         }

@@ -6,6 +6,10 @@
   differs; mode 'wizard' only compares and fails with the wizard choice to make. Either way the
   scope is read back and a difference fails the step, naming each OU and its consequence.
   Then the sync scheduler is enabled (the wizard leaves it off when the first sync is unticked).
+  While the scope is written the scheduler is off (if it was on); every way out of the write
+  (success or a throwing cmdlet) turns it back on and reads it back. If the write
+  fails and the scheduler was already off before this run, it is left off and the error says so;
+  a failure names the write's error first, then the scheduler's state.
 
   UNCONFIRMED: the write goes through the connector object (Get-ADSyncConnector, edit
   Partitions[].ConnectorPartitionScope, Add-ADSyncConnector -Connector). Both cmdlets appear in
@@ -123,6 +127,17 @@ function Test-SchedulerEnabled {
     return ((Get-ADSyncScheduler).SyncCycleEnabled -eq $true)
 }
 
+function Restore-Scheduler {
+    # Turns the scheduler on and reads it back; returns '' when it is on, else what went wrong.
+    try {
+        Set-ADSyncScheduler -SyncCycleEnabled $true
+        if (Test-SchedulerEnabled) { return '' }
+        return 'it reads back disabled'
+    } catch {
+        return "$($_.Exception.Message)"
+    }
+}
+
 function Get-ScopeMessage {
     return "Entra Connect sync scope of $DomainDn differs from cmg-lab:sync.ous: $((Get-ScopeDifference) -join '; ')"
 }
@@ -132,14 +147,34 @@ if (-not (Test-ScopeExact)) {
         throw "$(Get-ScopeMessage). Fix: on $env:COMPUTERNAME open Azure AD Connect, Customize synchronization options, Domain and OU filtering: select exactly $($expected -join ' and '), clear everything else, finish the wizard, then run pulumi up again"
     }
     Write-Output "Setting the sync scope of $DomainDn to $($expected -join ' and ')"
-    # No cycle may run against a half-written connector.
-    Set-ADSyncScheduler -SyncCycleEnabled $false
-    $connector = Get-ScopeConnector
-    $scope = (Get-ScopePartition -Connector $connector).ConnectorPartitionScope
-    $scope.ContainerInclusionList.Clear()
-    foreach ($dn in $expected) { [void] $scope.ContainerInclusionList.Add($dn) }
-    $scope.ContainerExclusionList.Clear()
-    Add-ADSyncConnector -Connector $connector | Out-Null
+    # No cycle may run against a half-written connector: the scheduler goes off for the change and
+    # comes back on however the change ends, but only if it was on before (this run turned it off).
+    $schedulerWasOn = Test-SchedulerEnabled
+    $changeError = $null
+    $restoreProblem = ''
+    try {
+        if ($schedulerWasOn) { Set-ADSyncScheduler -SyncCycleEnabled $false }
+        $connector = Get-ScopeConnector
+        $scope = (Get-ScopePartition -Connector $connector).ConnectorPartitionScope
+        $scope.ContainerInclusionList.Clear()
+        foreach ($dn in $expected) { [void] $scope.ContainerInclusionList.Add($dn) }
+        $scope.ContainerExclusionList.Clear()
+        Add-ADSyncConnector -Connector $connector | Out-Null
+    } catch {
+        $changeError = $_
+    } finally {
+        # Must not throw: an error here would replace the change's error.
+        if ($schedulerWasOn) { $restoreProblem = Restore-Scheduler }
+    }
+    if ($null -ne $changeError) {
+        $note = 'turned back on, read back enabled'
+        if (-not $schedulerWasOn) {
+            $note = 'already off before this run, left off'
+        } elseif ($restoreProblem) {
+            $note = "still OFF, turning it back on failed: $restoreProblem; on $env:COMPUTERNAME run Set-ADSyncScheduler -SyncCycleEnabled `$true"
+        }
+        throw "$($changeError.Exception.Message) (sync scheduler: $note)"
+    }
 }
 
 if (-not (Test-SchedulerEnabled)) {

@@ -23,11 +23,13 @@ BeforeAll {
             [string] $Service = '', [string] $Authority = '', [object] $AlwaysOnInternet = $null,
             [string[]] $RootCAs = @('CN=CORP Lab Root CA, DC=corp, DC=cmglab, DC=example'), [string[]] $GpoRootCAs = @(),
             [hashtable] $ShareFiles = @{ 'cmg-client.json' = '{ "mpPath": "CCM_Proxy_MutualAuth/72057594037927941", "cmgFqdn": "cmglabdev1a2b.westeurope.cloudapp.azure.com" }'; 'ccmsetup.exe' = 'MZ' },
-            [int] $InstallMinutes = 3, [string] $AssignTo = 'SMS:PS1'
+            [int] $InstallMinutes = 3, [string] $AssignTo = 'SMS:PS1', [int] $ExitCode = 0,
+            [string[]] $CcmsetupLog = @('<![LOG[Failed to get token for MP. Error 0x87d00231]LOG]!><time="08:10:00.000+000" date="01-01-2026" component="ccmsetup" context="" type="3" thread="1" file="ccmsetup.cpp:1">')
         )
         $global:Machine = @{
             Service = $Service; Authority = $Authority; AlwaysOnInternet = $AlwaysOnInternet; RootCAs = @($RootCAs); GpoRootCAs = @($GpoRootCAs)
             ShareFiles = $ShareFiles; InstallMinutes = $InstallMinutes; AssignTo = $AssignTo; InstallAt = $null; Local = @{}; Started = @()
+            ExitCode = $ExitCode; CcmsetupLog = $CcmsetupLog
         }
     }
     function Update-Machine {
@@ -70,7 +72,7 @@ Describe 'client-agent-install.ps1' {
         Mock Test-Path -ParameterFilter { (ConvertTo-WinPath $LiteralPath) -eq 'C:\Windows\ccmsetup\Logs\ccmsetup.log' } { $true }
         Mock Get-Content -ParameterFilter { (ConvertTo-WinPath $LiteralPath) -eq "$Share\cmg-client.json" } { $global:Machine.ShareFiles['cmg-client.json'] }
         Mock Get-Content -ParameterFilter { (ConvertTo-WinPath $LiteralPath) -eq 'C:\Windows\ccmsetup\Logs\ccmsetup.log' } {
-            '<![LOG[Failed to get token for MP. Error 0x87d00231]LOG]!><time="08:10:00.000+000" date="01-01-2026" component="ccmsetup" context="" type="3" thread="1" file="ccmsetup.cpp:1">'
+            if ($PesterBoundParameters.ContainsKey('Tail')) { $global:Machine.CcmsetupLog | Select-Object -Last $Tail } else { $global:Machine.CcmsetupLog }
         }
         # Join-Path on this Linux test machine refuses a UNC path ("drive is null"); Windows joins it.
         Mock Join-Path -ParameterFilter { $Path -like '\\*' } { "$($Path.TrimEnd('\'))\$ChildPath" }
@@ -84,8 +86,64 @@ Describe 'client-agent-install.ps1' {
             if (-not $global:Machine.Local.ContainsKey((ConvertTo-WinPath $FilePath))) { throw "no $FilePath" }
             $global:Machine.Started += @($ArgumentList) -join ' '
             $global:Machine.InstallAt = (Get-FakeNow).AddMinutes($global:Machine.InstallMinutes)
-            [pscustomobject]@{ ExitCode = 0 }
+            [pscustomobject]@{ ExitCode = $global:Machine.ExitCode }
         }
+    }
+
+    It 'waits for the running setup when ccmsetup says setup is already running (8), then passes on the read-back' {
+        Set-Machine -ExitCode 8
+        $r = Invoke-LabScript -Name 'client-agent-install.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        $r.Output | Should -Contain 'ccmsetup bootstrap exited with 8 (setup already running): waiting for the running setup'
+        ((Get-FakeNow) - $Start).TotalMinutes | Should -BeGreaterOrEqual 3
+        $r.Output | Should -Contain 'ConfigMgr client installed and assigned to PS1, internet-only (ClientAlwaysOnInternet=1)'
+    }
+
+    It 'fails at once on reboot required (7) when the client is not installed yet, saying the restart is needed and how' {
+        Set-Machine -ExitCode 7 -InstallMinutes 999
+        $r = Invoke-LabScript -Name 'client-agent-install.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 1
+        $r.Text | Should -Match ([regex]::Escape('client-agent-install failed: ccmsetup exited with 7 (reboot required): the client install completes only after CM01 restarts, and the lab never restarts a client on its own.'))
+        $r.Text | Should -Match ([regex]::Escape('Restart CM01 (az vm restart, or Restart-Computer on it), then run pulumi up again'))
+        Get-FakeNow | Should -Be $Start
+    }
+
+    It 'passes with a warning on reboot required (7) when the read-back finds the client installed and assigned' {
+        Set-Machine -ExitCode 7 -InstallMinutes 0
+        $r = Invoke-LabScript -Name 'client-agent-install.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        $r.Text | Should -Match ([regex]::Escape('ccmsetup exited with 7 (reboot required), but the client is installed and assigned to PS1: a restart of CM01 is still pending'))
+        $r.Output | Should -Contain 'ConfigMgr client installed and assigned to PS1, internet-only (ClientAlwaysOnInternet=1)'
+    }
+
+    It 'fails at once on ccmsetup exit <Code>, naming its meaning and the ccmsetup.log lines with error or failed' -ForEach @(
+        @{ Code = 6; Meaning = 'error' }
+        @{ Code = 9; Meaning = 'prerequisite evaluation failure' }
+        @{ Code = 10; Meaning = 'setup manifest hash validation failure' }
+        @{ Code = 1603; Meaning = 'not a return code the ccmsetup documentation lists' }
+    ) {
+        $log = @(1..30 | ForEach-Object { "<![LOG[step $_ done]LOG]!>"; "<![LOG[Failed step $_ with error 0x80004005]LOG]!>" })
+        Set-Machine -ExitCode $Code -InstallMinutes 999 -CcmsetupLog $log
+        $r = Invoke-LabScript -Name 'client-agent-install.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 1
+        $r.Text | Should -Match ([regex]::Escape("client-agent-install failed: ccmsetup exited with $Code ($Meaning)"))
+        $r.Text | Should -Match ([regex]::Escape("ccmsetup.log, last lines with error or failed:`n<![LOG[Failed step 11 with error"))
+        $r.Text | Should -Match ([regex]::Escape('<![LOG[Failed step 30 with error 0x80004005]LOG]!>'))
+        $r.Text | Should -Match ([regex]::Escape('<![LOG[Failed step 11 with error 0x80004005]LOG]!>'))
+        $r.Text | Should -Not -Match ([regex]::Escape('<![LOG[Failed step 10 with error'))
+        $r.Text | Should -Not -Match ([regex]::Escape('<![LOG[step 30 done]LOG]!>'))
+        Get-FakeNow | Should -Be $Start
+    }
+
+    It 'shows the last 20 lines of ccmsetup.log when none says error or failed' {
+        $log = @(1..30 | ForEach-Object { "<![LOG[step $_ done]LOG]!>" })
+        Set-Machine -ExitCode 6 -InstallMinutes 999 -CcmsetupLog $log
+        $r = Invoke-LabScript -Name 'client-agent-install.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 1
+        $r.Text | Should -Match ([regex]::Escape("ccmsetup.log, last lines:`n<![LOG[step 11 done]LOG]!>"))
+        $r.Text | Should -Match ([regex]::Escape('<![LOG[step 11 done]LOG]!>'))
+        $r.Text | Should -Match ([regex]::Escape('<![LOG[step 30 done]LOG]!>'))
+        $r.Text | Should -Not -Match ([regex]::Escape('<![LOG[step 10 done]LOG]!>'))
     }
 
     It 'installs an internet-side client: the exact command line reaches ccmsetup.exe, then waits until it is assigned and internet-only' {

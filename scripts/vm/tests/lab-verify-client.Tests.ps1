@@ -1,4 +1,4 @@
-# lab-verify-client.ps1: the end-to-end report of one client (hybrid join, CMG route, registration),
+# lab-verify-client.ps1: the end-to-end report of one client (hybrid join, its tenant, CMG route, registration),
 # read-only; a failed check prints the evidence lines that `npm run diagnose` maps to a step.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'harness/Harness.ps1')
@@ -6,7 +6,8 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'dsreg-samples.ps1')
 
     $script:Cmg = 'cmglabdev1a2b.westeurope.cloudapp.azure.com'
-    $script:Params = @{ CmgFqdn = $Cmg; InternetOnly = '1'; WaitMinutes = '30' }
+    $script:Params = @{ CmgFqdn = $Cmg; InternetOnly = '1'; WaitMinutes = '30'; TenantId = '72f988bf-86f1-41af-91ab-2d7cd011db47' }
+    $script:OtherTenant = 'aaaabbbb-0000-cccc-1111-dddd2222eeee'
     $script:LogDir = 'C:\Windows\CCM\Logs\'
 
     # The client: dsregcmd before and after JoinAt (minutes after the start), the management
@@ -51,7 +52,7 @@ Describe 'lab-verify-client.ps1' {
         Set-Client -Before (Get-DsregJoinedText)
         $r = Invoke-LabScript -Name 'lab-verify-client.ps1' -Parameters $Params
         $r.ExitCode | Should -Be 0 -Because $r.Text
-        $r.Output | Should -Be @('VERIFY REPORT CM01 (client)', 'VERIFY CM01 hybrid-join PASS', 'VERIFY CM01 cmg-route PASS', 'VERIFY CM01 registered PASS')
+        $r.Output | Should -Be @('VERIFY REPORT CM01 (client)', 'VERIFY CM01 hybrid-join PASS', 'VERIFY CM01 tenant PASS', 'VERIFY CM01 cmg-route PASS', 'VERIFY CM01 registered PASS')
         Get-FakeNow | Should -Be $Start
         Should -Invoke Start-ScheduledTask -Times 0 -Exactly
     }
@@ -70,8 +71,42 @@ Describe 'lab-verify-client.ps1' {
         $p = $Params.Clone(); $p.InternetOnly = '0'
         $r = Invoke-LabScript -Name 'lab-verify-client.ps1' -Parameters $p
         $r.ExitCode | Should -Be 0 -Because $r.Text
-        $r.Output | Should -Be @('VERIFY REPORT CM01 (client)', 'VERIFY CM01 hybrid-join PASS', 'VERIFY CM01 registered PASS')
+        $r.Output | Should -Be @('VERIFY REPORT CM01 (client)', 'VERIFY CM01 hybrid-join PASS', 'VERIFY CM01 tenant PASS', 'VERIFY CM01 registered PASS')
         Should -Invoke Get-CimInstance -Times 0 -Exactly
+    }
+
+    It 'passes the tenant check whatever the case of the tenant id (<Case>)' -ForEach @(
+        @{ Case = 'parameter in upper case'; Param = '72F988BF-86F1-41AF-91AB-2D7CD011DB47'; Seen = '72f988bf-86f1-41af-91ab-2d7cd011db47' }
+        @{ Case = 'dsregcmd in upper case'; Param = '72f988bf-86f1-41af-91ab-2d7cd011db47'; Seen = '72F988BF-86F1-41AF-91AB-2D7CD011DB47' }
+    ) {
+        Set-Client -Before (Get-DsregJoinedText -TenantId $Seen)
+        $p = $Params.Clone(); $p.TenantId = $Param
+        $r = Invoke-LabScript -Name 'lab-verify-client.ps1' -Parameters $p
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        $r.Output | Should -Contain 'VERIFY CM01 tenant PASS'
+    }
+
+    It 'fails the tenant check when the device joined another tenant, naming the tenant seen and the SCP step' {
+        Set-Client -Before (Get-DsregJoinedText -TenantId $OtherTenant)
+        $r = Invoke-LabScript -Name 'lab-verify-client.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 1
+        $r.Output | Should -Contain 'VERIFY CM01 hybrid-join PASS'
+        $r.Output | Should -Contain 'VERIFY CM01 cmg-route PASS'
+        $r.Output | Should -Contain 'VERIFY CM01 registered PASS'
+        $i = [array]::IndexOf([object[]] $r.Output, 'VERIFY CM01 tenant FAIL')
+        $i | Should -BeGreaterThan 0
+        $r.Output[$i + 1] | Should -Be "  evidence: TenantId : $OtherTenant (expected 72f988bf-86f1-41af-91ab-2d7cd011db47)"
+        $r.Output[$i + 2] | Should -Be "  evidence: likely: joined to another tenant than 72f988bf-86f1-41af-91ab-2d7cd011db47: the SCP's azureADId is wrong (step hybrid-join-scp)"
+        $r.Text | Should -Match ([regex]::Escape('verify failed on CM01: see the FAIL lines above'))
+    }
+
+    It 'fails the tenant check of a device not joined yet with no tenant seen and the missed step' {
+        Set-Client -Before (Get-DsregNotSyncedText)
+        $r = Invoke-LabScript -Name 'lab-verify-client.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 1
+        $r.Output | Should -Contain 'VERIFY CM01 tenant FAIL'
+        $r.Output | Should -Contain '  evidence: TenantId : (none: not Entra joined) (expected 72f988bf-86f1-41af-91ab-2d7cd011db47)'
+        $r.Output | Should -Contain '  evidence: likely: the device object is not in Entra ID: the Workstations OU is not in the Entra Connect sync scope or no delta sync has run since the device wrote its certificate (step sync-scope)'
     }
 
     It "fails on the reference lab's miss with the dsregcmd lines diagnose needs (<Name>)" -ForEach @(
@@ -126,6 +161,11 @@ Describe 'lab-verify-client.ps1' {
         @{ Name = 'CmgFqdn is a wildcard'; Change = @{ CmgFqdn = '*' }; Parameter = 'CmgFqdn' }
         @{ Name = 'CmgFqdn is empty'; Change = @{ CmgFqdn = '' }; Parameter = 'CmgFqdn' }
         @{ Name = 'CmgFqdn is missing'; Change = @{ CmgFqdn = $null }; Parameter = 'CmgFqdn' }
+        @{ Name = 'TenantId is missing'; Change = @{ TenantId = $null }; Parameter = 'TenantId' }
+        @{ Name = 'TenantId is not a GUID'; Change = @{ TenantId = 'contoso.onmicrosoft.com' }; Parameter = 'TenantId' }
+        @{ Name = 'TenantId is a GUID in braces'; Change = @{ TenantId = '{72f988bf-86f1-41af-91ab-2d7cd011db47}' }; Parameter = 'TenantId' }
+        @{ Name = 'TenantId holds awkward text'; Change = @{ TenantId = "72f988bf-86f1-41af-91ab-2d7cd011db47 Lab Users 'x' `"q`" `$HOME %PATH% & | ^ ! < > é ü ß 日本" }; Parameter = 'TenantId' }
+        @{ Name = 'TenantId is empty'; Change = @{ TenantId = '' }; Parameter = 'TenantId' }
     ) {
         Set-Client -Before (Get-DsregJoinedText)
         $p = $Params.Clone()

@@ -22,7 +22,7 @@ BeforeAll {
     # fresh copy each time, as the engine does, so an edit that is never saved is not read back.
     function Set-Engine {
         param([string[]] $Inclusion, [string[]] $Exclusion = @(), [bool] $Scheduler = $true, [string] $Name = 'corp.cmglab.example')
-        $global:Engine = @{ Name = $Name; Inclusion = @($Inclusion); Exclusion = @($Exclusion); Scheduler = $Scheduler; Saves = 0 }
+        $global:Engine = @{ Name = $Name; Inclusion = @($Inclusion); Exclusion = @($Exclusion); Scheduler = $Scheduler; Saves = 0; SchedulerAtSave = $null }
     }
     function New-ConnectorCopy {
         $inclusion = New-Object System.Collections.Generic.List[string]
@@ -51,6 +51,7 @@ Describe 'sync-scope-apply.ps1' {
             $global:Engine.Inclusion = @($scope.ContainerInclusionList)
             $global:Engine.Exclusion = @($scope.ContainerExclusionList)
             $global:Engine.Saves++
+            $global:Engine.SchedulerAtSave = $global:Engine.Scheduler
         }
         Mock Get-ADSyncScheduler { [pscustomobject]@{ SyncCycleEnabled = $global:Engine.Scheduler } }
         Mock Set-ADSyncScheduler { $global:Engine.Scheduler = [bool] $SyncCycleEnabled }
@@ -64,9 +65,72 @@ Describe 'sync-scope-apply.ps1' {
         $global:Engine.Exclusion | Should -BeNullOrEmpty
         $global:Engine.Saves | Should -Be 1
         $global:Engine.Scheduler | Should -BeTrue
-        # No sync cycle may run against a half-written connector: the scheduler goes off first.
-        Should -Invoke Set-ADSyncScheduler -Times 1 -Exactly -ParameterFilter { $SyncCycleEnabled -eq $false }
+        # The scheduler was off already (the wizard leaves it off): nothing to turn off for the
+        # save; the step then turns it on as its desired state.
+        $global:Engine.SchedulerAtSave | Should -BeFalse
+        Should -Invoke Set-ADSyncScheduler -Times 0 -Exactly -ParameterFilter { $SyncCycleEnabled -eq $false }
         $r.Output | Should -Contain "Sync scope of $Domain is exactly $Workstations and $Users; scheduler enabled"
+    }
+
+    It 'turns an enabled scheduler off for the save and back on after it, reading it back' {
+        Set-Engine -Inclusion @($Users) -Scheduler $true
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        $global:Engine.SchedulerAtSave | Should -BeFalse
+        $global:Engine.Scheduler | Should -BeTrue
+        Should -Invoke Set-ADSyncScheduler -Times 1 -Exactly -ParameterFilter { $SyncCycleEnabled -eq $false }
+        Should -Invoke Set-ADSyncScheduler -Times 1 -Exactly -ParameterFilter { $SyncCycleEnabled -eq $true }
+    }
+
+    It 'turns the scheduler back on when the connector save throws, and fails with that error first' {
+        Set-Engine -Inclusion @($Users) -Scheduler $true
+        Mock Add-ADSyncConnector { throw 'The operation is not allowed while a synchronization is running.' }
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 1
+        $global:Engine.Scheduler | Should -BeTrue
+        Should -Invoke Set-ADSyncScheduler -Times 1 -Exactly -ParameterFilter { $SyncCycleEnabled -eq $true }
+        $r.Text | Should -Match ([regex]::Escape('sync-scope-apply failed: The operation is not allowed while a synchronization is running. (sync scheduler: turned back on, read back enabled)'))
+    }
+
+    It 'turns the scheduler back on when reading the connector for the change throws' {
+        Set-Engine -Inclusion @($Users) -Scheduler $true
+        $global:ConnectorReads = 0
+        Mock Get-ADSyncConnector {
+            $global:ConnectorReads++
+            # The first read is the comparison; the second is the change's.
+            if ($global:ConnectorReads -eq 2) { throw 'The RPC server is unavailable.' }
+            New-ConnectorCopy
+        }
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 1
+        $global:ConnectorReads | Should -Be 2
+        $global:Engine.Scheduler | Should -BeTrue
+        $r.Text | Should -Match ([regex]::Escape('sync-scope-apply failed: The RPC server is unavailable. (sync scheduler: turned back on, read back enabled)'))
+        Should -Invoke Add-ADSyncConnector -Times 0 -Exactly
+    }
+
+    It 'leaves a scheduler that was off before the run off when the save throws, and says so' {
+        Set-Engine -Inclusion @($Users) -Scheduler $false
+        Mock Add-ADSyncConnector { throw 'The operation is not allowed while a synchronization is running.' }
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 1
+        $global:Engine.Scheduler | Should -BeFalse
+        Should -Invoke Set-ADSyncScheduler -Times 0 -Exactly
+        $r.Text | Should -Match ([regex]::Escape('sync-scope-apply failed: The operation is not allowed while a synchronization is running. (sync scheduler: already off before this run, left off)'))
+    }
+
+    It 'names both the save error and the scheduler left off when turning it back on <Case>' -ForEach @(
+        @{ Case = 'throws'; Enable = { throw 'Access is denied.' }; Says = 'Access is denied.' }
+        @{ Case = 'does not stick (read back)'; Enable = { }; Says = 'it reads back disabled' }
+    ) {
+        Set-Engine -Inclusion @($Users) -Scheduler $true
+        Mock Add-ADSyncConnector { throw 'The operation is not allowed while a synchronization is running.' }
+        $global:Enable = $Enable
+        Mock Set-ADSyncScheduler { if ($SyncCycleEnabled) { & $global:Enable } else { $global:Engine.Scheduler = $false } }
+        $r = Invoke-LabScript -Name 'sync-scope-apply.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 1
+        $global:Engine.Scheduler | Should -BeFalse
+        $r.Text | Should -Match ([regex]::Escape("sync-scope-apply failed: The operation is not allowed while a synchronization is running. (sync scheduler: still OFF, turning it back on failed: $Says; on CM01 run Set-ADSyncScheduler -SyncCycleEnabled `$true)"))
     }
 
     It 'changes nothing when the scope is already exact (second run)' {
