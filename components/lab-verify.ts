@@ -11,6 +11,8 @@ export interface LabVerifyArgs {
   readonly siteCode: pulumi.Input<string>;
   readonly siteServerFqdn: pulumi.Input<string>;
   readonly cmgFqdn: pulumi.Input<string>;
+  /** Required. The lab's Entra tenant id: each client must have joined this tenant. */
+  readonly tenantId: pulumi.Input<string>;
   /** Required. Client VMs to check. */
   readonly clients: readonly WindowsVm[];
   /** Optional. Computer names of intranet-side clients (not required to go through the CMG). Default none. */
@@ -68,6 +70,7 @@ export class LabVerify extends pulumi.ComponentResource {
             parameters: {
               CmgFqdn: args.cmgFqdn,
               InternetOnly: (args.intranetClients ?? []).includes(client.computerName) ? "0" : "1",
+              TenantId: args.tenantId,
               WaitMinutes: String(VERIFY_WAIT_MINUTES),
             },
             timeoutMinutes: VERIFY_WAIT_MINUTES + 5,

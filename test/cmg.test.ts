@@ -258,5 +258,12 @@ describe("internet-side and intranet-side clients", () => {
     expect(param("win11-02-client-agent-command", "CcmsetupArguments")).toMatch(/\/mp:http:\/\/CM01\./i);
     expect(param("verify-win11-01-command", "InternetOnly")).toBe("1");
     expect(param("verify-win11-02-command", "InternetOnly")).toBe("0");
+    // Each client is checked against the tenant the site's CMG uses (the one ccmsetup gets as AADTENANTID).
+    const tenant = param("cmg-create-command", "TenantId");
+    expect(tenant).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    for (const client of ["win11-01", "win11-02"]) {
+      expect(param(`verify-${client}-command`, "TenantId")).toBe(tenant);
+      expect(param(`${client}-client-agent-command`, "CcmsetupArguments")).toContain(`AADTENANTID=${tenant}`);
+    }
   });
 });

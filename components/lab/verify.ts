@@ -57,6 +57,7 @@ export function buildAgentsAndVerify(
       siteCode: site.siteCode,
       siteServerFqdn: site.fqdn,
       cmgFqdn: cmg.serviceFqdn,
+      tenantId: entra.tenantId,
       clients,
       intranetClients: config.clients.filter((c) => c.network === "intranet").map((c) => c.name),
       resourceGroupName: network.resourceGroupName,
