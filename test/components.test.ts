@@ -292,6 +292,13 @@ describe("RunStep", () => {
     expect(vmDeps("a2")).toEqual(["a1-command"]);
     // The exclusive command waits for the tail of every lane (and the barrier before them).
     expect(vmDeps("join")).toEqual(["a2-command", "b1-command-round-2", "start-command"]);
+    // The first command of a VM may be in a lane: it waits for no other command.
+    const first = await run(() => {
+      const host = testVm("CM01", { size: "Standard_D4s_v5", tags: TAGS });
+      new RunStep("solo", { vm: host, script: "set-marker.ps1", scriptsDir: FIXTURES, parameters: { Label: "solo" }, timeoutMinutes: 5, lane: "x", tags: TAGS });
+    });
+    const solo = one(first, type, "solo-command");
+    expect(solo.dependencies.filter((d) => !d.endsWith("::cm01-vm"))).toEqual([]);
     // A lane opened after it starts from it, and so does a lane used before it.
     expect(vmDeps("c1")).toEqual(["join-command"]);
     expect(vmDeps("a3")).toEqual(["join-command"]);

@@ -384,6 +384,20 @@ describe("the site in the whole lab", () => {
     expect(missingWaits(ev, "site-media", "ad-forest")).not.toEqual([]);
   });
 
+  it("builds the site server from the SQL Server 2022 Developer image by default, from plain Windows Server with sqlSource download", async () => {
+    const image = (e: Evaluation): unknown => {
+      const vm = onlyOne(e.resources.filter((r) => r.type === "azure-native:compute:VirtualMachine" && r.name === "cm01-vm"));
+      return (vm.plainInputs.storageProfile as Record<string, unknown>).imageReference;
+    };
+    expect(image(ev)).toEqual({ publisher: "MicrosoftSQLServer", offer: "sql2022-ws2022", sku: "sqldev-gen2", version: "latest" });
+    const downloaded = await evaluateLab(sampleConfig({ site: { ...sampleConfig().site, sqlSource: "download" } }));
+    expect(image(downloaded)).toEqual({ publisher: "MicrosoftWindowsServer", offer: "WindowsServer", sku: "2022-datacenter-azure-edition", version: "latest" });
+    expect(byScript(downloaded, "site-sql.ps1")).toHaveLength(1);
+    expect(byScript(downloaded, "site-sql-image.ps1")).toEqual([]);
+    expect(params(byScript(downloaded, "site-media.ps1")[0] as RecordedResource, "parameters").SqlUrl).toBe(defaultSiteMedia("developer").sqlUrl);
+    expect(params(byScript(ev, "site-media.ps1")[0] as RecordedResource, "parameters").SqlUrl).toBe("");
+  });
+
   it("orders CM01's site work by what each script needs, side by side where nothing does", () => {
     const closure = waitClosure(ev);
     const cm01 = runCommands(ev).filter((r) => String(r.plainInputs.vmName).endsWith("-cm01"));
