@@ -36,7 +36,9 @@ export class AadUserDiscovery extends pulumi.ComponentResource {
       {
         vm: args.vm,
         script: "check-user-discovery.ps1",
-        parameters: { SiteCode: args.siteCode, UserName: "*", Require: "entra", WaitMinutes: String(SITE_MINUTES.aadDiscoveryWait) },
+        // Both sides on one record: the user the CMG's token request looks up is completely
+        // discovered (AD discovery runs beside this check; the wait covers it).
+        parameters: { SiteCode: args.siteCode, UserName: "*", Require: "both", WaitMinutes: String(SITE_MINUTES.aadDiscoveryWait) },
         runAs: args.runAs,
         timeoutMinutes: SITE_MINUTES.aadDiscoveryTimeout,
         tags: args.tags,

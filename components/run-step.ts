@@ -16,6 +16,9 @@ export const SCRIPT_TAG = "cmgLabScript";
 /** Tag on the later rounds of a step that runs in rounds: `2/3`, `3/3`. */
 export const ROUND_TAG = "cmgLabRound";
 
+/** Tag naming the lane a run command runs in beside the VM's other lanes (absent: exclusive). */
+export const LANE_TAG = "cmgLabLane";
+
 /** Tag on a check run again after the build passed it once (RunStepArgs.recheck). */
 export const RECHECK_TAG = "cmgLabRecheck";
 
@@ -141,7 +144,7 @@ export class RunStep extends pulumi.ComponentResource {
       const suffix = round === 1 ? "" : `-round-${round}`;
       const parameters = inRounds ? { ...args.parameters, LastRound: round === rounds ? "true" : "false" } : args.parameters;
       command = args.vm.sequence(
-        (previous) =>
+        (previous, lane) =>
           new compute.VirtualMachineRunCommandByVirtualMachine(
             `${name}-command${suffix}`,
             {
@@ -162,6 +165,7 @@ export class RunStep extends pulumi.ComponentResource {
                 [SCRIPT_TAG]: args.script,
                 ...(round > 1 ? { [ROUND_TAG]: `${round}/${rounds}` } : {}),
                 ...(args.recheck ? { [RECHECK_TAG]: "true" } : {}),
+                ...(lane ? { [LANE_TAG]: lane } : {}),
               },
             },
             {

@@ -15,8 +15,9 @@ export interface SitePrerequisitesArgs {
 /**
  * The Windows features a primary site server with its management and distribution points needs
  * (stacks/model/site.ts SITE_SERVER_FEATURES), installed as soon as the VM exists: nothing here
- * needs the domain, so it runs beside the media download, and the domain join's restart
- * completes any restart the features ask for.
+ * needs the domain, so it runs beside the media download (a feature fetched from Windows Update
+ * waits, bounded, until site-media's switch to Azure DNS lets internet names resolve), and the
+ * domain join's restart completes any restart the features ask for.
  */
 export class SitePrerequisites extends pulumi.ComponentResource {
   /** Done when every feature is installed and read back. */
@@ -29,7 +30,7 @@ export class SitePrerequisites extends pulumi.ComponentResource {
       {
         vm: args.vm,
         script: "site-prereqs.ps1",
-        parameters: { Features: SITE_SERVER_FEATURES.join(",") },
+        parameters: { Features: SITE_SERVER_FEATURES.join(","), DnsWaitMinutes: String(SITE_MINUTES.prereqsDnsWait) },
         timeoutMinutes: SITE_MINUTES.prereqsTimeout,
         lane: args.lane,
         tags: args.tags,

@@ -84,6 +84,11 @@ export interface WindowsVmArgs {
   readonly autoShutdown: AutoShutdown | null;
   /** Optional. Give the VM a system-assigned managed identity (SYNC01 reads the Entra Connect MSI blob with it). Default false. */
   readonly systemAssignedIdentity?: boolean;
+  /**
+   * Optional. Let in-guest commands given a lane run side by side ({@link WindowsVm.sequence});
+   * false runs every command one after another. Default true (`cmg-lab:build.parallelInGuest`).
+   */
+  readonly parallelInGuest?: boolean;
   /** Required. Tags for every child (lab, stack, step, expiresOn). */
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -116,11 +121,13 @@ export class WindowsVm extends pulumi.ComponentResource {
   /** The last command of each lane opened since {@link barrier}. */
   private lanes = new Map<string, pulumi.Resource>();
   private inGuestSteps = 0;
+  private readonly parallelInGuest: boolean;
 
   constructor(name: string, args: WindowsVmArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cmg-lab:vm:WindowsVm", name, {}, opts);
     const tags = { ...args.tags };
     this.computerName = args.computerName;
+    this.parallelInGuest = args.parallelInGuest ?? true;
     this.resourceGroupName = args.resourceGroupName;
     this.location = args.location;
 
@@ -250,8 +257,8 @@ export class WindowsVm extends pulumi.ComponentResource {
   }
 
   /**
-   * Orders in-guest work on this VM. `create` receives the in-guest resources to depend on, and
-   * the resource it returns takes its place in the order.
+   * Orders in-guest work on this VM. `create` receives the in-guest resources to depend on and the
+   * lane it runs in (undefined: exclusive), and the resource it returns takes its place in the order.
    *
    * Without a lane a command is exclusive: it waits for every earlier command, and every later
    * command waits for it. A command that reboots the VM (or must not overlap anything) stays
@@ -264,9 +271,11 @@ export class WindowsVm extends pulumi.ComponentResource {
    * multiple scripts"; "if you deploy multiple RunCommand resources ... they will be executed
    * simultaneously on the VM"). The lab's reference notes say they conflict when sent in parallel
    * (`Conflict`); Microsoft's page is the source followed here, UNCONFIRMED on a real VM. Give a
-   * lane only to scripts that reboot nothing and share no files with the other lanes.
+   * lane only to scripts that reboot nothing and share no files with the other lanes. With
+   * `parallelInGuest: false` lanes are ignored and every command is exclusive.
    */
-  public sequence<T extends pulumi.Resource>(create: (previous: readonly pulumi.Resource[]) => T, lane?: string): T {
+  public sequence<T extends pulumi.Resource>(create: (previous: readonly pulumi.Resource[], lane: string | undefined) => T, requestedLane?: string): T {
+    const lane = this.parallelInGuest ? requestedLane : undefined;
     if (this.inGuestSteps >= MAX_RUN_COMMANDS_PER_VM) {
       throw new Error(
         `WindowsVm ${this.computerName}: more than ${MAX_RUN_COMMANDS_PER_VM} run commands on one VM, the most Azure allows (learn.microsoft.com/azure/virtual-machines/run-command-overview); merge steps or move work to another VM`,
@@ -281,7 +290,7 @@ export class WindowsVm extends pulumi.ComponentResource {
           : this.barrier
             ? [this.barrier]
             : [];
-    const created = create(previous);
+    const created = create(previous, lane);
     if (lane === undefined) {
       this.barrier = created;
       this.lanes.clear();

@@ -100,6 +100,7 @@ const BAD: readonly BadCase[] = [
   { name: "sqlEdition standard (needs a licence)", edits: { "site.sqlEdition": "standard" }, key: "cmg-lab:site.sqlEdition", severity: "error", value: "standard", problem: "licence" },
   { name: "sqlEdition unknown", edits: { "site.sqlEdition": "datacenter" }, key: "cmg-lab:site.sqlEdition", severity: "error", value: "datacenter", problem: "one of developer, evaluation" },
   { name: "sqlEdition evaluation from the image (the image is Developer)", edits: { "site.sqlEdition": "evaluation" }, key: "cmg-lab:site.sqlSource", severity: "error", value: "(not set)", problem: "Developer edition, not evaluation", fix: "download" },
+  { name: "build.parallelInGuest not a boolean", edits: { build: { parallelInGuest: "sometimes" } }, key: "cmg-lab:build.parallelInGuest", severity: "error", value: "sometimes" },
   { name: "sqlSource unknown", edits: { "site.sqlSource": "iso" }, key: "cmg-lab:site.sqlSource", severity: "error", value: "iso", problem: "one of image, download" },
   { name: "sqlEdition wrong case", edits: { "site.sqlEdition": "Developer" }, key: "cmg-lab:site.sqlEdition", severity: "error", value: "Developer", fix: "write developer" },
   { name: "site media URL over http", edits: { "site.media": { configMgrUrl: "http://example.com/cm.exe" } }, key: "cmg-lab:site.media.configMgrUrl", severity: "error", value: '"http://example.com/cm.exe"', problem: "https" },
@@ -388,6 +389,8 @@ const GOOD: readonly GoodCase[] = [
     check: (c) => expect(c.site.media).toEqual(defaultSiteMedia("evaluation")),
   },
   { name: "sqlSource download", edits: { "site.sqlSource": "download" }, check: (c) => expect(c.site.sqlSource).toBe("download") },
+  { name: "build absent: in-guest lanes on", edits: {}, check: (c) => expect(c.build).toEqual({ parallelInGuest: true }) },
+  { name: "build.parallelInGuest false", edits: { build: { parallelInGuest: false } }, check: (c) => expect(c.build.parallelInGuest).toBe(false) },
   {
     name: "site media URL overridden, others default",
     edits: { "site.media": { configMgrUrl: "https://example.com/ConfigMgr_2509.exe" } },

@@ -6,8 +6,8 @@ import type { StepId } from "../stacks/model/runbook";
 import { SIGNATURES } from "../stacks/diagnosis/signatures";
 
 /**
- * The lab's own verdict. scripts/vm/check-user-discovery.ps1 (run by the aad-user-discovery step
- * with -Require entra and by the verify step with -Require both) ends a failed run with
+ * The lab's own verdict. scripts/vm/check-user-discovery.ps1 (run by the aad-user-discovery and
+ * verify steps with -Require both; -Require entra is tested too) ends a failed run with
  * "missed step: <step> (<why>)", or "missed steps: ..." for both sides. The inputs below are built
  * from the script's own format strings, quoted with the script line they come from (line numbers
  * as of this writing); the first test reads the script and fails when a quote is no longer in it,

@@ -37,7 +37,7 @@ const MIN_NEEDS: Record<StepId, StepId[]> = {
   "cmg-connection-point": ["cmg"],
   clients: ["ad-ous", "client-vms"],
   "device-registration": ["clients", "sync-scope", "hybrid-join-scp"],
-  "client-agent": ["clients", "cmg-connection-point"],
+  "client-agent": ["clients", "cmg-connection-point", "ad-user-discovery", "aad-user-discovery"],
   verify: [
     "admin-access",
     "site-media",

@@ -13,6 +13,7 @@ import { isRecheck, latestStart, placeOutsideResourceGroups, roundOf, type Plan 
 import { LATER_ROUND, RECHECK, resourceDuration, RUN_COMMAND_TYPE, SCRIPT_MINUTES } from "../stacks/model/durations";
 import type { RecordedResource } from "../scripts/cli/offline/evaluate";
 import { CONTRACT_STEP_IDS, RUNBOOK } from "../stacks/model/runbook";
+import { estimateResume, RESUME_MINUTES } from "../stacks/model/resume";
 
 const TSX = path.join(PROJECT_DIR, "node_modules", "tsx", "dist", "cli.mjs");
 const runCli = (args: string[]) =>
@@ -128,7 +129,8 @@ describe("plan renderings", () => {
     const m = renderPlan(plan, "mermaid");
     expect(m.startsWith("flowchart TD\n")).toBe(true);
     for (const s of RUNBOOK) expect(m).toContain(`${s.id.replace(/-/g, "_")}["${s.id}"]`);
-    expect(m).toContain("ad_user_discovery --> verify");
+    expect(m).toContain("ad_user_discovery --> client_agent");
+    expect(m).toContain("client_agent --> verify");
     expect(m).toContain("sync_scope --> device_registration");
   });
 });
@@ -317,6 +319,16 @@ describe("plan: resume estimate, Gantt chart and paused cost (issue 15)", () => 
       "re-run the",
     ]);
     for (const p of json.resume.phases) expect(p.source.length).toBeGreaterThan(20);
+  });
+
+  it("counts the verify step once with lanes on (checks side by side), twice on the site server without them", () => {
+    const check = (RESUME_MINUTES.verifyCheck as { minutes: number }).minutes;
+    const lanes = estimateResume({ bastion: "developer", parallelInGuest: true });
+    const serial = estimateResume({ bastion: "developer", parallelInGuest: false });
+    expect(serial.minutes - lanes.minutes).toBe(check);
+    expect(lanes.minutes).toBeLessThanOrEqual(20);
+    // The default lab has lanes on, and its plan carries that estimate.
+    expect(plan.resume.minutes).toBe(Math.max(lanes.minutes, 10));
   });
 
   it("prints the resume estimate and the paused cost per month next to the running cost", () => {

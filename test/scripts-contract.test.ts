@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateLab, type Evaluation, type RecordedResource } from "../scripts/cli/offline/evaluate";
 import { checkRunCommandContract, initPsLint } from "../scripts/cli/pslint";
-import { SCRIPTS_DIR, SCRIPT_TAG } from "../components/run-step";
+import { LANE_TAG, SCRIPTS_DIR, SCRIPT_TAG } from "../components/run-step";
 import { expandIncludes } from "../stacks/model/script-text";
 import { decodeParameterValue, wrapForRunCommand } from "../stacks/model/run-command-transport";
 import { runCommandText } from "../scripts/cli/ps-test/run-command-text";
@@ -122,6 +122,71 @@ describe("run-command contract over the whole lab", () => {
       const file = String((rc.inputs.tags as Record<string, unknown>)[SCRIPT_TAG]);
       expect(fs.existsSync(path.join(SCRIPTS_DIR, file)), file).toBe(true);
     }
+  });
+});
+
+/**
+ * Scripts that run an installer (Windows Installer allows one installation at a time: a second
+ * fails with 1618). Beside other work they may only run in the "installers" lane.
+ */
+const INSTALLERS = new Set(["site-sql.ps1", "site-adk.ps1", "site-install.ps1", "entra-connect-install.ps1", "client-agent-install.ps1"]);
+
+/** The script's code without comments (help blocks and # lines), where the rules look. */
+function codeOf(file: string): string {
+  const text = expandIncludes(file, fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8"), SCRIPTS_DIR).text;
+  return text.replace(/<#[\s\S]*?#>/g, "").replace(/^\s*#.*$/gm, "");
+}
+
+/** What a run command in a lane (beside other work on its VM) must not do. */
+function laneProblems(e: Evaluation): string[] {
+  const problems: string[] = [];
+  for (const rc of e.resources.filter((r) => r.type === RUN_COMMAND_TYPE)) {
+    const tags = rc.inputs.tags as Record<string, unknown>;
+    const lane = tags[LANE_TAG];
+    if (typeof lane !== "string") continue;
+    const file = String(tags[SCRIPT_TAG]);
+    const code = codeOf(file);
+    if (/\bshutdown(\.exe)?\b|\bRestart-Computer\b/i.test(code)) problems.push(`${rc.name}: ${file} restarts the VM but runs in lane ${lane}`);
+    if (INSTALLERS.has(file) && lane !== "installers") problems.push(`${rc.name}: ${file} runs an installer in lane ${lane}, not "installers"`);
+    if (/\bSet-DnsClientServerAddress\b/i.test(code) && file !== "site-media.ps1") problems.push(`${rc.name}: ${file} changes DNS in lane ${lane}; only site-media.ps1 may`);
+  }
+  return problems;
+}
+
+describe("lanes: what runs beside other work", () => {
+  it("no command in a lane restarts the VM, runs an installer outside the installers lane, or changes DNS (but site-media)", () => {
+    expect(laneProblems(ev)).toEqual([]);
+    expect(laneProblems(variant)).toEqual([]);
+    // The default lab does use lanes, and the installers' list names real scripts.
+    expect(ev.resources.filter((r) => r.type === RUN_COMMAND_TYPE && typeof (r.inputs.tags as Record<string, unknown>)[LANE_TAG] === "string").length).toBeGreaterThan(8);
+    for (const file of INSTALLERS) expect(fs.existsSync(path.join(SCRIPTS_DIR, file)), file).toBe(true);
+  });
+
+  it("catches a restart, an installer and a DNS change put in a lane (control cases)", async () => {
+    const bad = await evaluateLab(sampleConfig(), {
+      program: () => {
+        const host = testVm("CM01");
+        const step = (name: string, script: string, parameters: Record<string, string>, lane: string): RunStep =>
+          new RunStep(name, { vm: host, script, parameters, timeoutMinutes: 10, lane, tags: { lab: "l", stack: "s", step: "t" } });
+        step("join", "domain-join.ps1", {}, "a");
+        step("adk", "site-adk.ps1", {}, "b");
+        step("dns", "domain-join.ps1", {}, "installers");
+        return {};
+      },
+    });
+    const found = laneProblems(bad);
+    expect(found.some((p) => p.startsWith("join-command: domain-join.ps1 restarts the VM"))).toBe(true);
+    expect(found.some((p) => p.startsWith('adk-command: site-adk.ps1 runs an installer in lane b'))).toBe(true);
+    expect(found.some((p) => p.startsWith("dns-command: domain-join.ps1 changes DNS"))).toBe(true);
+  });
+
+  it("with build.parallelInGuest false every command on a VM runs after the one before (no lane tag)", async () => {
+    const serial = await evaluateLab(sampleConfig({ build: { parallelInGuest: false } }));
+    const rcs = serial.resources.filter((r) => r.type === RUN_COMMAND_TYPE);
+    expect(rcs.filter((r) => LANE_TAG in (r.inputs.tags as Record<string, unknown>))).toEqual([]);
+    const cm01 = rcs.filter((r) => String(r.plainInputs.vmName).endsWith("-cm01")).sort((a, b) => a.seq - b.seq);
+    expect(cm01.length).toBeGreaterThan(15);
+    cm01.slice(1).forEach((rc, i) => expect(rc.dependencies, rc.name).toContain((cm01[i] as RecordedResource).urn));
   });
 });
 

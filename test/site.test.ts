@@ -287,7 +287,7 @@ describe("site components (child contracts)", () => {
       UsersOuLdap: "LDAP://OU=LabUsers,DC=corp,DC=cmglab,DC=example",
       SystemOusLdap: "LDAP://OU=Workstations,DC=corp,DC=cmglab,DC=example;LDAP://OU=Servers,DC=corp,DC=cmglab,DC=example",
     });
-    expect(params(onlyOne(byScript(ev, "check-user-discovery.ps1")), "parameters")).toMatchObject({ Require: "entra", UserName: "*" });
+    expect(params(onlyOne(byScript(ev, "check-user-discovery.ps1")), "parameters")).toMatchObject({ Require: "both", UserName: "*" });
   });
 });
 
@@ -429,13 +429,15 @@ describe("the site in the whole lab", () => {
     beside("site-ad-prep.ps1", "site-sql-image.ps1");
     beside("site-ad-prep.ps1", "site-adk.ps1");
     beside("site-sql-image.ps1", "site-adk.ps1");
-    // After setup: Enhanced HTTP, AD discovery and the Azure services side by side; Azure AD
-    // discovery after the Azure services; the CMG after Enhanced HTTP, the Azure services and
-    // the certificate, but not after either discovery.
-    for (const s of ["enhanced-http.ps1", "site-discovery.ps1", "azure-services.ps1", "cmg-certificate-enroll.ps1"]) before("site-install.ps1", s);
-    beside("enhanced-http.ps1", "site-discovery.ps1");
-    beside("enhanced-http.ps1", "azure-services.ps1");
+    // After setup: Enhanced HTTP alone (its first wait is where the site settles), then AD
+    // discovery, the Azure services and the certificate side by side; Azure AD discovery after
+    // the Azure services; the CMG after the Azure services and the certificate (and so after
+    // Enhanced HTTP), but not after either discovery.
+    before("site-install.ps1", "enhanced-http.ps1");
+    for (const s of ["site-discovery.ps1", "azure-services.ps1", "cmg-certificate-enroll.ps1"]) before("enhanced-http.ps1", s);
     beside("site-discovery.ps1", "azure-services.ps1");
+    beside("site-discovery.ps1", "cmg-certificate-enroll.ps1");
+    beside("azure-services.ps1", "cmg-certificate-enroll.ps1");
     before("azure-services.ps1", "check-user-discovery.ps1");
     for (const s of ["enhanced-http.ps1", "azure-services.ps1", "cmg-certificate-enroll.ps1"]) before(s, "cmg-create.ps1");
     beside("site-discovery.ps1", "cmg-create.ps1");

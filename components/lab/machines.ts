@@ -54,6 +54,7 @@ export function buildMachines(
         ...(spec.identity ? { systemAssignedIdentity: true } : {}),
         autoShutdown,
         timeZone: config.schedule.timeZone,
+        parallelInGuest: config.build.parallelInGuest,
         tags: step.tags,
       },
       { parent: step },

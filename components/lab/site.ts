@@ -16,8 +16,9 @@ import type { DomainAdmin, LabContext } from "./context";
  * aad-user-discovery on CM01. In-guest work runs in lanes (WindowsVm.sequence) where nothing
  * forces an order: the media download beside the Windows features as soon as the VM exists (both
  * in step site-media, in parallel with the forest); the AD preparation, SQL Server and the ADK side by side after the
- * join; Enhanced HTTP, AD discovery and the Azure services (then Azure AD discovery) side by side
- * after the site install. The join and the site install are exclusive. The work after the join
+ * join; after the site install, Enhanced HTTP alone (it waits for the site to settle), then AD
+ * discovery and the Azure services (then Azure AD discovery) side by side. The join, the site
+ * install and Enhanced HTTP are exclusive. The work after the join
  * runs as the domain admin, who installs the site and so is its Full Administrator
  * (LocalSystem's ConfigMgr rights: UNCONFIRMED).
  */
@@ -56,7 +57,10 @@ export function buildSite(
   const ehttpStep = scopes.get("enhanced-http");
   new EnhancedHttp(
     "site",
-    { vm: siteServer, siteCode: site.siteCode, siteServerFqdn: site.fqdn, runAs: domainAdmin, lane: "enhanced-http", tags: ehttpStep.tags },
+    // Exclusive: its first wait (the management point answers) is where the fresh site settles,
+    // and the discoveries and the Azure services must not configure a site still installing
+    // components (which can reset a site option).
+    { vm: siteServer, siteCode: site.siteCode, siteServerFqdn: site.fqdn, runAs: domainAdmin, tags: ehttpStep.tags },
     { parent: ehttpStep },
   );
 

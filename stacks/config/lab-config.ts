@@ -11,6 +11,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import type { Field } from "./schema";
 import type { admin } from "./sections/admin";
+import type { build } from "./sections/build";
 import type { clients } from "./sections/clients";
 import type { cmg } from "./sections/cmg";
 import type { discovery } from "./sections/discovery";
@@ -54,6 +55,7 @@ export type ClientConfig = Parsed<typeof clients>[number];
 export type AdminConfig = Parsed<typeof admin>;
 export type EntraConfig = Parsed<typeof entra>;
 export type ScheduleConfig = Parsed<typeof schedule>;
+export type BuildConfig = Parsed<typeof build>;
 
 export interface LabConfig {
   /** Pulumi stack name (not a config key). */
@@ -73,6 +75,8 @@ export interface LabConfig {
   readonly schedule: ScheduleConfig;
   /** Entra ID apps' secret lifetime and the CMG's Azure role. */
   readonly entra: EntraConfig;
+  /** How the build runs (in-guest steps side by side or one after another). */
+  readonly build: BuildConfig;
 }
 
 /** One problem found in the stack config. */

@@ -218,7 +218,10 @@ const TABLE = [
   {
     id: "client-agent",
     title: "ConfigMgr client installed so that it works over the CMG with Enhanced HTTP",
-    needs: ["clients", "cmg-connection-point"],
+    // Beyond the contract's minimum: both user discoveries first, so that the first CMG token
+    // requests meet a completely discovered user (on the site server they now run beside the CMG,
+    // not before it).
+    needs: ["clients", "cmg-connection-point", "ad-user-discovery", "aad-user-discovery"],
     ifMissed: "No client to show online through the CMG.",
   },
   {

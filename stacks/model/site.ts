@@ -184,6 +184,8 @@ export const SITE_MINUTES = {
   mediaSqlDownload: 40,
   mediaTimeout: 80,
   mediaRounds: 2,
+  /** site-prereqs waits this long for internet names (site-media switches to Azure DNS) before a feature download. */
+  prereqsDnsWait: 15,
   prereqsTimeout: 40,
   adPrepTimeout: 15,
   sqlTimeout: 75,

@@ -38,6 +38,7 @@ export function sampleConfig(overrides: Partial<LabConfig> = {}): LabConfig {
     admin: { username: "labadmin", allowedSourceCidrs: [], bastion: "basic" },
     schedule: { autoShutdown: "19:00", timeZone: "UTC", expiresOn: "2026-12-31" },
     entra: { secretDays: 30, secretIssuedOn: null, cmgRole: "owner" },
+    build: { parallelInGuest: true },
     ...overrides,
   };
 }

@@ -281,7 +281,7 @@ export function buildPlan(
     steps,
     resources,
     timeline: { minutes: timeline.minutes, serialMinutes: timeline.serialMinutes, criticalPath: timeline.criticalPath },
-    resume: estimateResume({ bastion: config.admin.bastion }),
+    resume: estimateResume({ bastion: config.admin.bastion, parallelInGuest: config.build.parallelInGuest }),
     warnings: warnings.map((w) => ({ key: w.key, value: w.value, problem: w.problem, fix: w.fix })),
     cost: estimateCost(
       ordered.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, inputs: r.inputs })),

@@ -4,6 +4,7 @@
  */
 import type { Field } from "../schema";
 import { admin } from "./admin";
+import { build } from "./build";
 import { clients } from "./clients";
 import { cmg } from "./cmg";
 import { discovery } from "./discovery";
@@ -16,11 +17,11 @@ import { site } from "./site";
 import { sync } from "./sync";
 import { tenant } from "./tenant";
 
-export const SECTIONS = { prefix, location, domain, tenant, site, discovery, sync, cmg, clients, admin, schedule, entra } as const satisfies Record<string, Field>;
+export const SECTIONS = { prefix, location, domain, tenant, site, discovery, sync, cmg, clients, admin, schedule, entra, build } as const satisfies Record<string, Field>;
 export type ConfigKeyName = keyof typeof SECTIONS;
 
 /** Top-level keys under the project namespace, in documentation order. */
 export const CONFIG_KEYS = Object.keys(SECTIONS) as ConfigKeyName[];
 
 /** The order the loader parses them in: a section's rules may read the ones before it (sync reads domain and clients, admin reads domain, entra reads schedule). */
-export const PARSE_ORDER: readonly ConfigKeyName[] = ["prefix", "location", "domain", "tenant", "site", "discovery", "clients", "sync", "cmg", "admin", "schedule", "entra"];
+export const PARSE_ORDER: readonly ConfigKeyName[] = ["prefix", "location", "domain", "tenant", "site", "discovery", "clients", "sync", "cmg", "admin", "schedule", "entra", "build"];
