@@ -33,6 +33,19 @@
   logs to: the log is moved to <MediaRoot>\ConfigMgr\setupdl.log once the download is done, so
   site-install.ps1 never reads it as a setup that began and died.
   Source: https://learn.microsoft.com/mem/configmgr/core/servers/deploy/install/setup-downloader
+
+  Timing lines: the plan's 35 minutes for this step (stacks/model/durations.ts) is an estimate, and
+  splitting it per medium (so that the ADK installs while the ConfigMgr media still download) needs
+  measured figures. They come from a real build's output (az vm run-command show ...
+  --instance-view), in a fixed format (invariant culture: a dot on every Windows):
+    site-media timing: <name> ready in <m.m> min, <n> MB on disk
+  for each medium this run worked on (<name> as in its ready marker; minutes from this run starting
+  it to its ready marker; the size of its folder, rounded),
+    site-media timing: <name> already ready
+  for one found ready (no line for a skipped SQL Server medium), and, when this run worked on a
+  medium and all are ready,
+    site-media timing: all media ready in <m.m> min this run
+  (from the script's start, so the DNS wait counts; a round timed per round).
 #>
 [CmdletBinding()]
 param(
@@ -226,6 +239,26 @@ function Expand-ZipFile {
     [System.IO.Compression.ZipFile]::ExtractToDirectory($Path, $Destination)
 }
 
+function Get-FolderMegabytes {
+    # Reads only: the size of a medium's folder, for its timing line.
+    param(
+        [string] $Path
+    )
+    $sum = (Get-ChildItem -LiteralPath $Path -Recurse -File -ErrorAction SilentlyContinue | Measure-Object -Property Length -Sum).Sum
+    return [long] [math]::Round(([double] $sum) / 1048576, [System.MidpointRounding]::AwayFromZero)
+}
+
+function Write-MediumTiming {
+    # One line per medium in a fixed format (see .SYNOPSIS); invariant culture, so a dot everywhere.
+    param(
+        [string] $Name,
+        [datetime] $Started,
+        [string] $Folder
+    )
+    $minutes = ((Get-Date) - $Started).TotalMinutes
+    Write-Output ([string]::Format([System.Globalization.CultureInfo]::InvariantCulture, 'site-media timing: {0} ready in {1:0.0} min, {2} MB on disk', $Name, $minutes, (Get-FolderMegabytes -Path $Folder)))
+}
+
 function Set-MediumReady {
     param(
         [string] $Name,
@@ -246,6 +279,7 @@ $winPeSetup = Join-Path $winPeDir 'Layout\adkwinpesetup.exe'
 $cmDir = Join-Path $MediaRoot 'ConfigMgr'
 $cmMedia = Join-Path $cmDir 'Media'
 $cmPrereqs = Join-Path $cmDir 'Prereqs'
+$workedOn = 0   # media this run worked on (the total is printed only then)
 
 # Before the forest exists the VNet's DNS server (the DC) does not answer: use Azure DNS on this
 # interface for the downloads only (handed back below), then wait, bounded, for name resolution.
@@ -264,6 +298,7 @@ while (-not (Test-InternetName -Url $ConfigMgrUrl)) {
 if (-not $SqlUrl) {
     Write-Output 'SQL Server media skipped: no SqlUrl given (SQL Server comes pre-installed with the site server''s image)'
 } elseif (-not (Test-MediumReady -Name 'sql' -Url $SqlUrl -KeyFile $sqlSetup)) {
+    $started = Get-Date
     $bootstrapper = Join-Path $sqlDir 'SQL2022-SSEI.exe'
     Save-Download -Url $SqlUrl -Path $bootstrapper -MinBytes 1048576
     $cab = Join-Path $sqlDir 'Cab'
@@ -275,27 +310,42 @@ if (-not $SqlUrl) {
     if (($null -eq $box) -or ($box.Length -lt 524288000)) { throw "the SQL Server CAB payload in $cab is missing or smaller than 500 MB" }
     Invoke-Program -FilePath $package.FullName -Arguments @('/q', "/x:$(Join-Path $sqlDir 'Setup')") -What 'SQL Server media extraction'
     Set-MediumReady -Name 'sql' -Url $SqlUrl
+    Write-MediumTiming -Name 'sql' -Started $started -Folder $sqlDir
+    $workedOn++
+} else {
+    Write-Output 'site-media timing: sql already ready'
 }
 
 if (Test-RoundOver) { Exit-Round -Next 'ADK' }
 if (-not (Test-MediumReady -Name 'adk' -Url $AdkUrl -KeyFile $adkSetup)) {
+    $started = Get-Date
     $bootstrapper = Join-Path $adkDir 'adksetup.exe'
     Save-Download -Url $AdkUrl -Path $bootstrapper -MinBytes 1048576
     Invoke-Program -FilePath $bootstrapper -Arguments @('/quiet', '/layout', (Join-Path $adkDir 'Layout'), '/ceip', 'off') -What 'Windows ADK layout'
     Set-MediumReady -Name 'adk' -Url $AdkUrl
+    Write-MediumTiming -Name 'adk' -Started $started -Folder $adkDir
+    $workedOn++
+} else {
+    Write-Output 'site-media timing: adk already ready'
 }
 
 if (Test-RoundOver) { Exit-Round -Next 'the Windows PE add-on' }
 if (-not (Test-MediumReady -Name 'winpe' -Url $WinPeUrl -KeyFile $winPeSetup)) {
+    $started = Get-Date
     $bootstrapper = Join-Path $winPeDir 'adkwinpesetup.exe'
     Save-Download -Url $WinPeUrl -Path $bootstrapper -MinBytes 1048576
     Invoke-Program -FilePath $bootstrapper -Arguments @('/quiet', '/layout', (Join-Path $winPeDir 'Layout'), '/ceip', 'off') -What 'Windows PE add-on layout'
     Set-MediumReady -Name 'winpe' -Url $WinPeUrl
+    Write-MediumTiming -Name 'winpe' -Started $started -Folder $winPeDir
+    $workedOn++
+} else {
+    Write-Output 'site-media timing: winpe already ready'
 }
 
 if (Test-RoundOver) { Exit-Round -Next 'the ConfigMgr media' }
 $cmSetup = Join-Path $cmMedia 'SMSSETUP\BIN\X64\setup.exe'
 if (-not (Test-MediumReady -Name 'configmgr' -Url $ConfigMgrUrl -KeyFile $cmSetup)) {
+    $started = Get-Date
     # Extracted media from an earlier run that stopped before the prerequisites are kept.
     if (-not (Test-SignedByMicrosoft -Path $cmSetup)) {
         $archive = Join-Path $cmDir 'ConfigMgr_Eval.exe'
@@ -334,6 +384,10 @@ if (-not (Test-MediumReady -Name 'configmgr' -Url $ConfigMgrUrl -KeyFile $cmSetu
     if (Test-Path -LiteralPath $downloaderLog) { Move-Item -LiteralPath $downloaderLog -Destination (Join-Path $cmDir 'setupdl.log') -Force }
     if (@(Get-ChildItem -LiteralPath $cmPrereqs -File).Count -lt 10) { throw "setupdl.exe left fewer than 10 files in $cmPrereqs" }
     Set-MediumReady -Name 'configmgr' -Url $ConfigMgrUrl
+    Write-MediumTiming -Name 'configmgr' -Started $started -Folder $cmDir
+    $workedOn++
+} else {
+    Write-Output 'site-media timing: configmgr already ready'
 }
 
 # Hand the interface back to DHCP (the VNet's DNS: the DC) before anything joins the domain.
@@ -349,6 +403,9 @@ if (-not (((-not $SqlUrl) -or (Test-MediumReady -Name 'sql' -Url $SqlUrl -KeyFil
         (Test-MediumReady -Name 'winpe' -Url $WinPeUrl -KeyFile $winPeSetup) -and
         (Test-MediumReady -Name 'configmgr' -Url $ConfigMgrUrl -KeyFile $cmSetup))) {
     throw "the site media in $MediaRoot are incomplete"
+}
+if ($workedOn -gt 0) {
+    Write-Output ([string]::Format([System.Globalization.CultureInfo]::InvariantCulture, 'site-media timing: all media ready in {0:0.0} min this run', ((Get-Date) - $roundStart).TotalMinutes))
 }
 Write-Output "Site media ready in $MediaRoot"
 exit 0

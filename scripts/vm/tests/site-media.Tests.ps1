@@ -51,6 +51,8 @@ BeforeAll {
             SqlMinutes = 20           # how long the SQL download bootstrapper runs; 0 = hangs
             ExtractorWorks = $true
             PrereqFiles = 12
+            WebMinutes = @{}          # URL -> minutes its download takes on the fake clock
+            ProgramMinutes = @{}      # program file name -> minutes a program run with -Wait takes
         }
     }
     function global:Add-ModelFile {
@@ -130,6 +132,7 @@ Describe 'site-media.ps1' {
         }
         Mock Invoke-WebRequest {
             $global:Vm.Downloads.Add($Uri.OriginalString)
+            if ($global:Vm.WebMinutes.ContainsKey($Uri.OriginalString)) { $global:CmgLabFakeNow = (Get-FakeNow).AddMinutes($global:Vm.WebMinutes[$Uri.OriginalString]) }
             $size = $(if ($OutFile -like '*ConfigMgr_Eval.exe') { 1200 * $Mb } else { 2 * $Mb })
             Add-ModelFile -Path $OutFile -Length $size -Signed ($global:Vm.Unsigned -notcontains $Uri.OriginalString)
         }
@@ -142,6 +145,7 @@ Describe 'site-media.ps1' {
             $leaf = ($FilePath -replace '\\', '/').Split('/')[-1]
             $global:Vm.Runs.Add([pscustomobject]@{ Program = $leaf; Arguments = @($ArgumentList) })
             $root = $global:Vm.Root
+            if ($global:Vm.ProgramMinutes.ContainsKey($leaf)) { $global:CmgLabFakeNow = (Get-FakeNow).AddMinutes($global:Vm.ProgramMinutes[$leaf]) }
             switch -Wildcard ($leaf) {
                 'SQL2022-SSEI.exe' {
                     if ($global:Vm.SqlMinutes -eq 0) { return (New-FakeProcess -Minutes 0) }
@@ -150,8 +154,14 @@ Describe 'site-media.ps1' {
                     return (New-FakeProcess -Minutes $global:Vm.SqlMinutes)
                 }
                 'SQLServer2022-*.exe' { Add-ModelFile -Path "$root/Sql/Setup/setup.exe" }
-                'adksetup.exe' { Add-ModelFile -Path "$root/Adk/Layout/adksetup.exe" }
-                'adkwinpesetup.exe' { Add-ModelFile -Path "$root/WinPE/Layout/adkwinpesetup.exe" }
+                'adksetup.exe' {
+                    Add-ModelFile -Path "$root/Adk/Layout/adksetup.exe"
+                    Add-ModelFile -Path "$root/Adk/Layout/Installers/payload.cab" -Length ([long] (1536.6 * $Mb))
+                }
+                'adkwinpesetup.exe' {
+                    Add-ModelFile -Path "$root/WinPE/Layout/adkwinpesetup.exe"
+                    Add-ModelFile -Path "$root/WinPE/Layout/Installers/winpe.cab" -Length ([long] (2.4 * $Mb))
+                }
                 'ConfigMgr_Eval.exe' {
                     if (-not $global:Vm.ExtractorWorks) { return (New-FakeProcess -Minutes 1 -ExitCode 2) }
                     Add-ModelFile -Path "$root/ConfigMgr/Media/SMSSETUP/BIN/X64/setup.exe"
@@ -185,6 +195,36 @@ Describe 'site-media.ps1' {
         $r.Output | Should -Contain 'Site media ready in C:\CMLab\Media'
     }
 
+    # The per-medium figures of stacks/model/durations.ts come from these lines of a real build.
+    It 'prints, under <Culture>, one timing line per medium (minutes this run spent on it, its folder''s size) and the run''s total' -TestCases @(
+        @{ Culture = 'en-US' }
+        @{ Culture = 'de-DE' }
+    ) {
+        $saved = [System.Threading.Thread]::CurrentThread.CurrentCulture
+        try {
+            [System.Threading.Thread]::CurrentThread.CurrentCulture = [System.Globalization.CultureInfo]::GetCultureInfo($Culture)
+            # The case can fail: a format bound to this culture writes a decimal comma under de-DE.
+            (5.1).ToString('0.0') | Should -Be $(if ($Culture -eq 'de-DE') { '5,1' } else { '5.1' })
+            $global:Vm.AzureDnsFromPoll = 3   # one 30 s DNS poll: in the run's total, in no medium
+            $global:Vm.WebMinutes = @{ ($Params.SqlUrl) = 1.5; ($Params.AdkUrl) = 2; ($Params.WinPeUrl) = 0.5; ($Params.ConfigMgrUrl) = 9 }
+            $global:Vm.ProgramMinutes = @{ 'SQLServer2022-DEV-x64-ENU.exe' = 3; 'adksetup.exe' = 12.2; 'adkwinpesetup.exe' = 6.3; 'setupdl.exe' = 7.4 }
+            $r = Invoke-LabScript -Name 'site-media.ps1' -Parameters $Params
+        } finally {
+            [System.Threading.Thread]::CurrentThread.CurrentCulture = $saved
+        }
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        # sql: download 1.5 + bootstrapper 20 + extraction 3 minutes; 2 + 2 + 1400 + 1 MB.
+        # adk: 2 + 12.2 minutes; 2 + 1 + 1536.6 MB (rounds up). winpe: 0.5 + 6.3; 2 + 1 + 2.4 MB (rounds down).
+        # configmgr: download 9 + self-extractor 4 + setupdl 7.4; archive 1200 + setup and setupdl 2 + 12 prerequisites + setupdl.log 1 MB.
+        @($r.Output | Where-Object { $_ -like 'site-media timing:*' }) | Should -Be @(
+            'site-media timing: sql ready in 24.5 min, 1405 MB on disk'
+            'site-media timing: adk ready in 14.2 min, 1540 MB on disk'
+            'site-media timing: winpe ready in 6.8 min, 5 MB on disk'
+            'site-media timing: configmgr ready in 20.4 min, 1215 MB on disk'
+            'site-media timing: all media ready in 66.4 min this run'
+        )
+    }
+
     It 'skips the SQL Server medium when SqlUrl is <Case>: no bootstrapper, the other media done and read back' -TestCases @(
         @{ Case = 'not given'; Value = $null }
         @{ Case = 'empty'; Value = '' }
@@ -200,6 +240,13 @@ Describe 'site-media.ps1' {
             $global:Vm.Files[(Get-ModelPath "$($m[0]).ready")].Text | Should -Be $m[1]
         }
         @($r.Output | Where-Object { $_ -like 'SQL Server media skipped*' }) | Should -Be @('SQL Server media skipped: no SqlUrl given (SQL Server comes pre-installed with the site server''s image)')
+        # No line for the skipped medium; the ConfigMgr self-extractor takes 4 minutes.
+        @($r.Output | Where-Object { $_ -like 'site-media timing:*' }) | Should -Be @(
+            'site-media timing: adk ready in 0.0 min, 1540 MB on disk'
+            'site-media timing: winpe ready in 0.0 min, 5 MB on disk'
+            'site-media timing: configmgr ready in 4.0 min, 1215 MB on disk'
+            'site-media timing: all media ready in 4.0 min this run'
+        )
         $global:Vm.Dns | Should -Be @($DcDns)
         $r.Output | Should -Contain 'Site media ready in C:\CMLab\Media'
     }
@@ -215,6 +262,11 @@ Describe 'site-media.ps1' {
         Should -Invoke Invoke-WebRequest -Times 0 -Exactly
         Should -Invoke Start-Process -Times 0 -Exactly
         Should -Invoke Set-Content -Times 0 -Exactly
+        @($r.Output | Where-Object { $_ -like 'site-media timing:*' }) | Should -Be @(
+            'site-media timing: adk already ready'
+            'site-media timing: winpe already ready'
+            'site-media timing: configmgr already ready'
+        )
     }
 
     It 'downloads the SQL Server medium when SqlUrl is given, and never says it skipped it' {
@@ -236,6 +288,13 @@ Describe 'site-media.ps1' {
         Should -Invoke Start-Process -Times 0 -Exactly
         Should -Invoke Set-DnsClientServerAddress -Times 0 -Exactly
         Should -Invoke Set-Content -Times 0 -Exactly
+        # No timing of work that did not happen: neither a medium's minutes nor the run's total.
+        @($r.Output | Where-Object { $_ -like 'site-media timing:*' }) | Should -Be @(
+            'site-media timing: sql already ready'
+            'site-media timing: adk already ready'
+            'site-media timing: winpe already ready'
+            'site-media timing: configmgr already ready'
+        )
     }
 
     It 'downloads a medium again when its URL changed' {
@@ -293,9 +352,19 @@ Describe 'site-media.ps1' {
         $r.Output | Should -Contain 'This round has run 35 minutes; the next round continues with ADK'
         @($global:Vm.Downloads) | Should -Be @($Params.SqlUrl)
         $global:Vm.Dns | Should -Be @($DcDns)
+        # The medium this round finished has its line; not all media are ready, so no total.
+        @($r.Output | Where-Object { $_ -like 'site-media timing:*' }) | Should -Be @('site-media timing: sql ready in 38.0 min, 1405 MB on disk')
         $r2 = Invoke-LabScript -Name 'site-media.ps1' -Parameters $Params
         $r2.ExitCode | Should -Be 0 -Because $r2.Text
         @($global:Vm.Downloads) | Should -Be @($Params.SqlUrl, $Params.AdkUrl, $Params.WinPeUrl, $Params.ConfigMgrUrl)
+        # The next round times only what it worked on, its total from its own start.
+        @($r2.Output | Where-Object { $_ -like 'site-media timing:*' }) | Should -Be @(
+            'site-media timing: sql already ready'
+            'site-media timing: adk ready in 0.0 min, 1540 MB on disk'
+            'site-media timing: winpe ready in 0.0 min, 5 MB on disk'
+            'site-media timing: configmgr ready in 4.0 min, 1215 MB on disk'
+            'site-media timing: all media ready in 4.0 min this run'
+        )
     }
 
     It 'falls back to reading the ConfigMgr archive as a zip when the self-extractor fails' {
