@@ -86,15 +86,25 @@ export function run(cmd: string, args: readonly string[]): Promise<CliResult> {
   });
 }
 
-class CliError extends Error {}
+/** A failure to report in one line (the tools print its message and exit 1). */
+export class CliError extends Error {}
 
-async function must(cmd: string, args: readonly string[]): Promise<string> {
+/** What to install when a CLI the tools spawn is not on the PATH. */
+const INSTALL: Readonly<Record<string, string>> = {
+  az: "the Azure CLI (learn.microsoft.com/cli/azure/install-azure-cli), then az login",
+  pulumi: "the Pulumi CLI (www.pulumi.com/docs/install)",
+};
+
+/** Runs a CLI and returns its stdout; a CLI missing from the PATH or a non-zero exit throws a CliError. */
+export async function must(cmd: string, args: readonly string[]): Promise<string> {
   const r = await run(cmd, args);
+  if (r.code === 127 && r.stderr.includes("ENOENT")) throw new CliError(`${cmd} was not found on the PATH: install ${INSTALL[cmd] ?? cmd}`);
   if (r.code !== 0) throw new CliError(`${cmd} ${args.slice(0, 3).join(" ")} failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
   return r.stdout;
 }
 
-export async function readPower(args: PowerArgs): Promise<LabPowerOutput> {
+/** The stack's `power` output, from `pulumi stack output --json` or from a file holding it. */
+export async function readPower(args: Pick<PowerArgs, "stack" | "stackOutputs">): Promise<LabPowerOutput> {
   const text = args.stackOutputs
     ? fs.readFileSync(args.stackOutputs, "utf8")
     : await must("pulumi", ["stack", "output", "--json", ...(args.stack ? ["--stack", args.stack] : [])]);
