@@ -34,6 +34,7 @@ describe.each([
   ["lint-scripts.ts", "usage: npm run lint:scripts"],
   ["test-powershell.ts", "usage: npm run test:ps"],
   ["lab-power.ts", "usage: npm run pause|resume"],
+  ["timings.ts", "usage: npm run timings"],
   ["bench.ts", "usage: npm run bench"],
   ["readme.ts", "usage: npm run readme"],
 ])("scripts/cli/%s", (tool, usage) => {
