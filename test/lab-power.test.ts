@@ -11,28 +11,13 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { pauseWarnings } from "../scripts/cli/lab-power";
 import { runCommandText } from "../scripts/cli/ps-test/run-command-text";
 import { initPsLint } from "../scripts/cli/pslint";
+import { samplePower } from "./support/power-output";
 
 const ROOT = path.resolve(__dirname, "..");
 const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 const FAKE = path.join(ROOT, "test", "fixtures", "fake-cli");
 
-const POWER = {
-  resourceGroupName: "rg-cmglab-dev",
-  dcVm: "vm-dc01",
-  memberVms: ["vm-cm01", "vm-sync01", "vm-win11-01"],
-  siteServerVm: "vm-cm01",
-  siteCode: "PS1",
-  cmgServiceFqdn: "cmglabab12.westeurope.cloudapp.azure.com",
-  expiresOn: "2027-06-30",
-  serverAppSecretEndDate: "2027-01-10T00:00:00Z",
-  bastion: { mode: "basic", name: "bas-cmglab-dev", publicIpName: "pip-cmglab-dev-bastion", vnetName: "vnet-cmglab-dev", location: "westeurope", tags: { lab: "cmglab", step: "admin-access" } },
-  siteInstallRunCommand: "site-install",
-  verifyUrns: ["urn:a::verify-site", "urn:a::verify-user-discovery"],
-  verifyRunCommands: [
-    { vm: "vm-cm01", name: "verify-user-discovery" },
-    { vm: "vm-cm01", name: "verify-site" },
-  ],
-};
+const POWER = samplePower();
 
 let dir: string;
 const files = () => ({ log: path.join(dir, "calls.log"), state: path.join(dir, "state.json"), outputs: path.join(dir, "outputs.json") });

@@ -10,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { timingOf } from "../scripts/cli/timings";
+import { samplePower } from "./support/power-output";
 
 const ROOT = path.resolve(__dirname, "..");
 const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
@@ -17,20 +18,7 @@ const FAKE_AZ = path.join(ROOT, "test", "fixtures", "fake-cli-timings");
 const FAKE_PULUMI = path.join(ROOT, "test", "fixtures", "fake-cli");
 const TOOL = path.join(ROOT, "scripts", "cli", "timings.ts");
 
-const POWER = {
-  resourceGroupName: "rg-cmglab-dev",
-  dcVm: "vm-dc01",
-  memberVms: ["vm-cm01", "vm-sync01", "vm-win11-01"],
-  siteServerVm: "vm-cm01",
-  siteCode: "PS1",
-  cmgServiceFqdn: "cmglabab12.westeurope.cloudapp.azure.com",
-  expiresOn: "2027-06-30",
-  serverAppSecretEndDate: "2027-01-10T00:00:00Z",
-  bastion: { mode: "developer", name: "bas", publicIpName: "pip", vnetName: "vnet", location: "northeurope", tags: {} },
-  siteInstallRunCommand: "site-install",
-  verifyUrns: [],
-  verifyRunCommands: [],
-};
+const POWER = samplePower({ bastion: { mode: "developer", name: "bas", publicIpName: "pip", vnetName: "vnet", location: "northeurope", tags: {} }, verifyUrns: [], verifyRunCommands: [] });
 
 /** Values that must never reach the output: the fake returns them as Azure would. */
 const SECRET = "Pa55-s3cret-VALUE";

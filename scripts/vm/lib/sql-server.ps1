@@ -8,44 +8,46 @@ function Get-ConfigMgrCollation {
     return 'SQL_Latin1_General_CP1_CI_AS'
 }
 
-function Get-SqlScalar {
-    # Only the SqlClient call (tests replace it): one query against master on the local default
-    # instance, as the identity this script runs as. ApplicationName identifies the connection to
-    # an instance started in single-user mode for one client application (-m"SQLCMD").
+function Invoke-SqlBatch {
+    # Only the SqlClient call: one batch against master on the local default instance, as the
+    # identity this script runs as; returns the first value with -Scalar. ApplicationName
+    # identifies the connection to an instance started in single-user mode for one client
+    # application (-m"SQLCMD").
     param(
-        [string] $Query,
-        [string] $ApplicationName = ''
+        [string] $Text,
+        [string] $ApplicationName = '',
+        [switch] $Scalar
     )
-    $text = 'Server=localhost;Database=master;Integrated Security=True;Connect Timeout=30'
-    if ($ApplicationName) { $text += ";Application Name=$ApplicationName" }
-    $connection = New-Object System.Data.SqlClient.SqlConnection ($text)
+    $connectionText = 'Server=localhost;Database=master;Integrated Security=True;Connect Timeout=30'
+    if ($ApplicationName) { $connectionText += ";Application Name=$ApplicationName" }
+    $connection = New-Object System.Data.SqlClient.SqlConnection ($connectionText)
     try {
         $connection.Open()
         $command = $connection.CreateCommand()
-        $command.CommandText = $Query
-        return $command.ExecuteScalar()
+        $command.CommandText = $Text
+        if ($Scalar) { return $command.ExecuteScalar() }
+        [void] $command.ExecuteNonQuery()
     } finally {
         $connection.Close()
     }
 }
 
+function Get-SqlScalar {
+    # A query's first value (tests replace this function).
+    param(
+        [string] $Query,
+        [string] $ApplicationName = ''
+    )
+    return Invoke-SqlBatch -Text $Query -ApplicationName $ApplicationName -Scalar
+}
+
 function Set-SqlOption {
-    # Only the SqlClient call (tests replace it): one batch that changes the server, as Get-SqlScalar connects.
+    # A batch that changes the server (tests replace this function).
     param(
         [string] $Statement,
         [string] $ApplicationName = ''
     )
-    $text = 'Server=localhost;Database=master;Integrated Security=True;Connect Timeout=30'
-    if ($ApplicationName) { $text += ";Application Name=$ApplicationName" }
-    $connection = New-Object System.Data.SqlClient.SqlConnection ($text)
-    try {
-        $connection.Open()
-        $command = $connection.CreateCommand()
-        $command.CommandText = $Statement
-        [void] $command.ExecuteNonQuery()
-    } finally {
-        $connection.Close()
-    }
+    Invoke-SqlBatch -Text $Statement -ApplicationName $ApplicationName
 }
 
 function Get-MaxMemoryMb {
