@@ -109,9 +109,9 @@ function parameterList(
 /**
  * One in-guest action: a managed run command carrying a script from `scripts/`. A failed script
  * fails the deployment (`treatFailureAsDeploymentFailure`); the command waits for the VM's
- * previous run command (or, in a lane, for the VM's last exclusive one and its lane's previous). An unchanged script and
- * unchanged parameters cause no diff, so the script does not run again; a change (or a create
- * that failed) replaces the command, which runs the script again.
+ * previous run command (or, in a lane, for the VM's last exclusive one and its lane's previous).
+ * An unchanged script and unchanged parameters cause no diff, so the script does not run again;
+ * a change (or a create that failed) replaces the command, which runs the script again.
  */
 export class RunStep extends pulumi.ComponentResource {
   /** The run command resource (the last round's, for a step in rounds). */

@@ -14,13 +14,13 @@ import type { DomainAdmin, LabContext } from "./context";
 /**
  * Steps site-media, site-server, enhanced-http, ad-user-discovery, azure-services and
  * aad-user-discovery on CM01. In-guest work runs in lanes (WindowsVm.sequence) where nothing
- * forces an order: the media download beside the Windows features as soon as the VM exists (both
- * in step site-media, in parallel with the forest); the AD preparation, SQL Server and the ADK side by side after the
- * join; after the site install, Enhanced HTTP alone (it waits for the site to settle), then AD
- * discovery and the Azure services (then Azure AD discovery) side by side. The join, the site
- * install and Enhanced HTTP are exclusive. The work after the join
- * runs as the domain admin, who installs the site and so is its Full Administrator
- * (LocalSystem's ConfigMgr rights: UNCONFIRMED).
+ * forces an order: the media download beside the Windows features as soon as the VM exists
+ * (both in step site-media, in parallel with the forest); the AD preparation, SQL Server and the
+ * ADK side by side after the join; after the site install, Enhanced HTTP alone (it waits for the
+ * site to settle), then AD discovery and the Azure services (then Azure AD discovery) side by
+ * side. The join, the site install and Enhanced HTTP are exclusive. The work after the join runs
+ * as the domain admin, who installs the site and so is its Full Administrator (LocalSystem's
+ * ConfigMgr rights: UNCONFIRMED).
  */
 export function buildSite(
   { config, scopes }: LabContext,
@@ -105,8 +105,7 @@ export function buildSite(
   );
 
   // Azure AD user discovery needs only the Azure service: its check waits in the same lane while
-  // Enhanced HTTP and AD discovery go on beside it, and the CMG (which needs neither discovery)
-  // does not wait for it.
+  // AD discovery, the CMG certificate and the CMG go on beside it (the CMG needs neither discovery).
   const aadStep = scopes.get("aad-user-discovery");
   new AadUserDiscovery("site", { vm: siteServer, siteCode: site.siteCode, runAs: domainAdmin, lane: "azure", tags: aadStep.tags }, { parent: aadStep });
 
