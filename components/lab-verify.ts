@@ -26,9 +26,9 @@ export interface LabVerifyArgs {
 /**
  * End-to-end checks, each a run command that fails the deployment with a readable report (its
  * FAIL lines carry the log evidence that `npm run diagnose` maps to the missed step). They run
- * side by side: on the site server in two lanes (WindowsVm.sequence), on each client its own. The reports
- * of a green run are read back from the run commands' instance view into `report`; the commands
- * that print them are exported too.
+ * side by side: on the site server in two lanes (WindowsVm.sequence), on each client its own.
+ * The reports of a green run are read back from the run commands' instance view into `report`;
+ * the commands that print them are exported too.
  */
 export class LabVerify extends pulumi.ComponentResource {
   /** The checks run. */
