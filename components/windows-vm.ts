@@ -217,10 +217,14 @@ export class WindowsVm extends pulumi.ComponentResource {
         // The update settings are set at creation only: an existing lab (created with automatic
         // updates on) keeps its own, because whether azure-native would update or replace a
         // running VM for this osProfile change is UNCONFIRMED, and a replaced VM loses the lab.
+        // The image too: a lab built before site.sqlSource (its site server from plain Windows
+        // Server) would otherwise lose CM01 to a replacement; its installed SQL Server passes
+        // site-sql-image.ps1's checks as well.
         ignoreChanges: [
           "osProfile.windowsConfiguration.timeZone",
           "osProfile.windowsConfiguration.enableAutomaticUpdates",
           "osProfile.windowsConfiguration.patchSettings",
+          "storageProfile.imageReference",
         ],
       },
     );
