@@ -39,7 +39,7 @@ export class LabVerify extends pulumi.ComponentResource {
   public readonly report: pulumi.Output<string>;
   /** URNs of the verify run commands (npm run resume re-runs them with pulumi up --target-replace). */
   public readonly commandUrns: pulumi.Output<string[]>;
-  /** Run command names by Azure VM, in the order they run (npm run resume prints their reports). */
+  /** Run command names by Azure VM, in the order the reports are printed (npm run resume); they run side by side. */
   public readonly commandNames: readonly { readonly vm: WindowsVm; readonly name: string }[];
 
   constructor(name: string, args: LabVerifyArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -12,7 +12,7 @@ import { labTags, type LabContext } from "./lab/context";
 import { buildDirectory } from "./lab/directory";
 import { buildEntra } from "./lab/entra";
 import { buildMachines } from "./lab/machines";
-import { buildSite } from "./lab/site";
+import { buildAadUserDiscovery, buildSite } from "./lab/site";
 import { StepScopes } from "./lab/step-scopes";
 import { buildSync } from "./lab/sync";
 import { buildAgentsAndVerify } from "./lab/verify";
@@ -109,6 +109,7 @@ export class Lab extends pulumi.ComponentResource {
     buildSync(ctx, { entraConnect, network, entra, domainAdmin });
     const { members: joined } = buildClients(ctx, { clients, entraConnect, entra, domainAdmin });
     const cmgArea = buildCmg(ctx, { dc, siteServer, site, entra, cmgAccess, domainAdmin });
+    buildAadUserDiscovery(ctx, { siteServer, site, domainAdmin });
     const { verify } = buildAgentsAndVerify(ctx, { siteServer, clients, members: joined, site, entra, cmg: cmgArea, network, domainAdmin });
     const { cmg } = cmgArea;
 

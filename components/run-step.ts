@@ -16,7 +16,7 @@ export const SCRIPT_TAG = "cmgLabScript";
 /** Tag on the later rounds of a step that runs in rounds: `2/3`, `3/3`. */
 export const ROUND_TAG = "cmgLabRound";
 
-/** Tag naming the lane a run command runs in beside the VM's other lanes (absent: exclusive). */
+/** Tag naming the lane a run command is given (absent: exclusive); it runs there while lanes are on. */
 export const LANE_TAG = "cmgLabLane";
 
 /** Tag on a check run again after the build passed it once (RunStepArgs.recheck). */
@@ -144,7 +144,7 @@ export class RunStep extends pulumi.ComponentResource {
       const suffix = round === 1 ? "" : `-round-${round}`;
       const parameters = inRounds ? { ...args.parameters, LastRound: round === rounds ? "true" : "false" } : args.parameters;
       command = args.vm.sequence(
-        (previous, lane) =>
+        (previous) =>
           new compute.VirtualMachineRunCommandByVirtualMachine(
             `${name}-command${suffix}`,
             {
@@ -165,7 +165,9 @@ export class RunStep extends pulumi.ComponentResource {
                 [SCRIPT_TAG]: args.script,
                 ...(round > 1 ? { [ROUND_TAG]: `${round}/${rounds}` } : {}),
                 ...(args.recheck ? { [RECHECK_TAG]: "true" } : {}),
-                ...(lane ? { [LANE_TAG]: lane } : {}),
+                // The lane asked for, also when build.parallelInGuest is off: turning lanes off
+                // changes only dependencies (no diff), never the inputs that re-run a script.
+                ...(args.lane ? { [LANE_TAG]: args.lane } : {}),
               },
             },
             {

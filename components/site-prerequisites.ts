@@ -8,6 +8,12 @@ export interface SitePrerequisitesArgs {
   readonly vm: WindowsVm;
   /** Optional. Lane of this work on the VM (WindowsVm.sequence): runs beside other lanes; exclusive when absent. */
   readonly lane?: string;
+  /**
+   * Optional. The URN this work's RunStep had as parent before it moved here (the SiteServer of
+   * step site-server): an alias, so a lab built before the move updates the same run command
+   * instead of creating a second one under the same Azure name.
+   */
+  readonly formerParent?: pulumi.Input<string>;
   /** Required. Tags (lab, stack, step, expiresOn). */
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -35,7 +41,7 @@ export class SitePrerequisites extends pulumi.ComponentResource {
         lane: args.lane,
         tags: args.tags,
       },
-      { parent: this },
+      { parent: this, ...(args.formerParent ? { aliases: [{ parent: args.formerParent }] } : {}) },
     );
     this.ready = run.command;
     this.registerOutputs({});

@@ -85,6 +85,11 @@ export interface WindowsVmArgs {
   /** Optional. Give the VM a system-assigned managed identity (SYNC01 reads the Entra Connect MSI blob with it). Default false. */
   readonly systemAssignedIdentity?: boolean;
   /**
+   * Optional. Keep the image the VM was created from when the program's image changes (no
+   * replacement). Default false: a changed image replaces the VM.
+   */
+  readonly imageFixedAtCreation?: boolean;
+  /**
    * Optional. Let in-guest commands given a lane run side by side ({@link WindowsVm.sequence});
    * false runs every command one after another. Default true (`cmg-lab:build.parallelInGuest`).
    */
@@ -217,14 +222,12 @@ export class WindowsVm extends pulumi.ComponentResource {
         // The update settings are set at creation only: an existing lab (created with automatic
         // updates on) keeps its own, because whether azure-native would update or replace a
         // running VM for this osProfile change is UNCONFIRMED, and a replaced VM loses the lab.
-        // The image too: a lab built before site.sqlSource (its site server from plain Windows
-        // Server) would otherwise lose CM01 to a replacement; its installed SQL Server passes
-        // site-sql-image.ps1's checks as well.
+        // imageFixedAtCreation: the image too (see the site server in components/lab/machines.ts).
         ignoreChanges: [
           "osProfile.windowsConfiguration.timeZone",
           "osProfile.windowsConfiguration.enableAutomaticUpdates",
           "osProfile.windowsConfiguration.patchSettings",
-          "storageProfile.imageReference",
+          ...(args.imageFixedAtCreation ? ["storageProfile.imageReference"] : []),
         ],
       },
     );
@@ -261,8 +264,8 @@ export class WindowsVm extends pulumi.ComponentResource {
   }
 
   /**
-   * Orders in-guest work on this VM. `create` receives the in-guest resources to depend on and the
-   * lane it runs in (undefined: exclusive), and the resource it returns takes its place in the order.
+   * Orders in-guest work on this VM. `create` receives the in-guest resources to depend on, and
+   * the resource it returns takes its place in the order.
    *
    * Without a lane a command is exclusive: it waits for every earlier command, and every later
    * command waits for it. A command that reboots the VM (or must not overlap anything) stays
@@ -278,7 +281,7 @@ export class WindowsVm extends pulumi.ComponentResource {
    * lane only to scripts that reboot nothing and share no files with the other lanes. With
    * `parallelInGuest: false` lanes are ignored and every command is exclusive.
    */
-  public sequence<T extends pulumi.Resource>(create: (previous: readonly pulumi.Resource[], lane: string | undefined) => T, requestedLane?: string): T {
+  public sequence<T extends pulumi.Resource>(create: (previous: readonly pulumi.Resource[]) => T, requestedLane?: string): T {
     const lane = this.parallelInGuest ? requestedLane : undefined;
     if (this.inGuestSteps >= MAX_RUN_COMMANDS_PER_VM) {
       throw new Error(
@@ -294,7 +297,7 @@ export class WindowsVm extends pulumi.ComponentResource {
           : this.barrier
             ? [this.barrier]
             : [];
-    const created = create(previous, lane);
+    const created = create(previous);
     if (lane === undefined) {
       this.barrier = created;
       this.lanes.clear();

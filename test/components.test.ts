@@ -182,13 +182,12 @@ describe("WindowsVm", () => {
     });
     expect(v.secretPaths).toEqual(["osProfile.adminPassword"]);
     // Azure refuses a time zone change on an existing VM: only the schedule follows a new zone.
-    // Existing labs keep the update settings they were created with (issue #19), and the image
-    // (site.sqlSource changed the site server's default image: no replacement of a built CM01).
+    // Existing labs keep the update settings they were created with (issue #19); a changed image
+    // replaces this VM (only the site server keeps its image: imageFixedAtCreation).
     expect(v.options.ignoreChanges).toEqual([
       "osProfile.windowsConfiguration.timeZone",
       "osProfile.windowsConfiguration.enableAutomaticUpdates",
       "osProfile.windowsConfiguration.patchSettings",
-      "storageProfile.imageReference",
     ]);
     expect(v.dependencies.some((d) => d.endsWith("::dc01-nic"))).toBe(true);
     const schedule = one(ev, "azure-native:devtestlab:GlobalSchedule", "dc01-shutdown");

@@ -27,7 +27,7 @@ const MIN_NEEDS: Record<StepId, StepId[]> = {
   "enhanced-http": ["site-server"],
   "ad-user-discovery": ["site-server"],
   "azure-services": ["site-server", "entra-apps"],
-  "aad-user-discovery": ["azure-services"],
+  "aad-user-discovery": ["azure-services", "ad-user-discovery"],
   "entra-connect": ["ad-ous", "server-vms"],
   "sync-scope": ["entra-connect"],
   "hybrid-join-scp": ["ad-forest"],

@@ -280,6 +280,7 @@ describe("teardown listing", () => {
     azureName: undefined,
     step: undefined,
     seq: 0,
+    aliases: [],
     options: { deleteBeforeReplace: false, replaceOnChanges: [], ignoreChanges: [], deletedWith: undefined },
   });
   const groups = new Set(["rg-cmglab-dev", "rg-cmglab-dev-cmg"]);

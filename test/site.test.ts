@@ -390,12 +390,27 @@ describe("the site in the whole lab", () => {
       return (vm.plainInputs.storageProfile as Record<string, unknown>).imageReference;
     };
     expect(image(ev)).toEqual({ publisher: "MicrosoftSQLServer", offer: "sql2022-ws2022", sku: "sqldev-gen2", version: "latest" });
+    // A lab built before site.sqlSource keeps its CM01 (no replacement for the new default image);
+    // the other VMs follow a changed image.
+    const vmOptions = (e: Evaluation, name: string) => onlyOne(e.resources.filter((r) => r.type === "azure-native:compute:VirtualMachine" && r.name === name)).options;
+    expect(vmOptions(ev, "cm01-vm").ignoreChanges).toContain("storageProfile.imageReference");
+    for (const other of ["dc01-vm", "sync01-vm", "win11-01-vm"]) expect(vmOptions(ev, other).ignoreChanges, other).not.toContain("storageProfile.imageReference");
     const downloaded = await evaluateLab(sampleConfig({ site: { ...sampleConfig().site, sqlSource: "download" } }));
     expect(image(downloaded)).toEqual({ publisher: "MicrosoftWindowsServer", offer: "WindowsServer", sku: "2022-datacenter-azure-edition", version: "latest" });
     expect(byScript(downloaded, "site-sql.ps1")).toHaveLength(1);
     expect(byScript(downloaded, "site-sql-image.ps1")).toEqual([]);
     expect(params(byScript(downloaded, "site-media.ps1")[0] as RecordedResource, "parameters").SqlUrl).toBe(defaultSiteMedia("developer").sqlUrl);
     expect(params(byScript(ev, "site-media.ps1")[0] as RecordedResource, "parameters").SqlUrl).toBe("");
+  });
+
+  it("keeps the features' run command the same resource for a lab built before it moved to step site-media (alias of its former parent)", () => {
+    const runStep = onlyOne(ev.resources.filter((r) => r.type === "cmg-lab:vm:RunStep" && r.name === "site-prereqs"));
+    const siteServer = onlyOne(ev.resources.filter((r) => r.type === "cmg-lab:site:SiteServer" && r.name === "site"));
+    // Its old parent was the SiteServer "site" of step site-server: exactly that URN.
+    expect(runStep.aliases).toEqual([`parent=${siteServer.urn}`]);
+    expect(runStep.parent).not.toBe(siteServer.urn);
+    // Nothing else of the lab's own moved (the azure-native provider adds its own type aliases).
+    expect(ev.resources.filter((r) => r.aliases.some((a) => a.startsWith("parent=urn:"))).map((r) => r.urn)).toEqual([runStep.urn]);
   });
 
   it("orders CM01's site work by what each script needs, side by side where nothing does", () => {
@@ -408,8 +423,10 @@ describe("the site in the whole lab", () => {
     };
     const last = (script: string): RecordedResource => {
       const found = cm01.filter((r) => (r.inputs.tags as Record<string, unknown>)[SCRIPT_TAG] === script).sort((a, b) => a.seq - b.seq);
+      expect(found.length, script).toBeGreaterThan(0);
       return found[found.length - 1] as RecordedResource;
     };
+    const named = (name: string): RecordedResource => onlyOne(cm01.filter((r) => r.name === name));
     const waits = (a: RecordedResource, b: RecordedResource): boolean => closure.get(a.urn)?.has(b.urn) ?? false;
     const before = (a: string, b: string): void => expect(waits(first(b), last(a)), `${b} waits for ${a}`).toBe(true);
     const beside = (a: string, b: string): void => {
@@ -438,10 +455,16 @@ describe("the site in the whole lab", () => {
     beside("site-discovery.ps1", "azure-services.ps1");
     beside("site-discovery.ps1", "cmg-certificate-enroll.ps1");
     beside("azure-services.ps1", "cmg-certificate-enroll.ps1");
-    before("azure-services.ps1", "check-user-discovery.ps1");
+    // Azure AD discovery's check (site-check), not the verify step's re-check of the same script.
+    const aadCheck = named("site-check-command");
+    expect(waits(aadCheck, last("azure-services.ps1"))).toBe(true);
+    expect(waits(aadCheck, last("site-discovery.ps1"))).toBe(true);
     for (const s of ["enhanced-http.ps1", "azure-services.ps1", "cmg-certificate-enroll.ps1"]) before(s, "cmg-create.ps1");
     beside("site-discovery.ps1", "cmg-create.ps1");
-    beside("check-user-discovery.ps1", "cmg-create.ps1");
+    for (const cmgWork of [first("cmg-create.ps1"), last("cmg-connection-point.ps1")]) {
+      expect(waits(cmgWork, aadCheck), `${cmgWork.name} must not wait for the Azure AD discovery check`).toBe(false);
+      expect(waits(aadCheck, cmgWork), `the Azure AD discovery check must not wait for ${cmgWork.name}`).toBe(false);
+    }
     before("cmg-create.ps1", "cmg-connection-point.ps1");
     // The verify step's checks on CM01 run side by side, after everything else.
     const verifyUser = onlyOne(cm01.filter((r) => r.name === "verify-user-discovery-command"));

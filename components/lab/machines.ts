@@ -21,6 +21,8 @@ interface VmSpec {
   diskGb?: number;
   premium?: boolean;
   identity?: boolean;
+  /** Keep the image the VM was created from (WindowsVmArgs.imageFixedAtCreation). */
+  keepImage?: boolean;
 }
 
 /**
@@ -52,6 +54,7 @@ export function buildMachines(
         ...(spec.diskGb ? { osDiskSizeGb: spec.diskGb } : {}),
         osDiskType: spec.premium ? "Premium_LRS" : "StandardSSD_LRS",
         ...(spec.identity ? { systemAssignedIdentity: true } : {}),
+        ...(spec.keepImage ? { imageFixedAtCreation: true } : {}),
         autoShutdown,
         timeZone: config.schedule.timeZone,
         parallelInGuest: config.build.parallelInGuest,
@@ -72,6 +75,9 @@ export function buildMachines(
   const siteServer = vm(serverStep, SERVER_COMPUTER_NAMES.siteServer, {
     // site.sqlSource image: SQL Server comes with the image, checked by site-sql-image.ps1.
     os: config.site.sqlSource === "image" ? "windows-server-2022-sql2022-developer" : "windows-server-2022",
+    // A lab built before site.sqlSource (CM01 from plain Windows Server) keeps its site server
+    // instead of losing it to a replacement; its installed SQL Server passes site-sql-image.ps1 too.
+    keepImage: true,
     size: config.site.vmSize,
     subnet: "servers",
     ip: ADDRESSES.siteServer,

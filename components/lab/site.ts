@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, domainDn, ouDn } from "../../stacks/model/names";
 import { ldapPath, siteName } from "../../stacks/model/site";
 import { AadUserDiscovery } from "../aad-user-discovery";
@@ -12,13 +13,11 @@ import type { WindowsVm } from "../windows-vm";
 import type { DomainAdmin, LabContext } from "./context";
 
 /**
- * Steps site-media, site-server, enhanced-http, ad-user-discovery, azure-services and
- * aad-user-discovery on CM01. In-guest work runs in lanes (WindowsVm.sequence) where nothing
+ * Steps site-media, site-server, enhanced-http, ad-user-discovery and azure-services on CM01. In-guest work runs in lanes (WindowsVm.sequence) where nothing
  * forces an order: the media download beside the Windows features as soon as the VM exists
  * (both in step site-media, in parallel with the forest); the AD preparation, SQL Server and the
  * ADK side by side after the join; after the site install, Enhanced HTTP alone (it waits for the
- * site to settle), then AD discovery and the Azure services (then Azure AD discovery) side by
- * side. The join, the site install and Enhanced HTTP are exclusive. The work after the join runs
+ * site to settle), then AD discovery and the Azure services side by side. The join, the site install and Enhanced HTTP are exclusive. The work after the join runs
  * as the domain admin, who installs the site and so is its Full Administrator (LocalSystem's
  * ConfigMgr rights: UNCONFIRMED).
  */
@@ -32,9 +31,15 @@ export function buildSite(
     { vm: siteServer, media: config.site.media, includeSql: config.site.sqlSource === "download", lane: "media", tags: mediaStep.tags },
     { parent: mediaStep },
   );
-  new SitePrerequisites("site", { vm: siteServer, lane: "prereqs", tags: mediaStep.tags }, { parent: mediaStep });
-
   const siteStep = scopes.get("site-server");
+  // The features' run command moved here from the SiteServer of step site-server: same Azure
+  // name, so an alias keeps a lab built before the move on the same resource.
+  new SitePrerequisites(
+    "site",
+    { vm: siteServer, lane: "prereqs", formerParent: pulumi.createUrn("site", "cmg-lab:site:SiteServer", siteStep), tags: mediaStep.tags },
+    { parent: mediaStep },
+  );
+
   const site = new SiteServer(
     "site",
     {
@@ -104,10 +109,19 @@ export function buildSite(
     { parent: azureStep },
   );
 
-  // Azure AD user discovery needs only the Azure service: its check waits in the same lane while
-  // AD discovery, the CMG certificate and the CMG go on beside it (the CMG needs neither discovery).
-  const aadStep = scopes.get("aad-user-discovery");
-  new AadUserDiscovery("site", { vm: siteServer, siteCode: site.siteCode, runAs: domainAdmin, lane: "azure", tags: aadStep.tags }, { parent: aadStep });
-
   return { site };
+}
+
+/**
+ * Step aad-user-discovery on CM01, in the Azure services' lane: its check waits there while the
+ * CMG certificate and the CMG go on beside it (the CMG needs neither discovery). Lab builds it
+ * after the CMG area so that, with lanes off (build.parallelInGuest false), the CMG does not
+ * queue behind this wait on CM01's one line.
+ */
+export function buildAadUserDiscovery(
+  { scopes }: LabContext,
+  { siteServer, site, domainAdmin }: { siteServer: WindowsVm; site: SiteServer; domainAdmin: DomainAdmin },
+): void {
+  const step = scopes.get("aad-user-discovery");
+  new AadUserDiscovery("site", { vm: siteServer, siteCode: site.siteCode, runAs: domainAdmin, lane: "azure", tags: step.tags }, { parent: step });
 }

@@ -151,7 +151,9 @@ const TABLE = [
   {
     id: "aad-user-discovery",
     title: "Azure AD user discovery enabled, and run",
-    needs: ["azure-services"],
+    // Beyond the contract's minimum: its check requires both sides of discovery on one user
+    // record (the user the CMG's token request looks up), so AD discovery must have run.
+    needs: ["azure-services", "ad-user-discovery"],
     ifMissed: "Users lack their Entra object id in ConfigMgr: CCM_STS.log says the AAD user \"is not completely discovered\".",
   },
   {

@@ -41,6 +41,12 @@ export interface RecordedResource {
   readonly step: StepId | undefined;
   /** Registration order, for stable output. */
   readonly seq: number;
+  /**
+   * The former identities the engine would match this resource by (aliases): an alias URN, or a
+   * spec as text, `parent=<urn>` for a move under another parent (the only kind the lab writes;
+   * providers add type aliases, rendered with their name and type).
+   */
+  readonly aliases: readonly string[];
   /** The lifecycle options the engine would apply (what the mocks otherwise ignore). */
   readonly options: {
     readonly deleteBeforeReplace: boolean;
@@ -93,6 +99,13 @@ function unwrap(value: unknown, path: string, secretPaths: string[]): Unwrapped 
   return { redacted: value, plain: value };
 }
 
+/** An alias spec as text: `parent=<urn>` for a move (what the lab writes), fields named otherwise. */
+function aliasText(spec: { getName(): string; getType(): string; getParenturn(): string } | undefined): string {
+  if (!spec) return "";
+  const moved = `parent=${spec.getParenturn()}`;
+  return spec.getName() || spec.getType() ? `name=${spec.getName()} type=${spec.getType()} ${moved}` : moved;
+}
+
 /** The minimal shape of the SDK's RegisterResourceRequest that the recorder reads. */
 interface RegisterRequest {
   getType(): string;
@@ -105,6 +118,7 @@ interface RegisterRequest {
   getReplaceonchangesList(): string[];
   getIgnorechangesList(): string[];
   getDeletedwith(): string;
+  getAliasesList(): { getUrn(): string; getSpec(): { getName(): string; getType(): string; getParenturn(): string } | undefined }[];
 }
 interface RegisterResponse {
   getUrn(): string;
@@ -225,6 +239,7 @@ export async function evaluateLab(config: LabConfig, options: EvaluateOptions = 
           azureName: req.getCustom() && typeof stateName === "string" ? stateName : undefined,
           step: undefined,
           seq: order,
+          aliases: req.getAliasesList().map((a) => a.getUrn() || aliasText(a.getSpec())),
           options: {
             deleteBeforeReplace: req.getDeletebeforereplace(),
             replaceOnChanges: req.getReplaceonchangesList(),
