@@ -157,6 +157,15 @@ const CASES: Record<string, Case> = {
       "DRS Discovery Test : FAIL [0x801c003a/0x0]",
     ],
   },
+  // The hint of scripts/vm/lib/dsreg.ps1:59 as lab-verify-client.ps1 (lines 60, 132) and
+  // wait-hybrid-join.ps1 (line 61) print it; test/diagnose.verify-tenant.test.ts quotes them.
+  "verify-joined-other-tenant": { step: "hybrid-join-scp",
+    positive: [
+      "  evidence: likely: joined to another tenant than 72f988bf-86f1-41af-91ab-2d7cd011db47: the SCP's azureADId is wrong (step hybrid-join-scp)",
+      "joined to another tenant than 72F988BF-86F1-41AF-91AB-2D7CD011DB47: the SCP's azureADId is wrong (step hybrid-join-scp)",
+      "wait-hybrid-join failed: not hybrid joined after 60 minutes (AzureAdJoined=YES, DomainJoined=YES, TenantId=aaaabbbb-0000-cccc-1111-dddd2222eeee). Likely: joined to another tenant than 72f988bf-86f1-41af-91ab-2d7cd011db47: the SCP's azureADId is wrong (step hybrid-join-scp)",
+    ],
+  },
   "dsreg-scp-read-failed": { step: "hybrid-join-scp",
     positive: [
       "Automatic registration failed at join phase. Exit code: DSREG_AUTOJOIN_ADCONFIG_READ_FAILED",
@@ -256,6 +265,9 @@ const HARMLESS = [
   "Post to http://PS1SITE.corp.cmglab.example/ccm_system/request succeeded.",
   "AADSTS50058: A silent sign-in request was sent but no user is signed in.",
   "Code=870, Text=CCM_E_NO_ERROR",
+  // lab-verify-client.ps1's tenant check: PASS, and a FAIL without a tenant seen (not joined yet).
+  "VERIFY CM01 tenant PASS",
+  "  evidence: TenantId : (none: not Entra joined) (expected 72f988bf-86f1-41af-91ab-2d7cd011db47)",
   // check-user-discovery.ps1's per-record line names the side a record lacks, not a missed step.
   "UserName=alice; UserPrincipalName=alice@corp.cmglab.example; SID=; AADUserID=0a1b2c3d-0000-4000-8000-00000000a11c; AADTenantID=; missing SID (ad-user-discovery)",
 ];

@@ -2,6 +2,7 @@
 export const DOC = {
   hybridJoinTroubleshoot: "https://learn.microsoft.com/entra/identity/devices/troubleshoot-hybrid-join-windows-current",
   dsregcmd: "https://learn.microsoft.com/entra/identity/devices/troubleshoot-device-dsregcmd",
+  hybridJoinScp: "https://learn.microsoft.com/entra/identity/devices/how-to-hybrid-join",
   cmgClientErrors: "https://learn.microsoft.com/troubleshoot/mem/configmgr/client-management/cmg-communication-error-403",
   cmgContent: "https://learn.microsoft.com/troubleshoot/mem/configmgr/client-management/cannot-download-content-from-cmg",
   deployClientsCmgAzure: "https://learn.microsoft.com/mem/configmgr/core/clients/deploy/deploy-clients-cmg-azure",

@@ -1,6 +1,19 @@
-/** Signatures: hybrid join (dsregcmd /status, User Device Registration events). Part of the table in ../signatures.ts, in its order. */
+/**
+ * Signatures: hybrid join (dsregcmd /status, User Device Registration events), including the lab's
+ * own verdict on a device joined to another tenant. Part of the table in ../signatures.ts, in its order.
+ */
 import { DOC } from "./docs";
 import type { Signature } from "./types";
+
+/**
+ * Where the wrong-tenant verdict comes from: Get-DsregMissedStep in scripts/vm/lib/dsreg.ps1 gives
+ * the hint "joined to another tenant than <expected id>: the SCP's azureADId is wrong (step
+ * hybrid-join-scp)" when dsregcmd shows AzureAdJoined YES with another TenantId. lab-verify-client.ps1
+ * prints it as "  evidence: likely: <hint>" under "VERIFY <host> tenant FAIL", and wait-hybrid-join.ps1
+ * ends its timeout message with "Likely: <hint>". The FAIL line alone names no step: a device not Entra
+ * joined fails the same check (TenantId "(none: not Entra joined)") with another hint.
+ */
+const WRONG_TENANT_SOURCE = `the lab's own verdict, scripts/vm/lib/dsreg.ps1 (UNCONFIRMED wording: not Microsoft's); the SCP names the tenant: ${DOC.hybridJoinScp}`;
 
 export const HYBRID_JOIN = [
   {
@@ -53,6 +66,21 @@ export const HYBRID_JOIN = [
     fix: "Rewrite the SCP keywords with the right azureADId (tenant GUID) and azureADName, then rerun the Automatic-Device-Join task.",
     source: DOC.hybridJoinTroubleshoot,
     confirmed: true,
+  },
+  {
+    id: "verify-joined-other-tenant",
+    step: "hybrid-join-scp",
+    group: "device-join",
+    // Exactly the library's hint (the id is the expected tenant, in the case it was passed).
+    pattern: /\bjoined to another tenant than [0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}: the SCP's azureADId is wrong \(step hybrid-join-scp\)/,
+    hints: ["joined to another tenant than"],
+    cause:
+      "The lab's own check found the device Entra joined to another tenant than the lab's: a domain-joined device joins the tenant the hybrid-join Service Connection Point on the DC named when it joined, and a joined device stays in that tenant.",
+    // dsregcmd /leave as administrator unjoins a hybrid-joined device (Entra device FAQ); that the
+    // join task then rejoins it without a restart is UNCONFIRMED (the lab's steps retrigger the task).
+    fix: "On the DC read the SCP's keywords (Get-ADObject on CN=62a0ff2e-97b9-4513-943f-0d221bd30080,CN=Device Registration Configuration,CN=Services,CN=Configuration,... -Properties keywords): azureADId must be `pulumi stack output tenantId` and azureADName the domain in `cmg-lab:tenant`, a domain of that same tenant (if not, correct `cmg-lab:tenant`); where a keyword differs, re-run the hybrid-join-scp step (pulumi up --replace of its run command: hybrid-join-scp.ps1 rewrites both keywords and reads them back); then, since a joined device stays in its tenant, run dsregcmd /leave elevated on the client and rerun the device-registration step (it starts the Automatic-Device-Join task) before verifying again.",
+    source: WRONG_TENANT_SOURCE,
+    confirmed: false,
   },
   {
     id: "dsreg-scp-read-failed",
