@@ -243,18 +243,6 @@ function Grant-SysAdminInSingleUserMode {
     Wait-SqlReady
 }
 
-function Get-MinMemoryMb {
-    # 8 GB reserved for a primary site; min server memory may not exceed max server memory.
-    return [int] [math]::Min(8192, (Get-MaxMemoryMb))
-}
-
-function Get-MemoryOption {
-    param(
-        [string] $Name
-    )
-    return [int] (Get-SqlScalar -Query "SELECT CONVERT(int, value_in_use) FROM sys.configurations WHERE name = $(ConvertTo-SqlText -Value $Name)")
-}
-
 function Get-ServerNameState {
     # @@SERVERNAME (effective since the last start), the local entry of sys.servers (what the next
     # start uses) and the computer name they must equal.
@@ -296,9 +284,6 @@ function Get-SqlImageDifference {
     # Reads only: everything ConfigMgr needs of this instance, one line for each difference.
     if (-not (Test-ServiceRunning -Name $Service)) { return @("the $Service service is not running") }
     $found = @(Get-SqlSettingDifference -CollationFix $CollationFix)
-    $minWanted = Get-MinMemoryMb
-    $minNow = Get-MemoryOption -Name 'min server memory (MB)'
-    if ($minNow -ne $minWanted) { $found += "min server memory is $minNow MB, not $minWanted MB" }
     foreach ($login in @(Get-MissingSysAdmin)) { $found += "$login is not a member of sysadmin" }
     $name = Get-ServerNameState
     if ($name.Now -ne $name.Wanted) { $found += "@@SERVERNAME is '$($name.Now)', not the computer name '$($name.Wanted)'" }
@@ -309,22 +294,6 @@ function Get-SqlImageDifference {
 
 function Test-SqlImageConfigured {
     return (@(Get-SqlImageDifference).Count -eq 0)
-}
-
-function Set-SqlMemory {
-    $maxWanted = Get-MaxMemoryMb
-    $minWanted = Get-MinMemoryMb
-    $maxNow = Get-MemoryOption -Name 'max server memory (MB)'
-    $minNow = Get-MemoryOption -Name 'min server memory (MB)'
-    $setMax = ''
-    $setMin = ''
-    if ($maxNow -ne $maxWanted) { $setMax = "EXEC sp_configure 'max server memory (MB)', $maxWanted; RECONFIGURE;" }
-    if ($minNow -ne $minWanted) { $setMin = "EXEC sp_configure 'min server memory (MB)', $minWanted; RECONFIGURE;" }
-    if ((-not $setMax) -and (-not $setMin)) { return }
-    # min may never exceed max, after each step: raise max first when the new min is above it.
-    if ($minWanted -gt $maxNow) { $steps = "$setMax $setMin" } else { $steps = "$setMin $setMax" }
-    Write-Output "Setting max server memory to $maxWanted MB and min server memory to $minWanted MB"
-    Set-SqlOption -Statement ("EXEC sp_configure 'show advanced options', 1; RECONFIGURE; " + $steps.Trim())
 }
 
 if ($null -eq (Get-Service -Name $Service -ErrorAction SilentlyContinue)) {

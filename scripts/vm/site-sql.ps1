@@ -2,10 +2,14 @@
 .SYNOPSIS
   Installs SQL Server 2022 (default instance, Database Engine only) for the ConfigMgr site
   database from the media the site-media step extracted, with the collation ConfigMgr requires
-  (SQL_Latin1_General_CP1_CI_AS), then sets what ConfigMgr expects of it: memory limits for a
-  database on the site server and compatibility level 150 on the model database (SQL Server 2022
-  is supported at level 150, not its native 160), so the site database setup creates inherits it.
-  Idempotent: an installed, configured SQL Server is left alone.
+  (SQL_Latin1_General_CP1_CI_AS), then sets what ConfigMgr expects of it: max server memory 60 %
+  of memory (50-80 % for a database on the site server, prerequisite warning "Configuration for
+  SQL Server memory usage"), min server memory 8192 MB reserved for a primary site (warning "SQL
+  Server process memory allocation"; max server memory when that is lower, as min may not exceed
+  max), as site-sql-image.ps1 sets them (lib/sql-server.ps1), and compatibility level 150 on the
+  model database (SQL Server 2022 is supported at level 150, not its native 160), so the site
+  database setup creates inherits it. Idempotent: an installed, configured SQL Server is left
+  alone; only the settings that differ are changed, and all are read back.
 
   Restarts: the lab's VMs are built with automatic updates off (components/windows-vm.ts), so
   nothing restarts the machine for Windows Update during the build and its reboot-required flag
@@ -15,6 +19,8 @@
   setup would refuse it and nothing in the build will restart: the step fails at once, saying
   to restart the VM and run pulumi up again (an installed SQL Server needs no restart check).
   Sources: https://learn.microsoft.com/mem/configmgr/core/plan-design/configs/support-for-sql-server-versions
+  https://learn.microsoft.com/mem/configmgr/core/servers/deploy/install/list-of-prerequisite-checks
+  https://learn.microsoft.com/sql/database-engine/configure-windows/server-memory-server-configuration-options
   https://learn.microsoft.com/sql/database-engine/install-windows/install-sql-server-from-the-command-prompt
 #>
 [CmdletBinding()]
@@ -78,10 +84,11 @@ if (-not (Test-SqlInstalled)) {
 
 if (-not (Test-SqlConfigured)) {
     if (-not (Test-SqlInstalled)) { throw 'the MSSQLSERVER service is not running after setup' }
-    $maxMb = Get-MaxMemoryMb
-    Write-Output "Setting max server memory to $maxMb MB and the model database to compatibility level 150"
-    Set-SqlOption -Statement "EXEC sp_configure 'show advanced options', 1; RECONFIGURE; EXEC sp_configure 'max server memory (MB)', $maxMb; RECONFIGURE;"
-    Set-SqlOption -Statement 'ALTER DATABASE model SET COMPATIBILITY_LEVEL = 150;'
+    Set-SqlMemory
+    if ([int] (Get-SqlScalar -Query "SELECT compatibility_level FROM sys.databases WHERE name = 'model'") -gt 150) {
+        Write-Output 'Setting the model database to compatibility level 150'
+        Set-SqlOption -Statement 'ALTER DATABASE model SET COMPATIBILITY_LEVEL = 150;'
+    }
 }
 
 if (-not (Test-SqlConfigured)) {

@@ -1,7 +1,9 @@
 # Library (inlined by `#include lib/sql-server.ps1`): the site server's default SQL Server instance
 # and what ConfigMgr expects of it, shared by site-sql.ps1 (SQL Server installed from the media)
 # and site-sql-image.ps1 (SQL Server pre-installed in the marketplace image).
-# Source: https://learn.microsoft.com/mem/configmgr/core/plan-design/configs/support-for-sql-server-versions
+# Sources: https://learn.microsoft.com/mem/configmgr/core/plan-design/configs/support-for-sql-server-versions
+# https://learn.microsoft.com/mem/configmgr/core/servers/deploy/install/list-of-prerequisite-checks
+# https://learn.microsoft.com/sql/database-engine/configure-windows/server-memory-server-configuration-options
 
 function Get-ConfigMgrCollation {
     # The only server collation ConfigMgr supports for the site database.
@@ -51,15 +53,48 @@ function Set-SqlOption {
 }
 
 function Get-MaxMemoryMb {
-    # ConfigMgr: limit a database on the site server to 50-80 % of memory; the lab takes 60 %.
+    # ConfigMgr: limit a database on the site server to 50-80 % of memory (prerequisite warning
+    # "Configuration for SQL Server memory usage"); the lab takes 60 %.
     $totalMb = [math]::Floor((Get-CimInstance -ClassName Win32_ComputerSystem).TotalPhysicalMemory / 1048576)
     return [int] [math]::Floor($totalMb * 0.6)
 }
 
+function Get-MinMemoryMb {
+    # ConfigMgr: reserve at least 8 GB for a primary site's database (prerequisite warning "SQL
+    # Server process memory allocation"): 8192 MB. Min server memory may not exceed max server
+    # memory, so on a VM with less than about 13.3 GB it is max server memory and the warning stays.
+    return [int] [math]::Min(8192, (Get-MaxMemoryMb))
+}
+
+function Get-MemoryOption {
+    # Reads only: a server memory option in effect ('max server memory (MB)', 'min server memory (MB)').
+    param(
+        [string] $Name
+    )
+    return [int] (Get-SqlScalar -Query "SELECT CONVERT(int, value_in_use) FROM sys.configurations WHERE name = N'$($Name.Replace("'", "''"))'")
+}
+
+function Set-SqlMemory {
+    # Sets max and min server memory where they differ, in one sp_configure batch.
+    $maxWanted = Get-MaxMemoryMb
+    $minWanted = Get-MinMemoryMb
+    $maxNow = Get-MemoryOption -Name 'max server memory (MB)'
+    $minNow = Get-MemoryOption -Name 'min server memory (MB)'
+    $setMax = ''
+    $setMin = ''
+    if ($maxNow -ne $maxWanted) { $setMax = "EXEC sp_configure 'max server memory (MB)', $maxWanted; RECONFIGURE;" }
+    if ($minNow -ne $minWanted) { $setMin = "EXEC sp_configure 'min server memory (MB)', $minWanted; RECONFIGURE;" }
+    if ((-not $setMax) -and (-not $setMin)) { return }
+    # min may never exceed max, after each step: raise max first when the new min is above it.
+    if ($minWanted -gt $maxNow) { $steps = "$setMax $setMin" } else { $steps = "$setMin $setMax" }
+    Write-Output "Setting max server memory to $maxWanted MB and min server memory to $minWanted MB"
+    Set-SqlOption -Statement ("EXEC sp_configure 'show advanced options', 1; RECONFIGURE; " + $steps.Trim())
+}
+
 function Get-SqlSettingDifference {
     # Reads only: the server collation, the model database's compatibility level (SQL Server 2022
-    # is supported at 150, so the site database setup creates from model must not be at 160) and
-    # max server memory, one line for each that differs from what ConfigMgr expects.
+    # is supported at 150, so the site database setup creates from model must not be at 160), max
+    # and min server memory, one line for each that differs from what ConfigMgr expects.
     param(
         [string] $CollationFix
     )
@@ -69,8 +104,11 @@ function Get-SqlSettingDifference {
     if ($collationNow -ne $collation) { $found += "the server collation is $collationNow, not $collation ($CollationFix)" }
     $modelLevel = [int] (Get-SqlScalar -Query "SELECT compatibility_level FROM sys.databases WHERE name = 'model'")
     if ($modelLevel -gt 150) { $found += "the model database is at compatibility level $modelLevel, not 150 or lower" }
-    $maxMemory = [int] (Get-SqlScalar -Query "SELECT CONVERT(int, value_in_use) FROM sys.configurations WHERE name = 'max server memory (MB)'")
+    $maxMemory = Get-MemoryOption -Name 'max server memory (MB)'
     $wanted = Get-MaxMemoryMb
     if ($maxMemory -ne $wanted) { $found += "max server memory is $maxMemory MB, not $wanted MB" }
+    $minMemory = Get-MemoryOption -Name 'min server memory (MB)'
+    $wanted = Get-MinMemoryMb
+    if ($minMemory -ne $wanted) { $found += "min server memory is $minMemory MB, not $wanted MB" }
     return $found
 }

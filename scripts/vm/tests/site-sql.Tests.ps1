@@ -1,5 +1,5 @@
-# site-sql.ps1: SQL Server 2022 installed with ConfigMgr's collation, then max server memory and the
-# model database's compatibility level set and read back. The machine is an in-memory model
+# site-sql.ps1: SQL Server 2022 installed with ConfigMgr's collation, then max and min server memory
+# and the model database's compatibility level set and read back. The machine is an in-memory model
 # ($global:Vm): the MSSQLSERVER service, the server settings a query reads, the pending-restart
 # flags and the setup program, which installs with the collation it is given.
 BeforeAll {
@@ -18,15 +18,17 @@ BeforeAll {
     $script:CbsKey = 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending'
     $script:WuKey = 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired'
     $script:Params = @{ MediaRoot = 'C:\CMLab\Media'; SqlSysAdmin = 'CORP\labadmin' }
-    # 16 GB of memory: 60 % is 9830 MB.
+    # 16 GB of memory: 60 % is 9830 MB; 8 GB reserved for a primary site.
     $script:ExpectedMaxMb = 9830
+    $script:ExpectedMinMb = 8192
 
     function Set-Vm {
-        param([bool] $Installed = $false, [string] $InstalledCollation = $Collation, [int] $ModelLevel = 160, [int] $MaxMemory = 2147483647, [string[]] $Flags = @(), [string] $Setup = 'C:\CMLab\Media\Sql\Setup\setup.exe')
+        param([bool] $Installed = $false, [string] $InstalledCollation = $Collation, [int] $ModelLevel = 160, [int] $MaxMemory = 2147483647, [int] $MinMemory = 0, [string[]] $Flags = @(), [string] $Setup = 'C:\CMLab\Media\Sql\Setup\setup.exe')
         $global:Vm = @{
-            Installed = $Installed; Collation = $InstalledCollation; ModelLevel = $ModelLevel; MaxMemory = $MaxMemory
+            Installed = $Installed; Collation = $InstalledCollation; ModelLevel = $ModelLevel; MaxMemory = $MaxMemory; MinMemory = $MinMemory
             Flags = @($Flags | ForEach-Object { $_ -replace '\\', '/' }); Setup = ($Setup -replace '\\', '/')
             SetupArguments = $null; SetupExitCode = 0; OptionsStick = $true; Statements = New-Object System.Collections.Generic.List[string]
+            Events = New-Object System.Collections.Generic.List[string]
         }
     }
 }
@@ -51,13 +53,25 @@ Describe 'site-sql.ps1' {
         Mock Get-SqlScalar {
             if ($Query -match 'Collation') { return $global:Vm.Collation }
             if ($Query -match 'compatibility_level') { return $global:Vm.ModelLevel }
-            if ($Query -match 'max server memory') { return $global:Vm.MaxMemory }
+            if ($Query -match 'max server memory') { $global:Vm.Events.Add('read max'); return $global:Vm.MaxMemory }
+            if ($Query -match 'min server memory') { $global:Vm.Events.Add('read min'); return $global:Vm.MinMemory }
             throw "unexpected query: $Query"
         }
         Mock Set-SqlOption {
             $global:Vm.Statements.Add($Statement)
+            $global:Vm.Events.Add('set')
             if (-not $global:Vm.OptionsStick) { return }
-            if ($Statement -match "'max server memory \(MB\)', (\d+);") { $global:Vm.MaxMemory = [int] $Matches[1] }
+            # In statement order, as RECONFIGURE checks each: min never above max.
+            foreach ($c in [regex]::Matches($Statement, "sp_configure '(max|min) server memory \(MB\)', (\d+); RECONFIGURE;")) {
+                $value = [int] $c.Groups[2].Value
+                if ($c.Groups[1].Value -eq 'max') {
+                    if ($value -lt $global:Vm.MinMemory) { throw 'max server memory below min server memory' }
+                    $global:Vm.MaxMemory = $value
+                } else {
+                    if ($value -gt $global:Vm.MaxMemory) { throw 'min server memory above max server memory' }
+                    $global:Vm.MinMemory = $value
+                }
+            }
             if ($Statement -match 'ALTER DATABASE model SET COMPATIBILITY_LEVEL = (\d+);') { $global:Vm.ModelLevel = [int] $Matches[1] }
         }
     }
@@ -73,12 +87,46 @@ Describe 'site-sql.ps1' {
         $global:Vm.SetupArguments | Should -Contain '/IACCEPTSQLSERVERLICENSETERMS'
         $global:Vm.Collation | Should -Be $Collation
         $global:Vm.MaxMemory | Should -Be $ExpectedMaxMb
+        $global:Vm.MinMemory | Should -Be $ExpectedMinMb
         $global:Vm.ModelLevel | Should -Be 150
         $r.Output | Should -Contain "SQL Server ready (collation $Collation)"
+        # Both memory settings are read again after the last change.
+        $afterSet = @($global:Vm.Events)[($global:Vm.Events.LastIndexOf('set') + 1)..($global:Vm.Events.Count - 1)]
+        $afterSet | Should -Contain 'read max'
+        $afterSet | Should -Contain 'read min'
+    }
+
+    It 'sets min server memory to 8 GB on an installed SQL Server that reserves less, changing nothing else' {
+        Set-Vm -Installed $true -ModelLevel 150 -MaxMemory $ExpectedMaxMb -MinMemory 0
+        $r = Invoke-LabScript -Name 'site-sql.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        Should -Invoke Start-Process -Times 0 -Exactly
+        $global:Vm.Statements.Count | Should -Be 1
+        $global:Vm.Statements[0] | Should -BeExactly "EXEC sp_configure 'show advanced options', 1; RECONFIGURE; EXEC sp_configure 'min server memory (MB)', $ExpectedMinMb; RECONFIGURE;"
+        $global:Vm.MinMemory | Should -Be $ExpectedMinMb
+        $global:Vm.MaxMemory | Should -Be $ExpectedMaxMb
+    }
+
+    It 'raises max server memory before min when the new min is above the current max' {
+        Set-Vm -Installed $true -ModelLevel 150 -MaxMemory 4096 -MinMemory 1024
+        $r = Invoke-LabScript -Name 'site-sql.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        $global:Vm.Statements[0] | Should -BeExactly "EXEC sp_configure 'show advanced options', 1; RECONFIGURE; EXEC sp_configure 'max server memory (MB)', $ExpectedMaxMb; RECONFIGURE; EXEC sp_configure 'min server memory (MB)', $ExpectedMinMb; RECONFIGURE;"
+        $global:Vm.MaxMemory | Should -Be $ExpectedMaxMb
+        $global:Vm.MinMemory | Should -Be $ExpectedMinMb
+    }
+
+    It 'keeps min server memory at max server memory on a VM too small for 8 GB reserved (8 GB: 4915 MB each)' {
+        Set-Vm
+        Mock Get-CimInstance { [pscustomobject]@{ TotalPhysicalMemory = [uint64] 8GB } } -ParameterFilter { $ClassName -eq 'Win32_ComputerSystem' }
+        $r = Invoke-LabScript -Name 'site-sql.ps1' -Parameters $Params
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        $global:Vm.MaxMemory | Should -Be 4915
+        $global:Vm.MinMemory | Should -Be 4915
     }
 
     It 'changes nothing when SQL Server is installed and configured (second run)' {
-        Set-Vm -Installed $true -ModelLevel 150 -MaxMemory $ExpectedMaxMb
+        Set-Vm -Installed $true -ModelLevel 150 -MaxMemory $ExpectedMaxMb -MinMemory $ExpectedMinMb
         $r = Invoke-LabScript -Name 'site-sql.ps1' -Parameters $Params
         $r.ExitCode | Should -Be 0 -Because $r.Text
         Should -Invoke Start-Process -Times 0 -Exactly
@@ -110,6 +158,7 @@ Describe 'site-sql.ps1' {
         $r.ExitCode | Should -Be 0 -Because $r.Text
         Should -Invoke Start-Process -Times 0 -Exactly
         $global:Vm.MaxMemory | Should -Be $ExpectedMaxMb
+        $global:Vm.MinMemory | Should -Be $ExpectedMinMb
     }
 
     It 'fails naming the setup summary log when setup fails' {
@@ -127,6 +176,7 @@ Describe 'site-sql.ps1' {
         $r.ExitCode | Should -Be 1
         $r.Text | Should -Match 'the model database is at compatibility level 160, not 150 or lower'
         $r.Text | Should -Match "max server memory is 2147483647 MB, not $ExpectedMaxMb MB"
+        $r.Text | Should -Match "min server memory is 0 MB, not $ExpectedMinMb MB"
     }
 
     It 'fails saying a reinstall is needed when an existing SQL Server has another collation' {
