@@ -268,6 +268,24 @@ describe("npm run timings", () => {
     expect(timings(["--stack-outputs", files().outputs, "--json"]).stdout).toBe(r.stdout);
   });
 
+  it("runs at most three az processes at once (parallel az calls contend for the token cache lock), for a lab of nine VMs", () => {
+    const members = Array.from({ length: 8 }, (_, i) => `vm-m${i + 1}`);
+    fs.writeFileSync(files().outputs, JSON.stringify({ power: { ...POWER, memberVms: members } }));
+    const vms = [POWER.dcVm, ...members];
+    // Each VM one run command, started a minute after the previous VM's.
+    const lists = Object.fromEntries(vms.map((vm, i) => [vm, [rc(`step-${i}`, { [S]: "domain-join.ps1" }, { state: "Succeeded", start: `09:${10 + i}:00`, end: `09:${10 + i}:30` })]]));
+    setState({ runCommands: lists, hold: { ms: 300, until: 3, total: vms.length } });
+    const r = timings(["--stack-outputs", files().outputs]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const peaks = fs.readFileSync(`${files().log}.peak`, "utf8").trim().split("\n").map(Number);
+    expect(peaks).toHaveLength(9);
+    expect(Math.max(...peaks)).toBe(3);
+    expect(calls().map((c) => c[c.indexOf("--vm-name") + 1]).sort()).toEqual([...vms].sort());
+    const names = r.stdout.split("\n").flatMap((l) => (/^2026-11-02 /.test(l) ? [l.split(/ {2,}/)[2]] : []));
+    expect(names).toEqual(vms.map((_, i) => `step-${i}`));
+  });
+
   it("fails in one line when az is not on the PATH", () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), "cmg-lab-nopath-"));
     const r = timings(["--stack-outputs", files().outputs], { PATH: empty });

@@ -337,10 +337,33 @@ async function listRunCommands(resourceGroup: string, vm: string): Promise<AzRun
   return parsed as AzRunCommand[];
 }
 
+/**
+ * How many az processes run at once. Every az call takes the same MSAL token cache's file lock
+ * (~/.azure/msal_token_cache.*.lockfile), and many at once can fail on it ("Permission denied on
+ * msal_token_cache.bin.lockfile", github.com/Azure/azure-cli/issues/20273 and 21744; running them
+ * sequentially is the workaround given there). Three keeps a large lab quick; the figure is a
+ * judgement, not a documented limit (UNCONFIRMED that three never contend).
+ */
+export const AZ_CONCURRENCY = 3;
+
+/** fn over items, at most `limit` at a time; the results in the items' order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 /** Reads the lab's shape and every VM's run commands, and builds the report. */
 export async function readTimings(power: LabPowerOutput): Promise<TimingsReport> {
   const vms = [power.dcVm, ...power.memberVms];
-  const lists = await Promise.all(vms.map(async (vm) => ({ vm, list: await listRunCommands(power.resourceGroupName, vm) })));
+  const lists = await mapLimit(vms, AZ_CONCURRENCY, async (vm) => ({ vm, list: await listRunCommands(power.resourceGroupName, vm) }));
   const region = lists.flatMap((l) => l.list.map((r) => r.location)).find((l): l is string => typeof l === "string" && l !== "") ?? power.bastion.location;
   return buildReport(
     power.resourceGroupName,
