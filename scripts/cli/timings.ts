@@ -6,7 +6,9 @@
  * name the script, the round, a re-check and the lane (components/run-step.ts). This lists every
  * VM's run commands through the Azure CLI (`az vm run-command list --vm-name VM --expand
  * instanceView`), one line per run command in start order with the figure stacks/model/durations.ts
- * plans for it, then a summary per script and the wall clock from the first start to the last end.
+ * plans for it, then a summary per script and the wall clock of the first build: from the first
+ * start to the last end before the first gap of more than an hour with no run command running (a
+ * resume re-runs verify days later; what ran after the gap is named and not counted).
  *
  * Why: the durations are planning estimates, and a figure there goes down only with a source; a
  * measured build is that source. The header names the date and region to cite.
@@ -116,12 +118,29 @@ export interface TimingsReport {
   readonly date: string | null;
   /** The line a change to stacks/model/durations.ts should cite. */
   readonly citation: string;
+  /**
+   * The first build: from the first start to the last end before the first gap of more than
+   * WALL_CLOCK_GAP_MINUTES in which no run command ran (a resume re-runs verify days later).
+   */
   readonly wallClock: {
     readonly start: string | null;
     readonly end: string | null;
     readonly minutes: number | null;
-    /** Some run command is running or pending: the end is the latest end so far. */
+    /**
+     * A counted run command is running (or, without a gap, one is pending): the end is the
+     * latest end so far.
+     */
     readonly running: boolean;
+    /** The first such gap and the run commands that started after it (not counted); null without one. */
+    readonly notCounted: {
+      /** The first build's last end. */
+      readonly gapStart: string;
+      /** The next start. */
+      readonly gapEnd: string;
+      readonly gapMinutes: number;
+      /** In start order. */
+      readonly runCommands: readonly { readonly vm: string; readonly name: string }[];
+    } | null;
   };
   /** Over the run commands that succeeded (lanes overlap on a VM, so this exceeds the wall clock). */
   readonly totals: { readonly runs: number; readonly measuredMinutes: number; readonly plannedMinutes: number };
@@ -180,6 +199,35 @@ export function timingOf(vm: string, raw: AzRunCommand): RunCommandTiming {
 
 const KIND_ORDER = ["first", "later round", "recheck"] as const;
 
+/** A longer stretch with no run command running ends the first build (a resume, a later pulumi up). */
+export const WALL_CLOCK_GAP_MINUTES = 60;
+
+/**
+ * The run commands of the first build (start order) up to the first gap of more than
+ * WALL_CLOCK_GAP_MINUTES after the latest end so far; a running one (no end) bridges any gap.
+ */
+function firstBuild(started: readonly RunCommandTiming[]): { counted: readonly RunCommandTiming[]; notCounted: TimingsReport["wallClock"]["notCounted"] } {
+  let covered = -Infinity;
+  for (const [i, r] of started.entries()) {
+    const s = Date.parse(r.start ?? "");
+    if (i > 0 && s - covered > WALL_CLOCK_GAP_MINUTES * 60000) {
+      const after = started.slice(i);
+      return {
+        counted: started.slice(0, i),
+        notCounted: {
+          gapStart: new Date(covered).toISOString(),
+          gapEnd: new Date(s).toISOString(),
+          gapMinutes: round1((s - covered) / 60000),
+          runCommands: after.map((a) => ({ vm: a.vm, name: a.name })),
+        },
+      };
+    }
+    const e = r.end !== null ? Date.parse(r.end) : r.state === "running" ? Infinity : s;
+    covered = Math.max(covered, e);
+  }
+  return { counted: started, notCounted: null };
+}
+
 /** The report over every VM's run commands, in start order (never started last). Pure. */
 export function buildReport(resourceGroup: string, region: string, timings: readonly RunCommandTiming[]): TimingsReport {
   const runCommands = [...timings].sort(
@@ -189,9 +237,9 @@ export function buildReport(resourceGroup: string, region: string, timings: read
       a.vm.localeCompare(b.vm) ||
       a.name.localeCompare(b.name),
   );
-  const starts = runCommands.flatMap((r) => (r.start ? [r.start] : []));
-  const ends = runCommands.flatMap((r) => (r.end ? [r.end] : []));
-  const start = starts.length > 0 ? starts.reduce((a, b) => (a < b ? a : b)) : null;
+  const { counted, notCounted } = firstBuild(runCommands.filter((r) => r.start !== null));
+  const ends = counted.flatMap((r) => (r.end ? [r.end] : []));
+  const start = counted[0]?.start ?? null;
   const end = ends.length > 0 ? ends.reduce((a, b) => (a > b ? a : b)) : null;
 
   const groups = new Map<string, RunCommandTiming[]>();
@@ -233,7 +281,9 @@ export function buildReport(resourceGroup: string, region: string, timings: read
       start,
       end,
       minutes: start && end ? round1((Date.parse(end) - Date.parse(start)) / 60000) : null,
-      running: runCommands.some((r) => r.state === "running" || r.state === "pending"),
+      // A pending one has no start to place it by; after a gap it belongs to the later run.
+      running: counted.some((r) => r.state === "running") || (notCounted === null && runCommands.some((r) => r.state === "pending")),
+      notCounted,
     },
     totals: {
       runs: done.length,
@@ -319,12 +369,22 @@ export function renderHuman(report: TimingsReport): string {
   const t = report.totals;
   out.push(`Sum over the ${t.runs} run commands that succeeded: measured ${fmt(t.measuredMinutes)} min, planned ${fmt(t.plannedMinutes)} min (not the wall clock: lanes on a VM and the VMs overlap).`);
   const w = report.wallClock;
+  const when = (iso: string): string => iso.slice(0, 16).replace("T", " ");
+  const firstBuildOnly = w.notCounted ? ` of the first build (up to its first gap of more than ${WALL_CLOCK_GAP_MINUTES} minutes with no run command running)` : "";
   if (w.start && w.end && w.minutes !== null) {
     out.push(
-      `Wall clock: ${hm(w.minutes)} (${w.minutes.toFixed(1)} min) from the first start ${w.start.slice(0, 16).replace("T", " ")} to the ${w.running ? "latest end so far" : "last end"} ${w.end.slice(0, 16).replace("T", " ")} UTC${w.running ? ", still running" : ""}; npm run plan prints the planned first build.`,
+      `Wall clock: ${hm(w.minutes)} (${w.minutes.toFixed(1)} min) from the first start ${when(w.start)} to the ${w.running ? "latest end so far" : "last end"} ${when(w.end)} UTC${firstBuildOnly}${w.running ? ", still running" : ""}; npm run plan prints the planned first build.`,
     );
   } else {
     out.push(`Wall clock: no run command has ended yet${w.running ? " (still running)" : ""}.`);
+  }
+  if (w.notCounted) {
+    const n = w.notCounted;
+    const days = Math.floor(n.gapMinutes / 1440);
+    const later = days >= 1 ? `${days} day${days > 1 ? "s" : ""} later` : `${hm(n.gapMinutes)} later`;
+    out.push(
+      `Not counted: ${n.runCommands.length} run command${n.runCommands.length > 1 ? "s" : ""} that started ${later} (${when(n.gapEnd)} UTC, after ${hm(n.gapMinutes)} with no run command running; npm run resume re-runs verify, a later pulumi up what changed): ${n.runCommands.map((r) => `${r.vm} ${r.name}`).join(", ")}.`,
+    );
   }
   return `${out.join("\n")}\n`;
 }
