@@ -10,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { buildReport, timingOf, type RunCommandTiming } from "../scripts/cli/timings";
+import { durationKind } from "../stacks/model/durations";
 import { samplePower } from "./support/power-output";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -388,6 +389,24 @@ describe("buildReport's wall clock (the first build, up to a gap of more than 60
   it("finds no gap while a run command is still running", () => {
     const w = buildReport("rg", "r", [t("a", "09:00:00", null), t("b", "09:10:00", "09:20:00"), t("c", "13:00:00", "13:05:00")]).wallClock;
     expect(w).toMatchObject({ end: "2026-11-02T13:05:00.000Z", minutes: 245, running: true, notCounted: null });
+  });
+});
+
+describe("durationKind: which durations.ts figure a run command gets (shared by resourceDuration and timings)", () => {
+  it.each([
+    [1, false, "first"],
+    [1, true, "recheck"],
+    [2, false, "later-round"],
+    // A later round before a re-check.
+    [3, true, "later-round"],
+  ] as const)("round %i, recheck %s: %s", (round, recheck, kind) => {
+    expect(durationKind(round, recheck)).toBe(kind);
+  });
+
+  it("files a re-checked later round under the later round in timings, planned at LATER_ROUND (0.5)", () => {
+    const t = timingOf("vm", { name: "x", tags: { cmgLabScript: "site-install.ps1", cmgLabRound: "2/3", cmgLabRecheck: "true" }, instanceView: { executionState: "Succeeded", exitCode: 0, startTime: "2026-11-02T09:00:00Z", endTime: "2026-11-02T09:01:00Z" } });
+    expect(t).toMatchObject({ script: "site-install.ps1", round: 2, rounds: 3, recheck: true, plannedMinutes: 0.5 });
+    expect(buildReport("rg", "r", [t]).scripts).toMatchObject([{ script: "site-install.ps1", kind: "later-round", plannedMinutes: 0.5 }]);
   });
 });
 

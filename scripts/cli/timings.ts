@@ -21,10 +21,11 @@
  * `npm run pause` does (scripts/cli/lab-power.ts).
  */
 import type { LabPowerOutput } from "../../components/lab";
-import { LANE_TAG, RECHECK_TAG, ROUND_TAG, SCRIPT_TAG } from "../../components/run-step";
-import { RUN_COMMAND_TYPE, resourceDuration } from "../../stacks/model/durations";
+import { LANE_TAG, ROUND_TAG } from "../../components/run-step";
+import { type DurationKind, RUN_COMMAND_TYPE, durationKind, resourceDuration } from "../../stacks/model/durations";
 import { runCli } from "./cli";
 import { must, readPower } from "./lab-power";
+import { isRecheck, roundOf, scriptOf, tagOf } from "./offline/plan-model";
 
 export const USAGE = `usage: npm run timings -- [--stack NAME] [--stack-outputs FILE] [--json]
        (tsx scripts/cli/timings.ts [options])
@@ -97,8 +98,8 @@ export interface RunCommandTiming {
 
 export interface ScriptSummary {
   readonly script: string;
-  /** Which durations.ts figure applies: SCRIPT_MINUTES (first), LATER_ROUND or RECHECK. */
-  readonly kind: "first" | "later round" | "recheck";
+  /** Which durations.ts figure applies (durationKind): SCRIPT_MINUTES (first), LATER_ROUND or RECHECK. */
+  readonly kind: DurationKind;
   /** Run commands that succeeded (the minutes below are over these). */
   readonly runs: number;
   readonly meanMinutes: number | null;
@@ -159,12 +160,14 @@ function isoOrNull(t: string | null | undefined): string | null {
 /** A run command's timing from what az returned for it. Pure. */
 export function timingOf(vm: string, raw: AzRunCommand): RunCommandTiming {
   const iv = raw.instanceView ?? raw.properties?.instanceView ?? {};
-  const tags = raw.tags ?? {};
-  const script = tags[SCRIPT_TAG] ?? null;
-  const roundTag = /^(\d+)\/(\d+)$/.exec(tags[ROUND_TAG] ?? "");
-  const round = roundTag ? Number(roundTag[1]) : 1;
-  const rounds = roundTag ? Number(roundTag[2]) : null;
-  const recheck = tags[RECHECK_TAG] === "true";
+  // The tags as the plan reads them from a resource's inputs (scripts/cli/offline/plan-model.ts).
+  const tagged = { inputs: { tags: raw.tags ?? {} } };
+  const script = scriptOf(tagged) ?? null;
+  const round = roundOf(tagged);
+  // The count of rounds only this report prints; roundOf gives the round.
+  const total = /^\d+\/(\d+)$/.exec(tagOf(tagged, ROUND_TAG) ?? "");
+  const rounds = total ? Number(total[1]) : null;
+  const recheck = isRecheck(tagged);
   const start = isoOrNull(iv.startTime);
   const end = isoOrNull(iv.endTime);
   const executionState = iv.executionState ?? null;
@@ -185,7 +188,7 @@ export function timingOf(vm: string, raw: AzRunCommand): RunCommandTiming {
     round,
     rounds,
     recheck,
-    lane: tags[LANE_TAG] ?? null,
+    lane: tagOf(tagged, LANE_TAG) ?? null,
     state,
     executionState,
     exitCode,
@@ -197,7 +200,7 @@ export function timingOf(vm: string, raw: AzRunCommand): RunCommandTiming {
   };
 }
 
-const KIND_ORDER = ["first", "later round", "recheck"] as const;
+const KIND_ORDER: readonly DurationKind[] = ["first", "later-round", "recheck"];
 
 /** A longer stretch with no run command running ends the first build (a resume, a later pulumi up). */
 export const WALL_CLOCK_GAP_MINUTES = 60;
@@ -245,7 +248,7 @@ export function buildReport(resourceGroup: string, region: string, timings: read
   const groups = new Map<string, RunCommandTiming[]>();
   for (const r of runCommands) {
     if (r.script === null) continue;
-    const key = `${r.script}\u0000${kindOf(r)}`;
+    const key = `${r.script}\u0000${durationKind(r.round, r.recheck)}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   const scripts = [...groups.values()]
@@ -256,7 +259,7 @@ export function buildReport(resourceGroup: string, region: string, timings: read
       const planned = first.plannedMinutes ?? 0;
       return {
         script: first.script ?? "",
-        kind: kindOf(first),
+        kind: durationKind(first.round, first.recheck),
         runs: done.length,
         meanMinutes: mean,
         minMinutes: done.length > 0 ? Math.min(...done) : null,
@@ -293,13 +296,6 @@ export function buildReport(resourceGroup: string, region: string, timings: read
     runCommands,
     scripts,
   };
-}
-
-/** durations.ts's precedence (resourceDuration): a later round before a re-check. */
-function kindOf(r: RunCommandTiming): ScriptSummary["kind"] {
-  if (r.round > 1) return "later round";
-  if (r.recheck) return "recheck";
-  return "first";
 }
 
 const fmt = (n: number | null): string => (n === null ? "-" : n.toFixed(1));
@@ -357,7 +353,7 @@ export function renderHuman(report: TimingsReport): string {
   out.push("");
   out.push("Per script (minutes per run; measured over the runs that succeeded: mean, min-max)");
   const srows = report.scripts.map((s) => [
-    s.kind === "first" ? s.script : `${s.script} (${s.kind})`,
+    s.kind === "first" ? s.script : `${s.script} (${s.kind === "later-round" ? "later round" : s.kind})`,
     String(s.runs),
     s.meanMinutes === null ? "-" : s.runs > 1 ? `${fmt(s.meanMinutes)} (${fmt(s.minMinutes)}-${fmt(s.maxMinutes)})` : fmt(s.meanMinutes),
     fmt(s.plannedMinutes),
