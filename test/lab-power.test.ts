@@ -7,11 +7,17 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { pauseWarnings } from "../scripts/cli/lab-power";
+import { EventEmitter } from "node:events";
+import crossSpawn from "cross-spawn";
+import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { CliError, must, pauseWarnings, run } from "../scripts/cli/lab-power";
 import { runCommandText } from "../scripts/cli/ps-test/run-command-text";
 import { initPsLint } from "../scripts/cli/pslint";
 import { samplePower } from "./support/power-output";
+
+// In this process only: the tests of run() below answer for cross-spawn. The tools spawned by the
+// other tests (spawnSync of tsx) load the real one.
+vi.mock("cross-spawn", () => ({ default: vi.fn() }));
 
 const ROOT = path.resolve(__dirname, "..");
 const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
@@ -214,5 +220,55 @@ describe("pause warnings", () => {
     expect(lines[0]).toBe("! the lab's expiresOn passed on 2027-01-15: set cmg-lab:schedule.expiresOn later and run pulumi up, or pulumi destroy the lab");
     expect(lines[1]).toBe("  the server app secret's end date: 2027-03-01");
     expect(lines[2]).toMatch(/^! the ConfigMgr evaluation \(site installed 2026-07-01, read-only after 180 days\) passed on 2026-12-28/);
+  });
+});
+
+describe("run, the one way pause, resume and timings start az and pulumi", () => {
+  /** A child process as cross-spawn returns it, playing the events given once a listener is attached. */
+  function fakeChild(play: (child: EventEmitter & { stdout: EventEmitter; stderr: EventEmitter }) => void) {
+    const child = Object.assign(new EventEmitter(), { stdout: new EventEmitter(), stderr: new EventEmitter() });
+    setImmediate(() => play(child));
+    return child;
+  }
+  const spawnMock = vi.mocked(crossSpawn);
+
+  it("goes through cross-spawn with the arguments unchanged and no shell of its own (az is az.cmd on Windows)", async () => {
+    spawnMock.mockReset();
+    spawnMock.mockImplementation((() =>
+      fakeChild((c) => {
+        c.stdout.emit("data", Buffer.from("out"));
+        c.stderr.emit("data", Buffer.from("err"));
+        c.emit("close", 0);
+      })) as unknown as typeof crossSpawn);
+    // The awkward arguments lab-power passes: a JMESPath with spaces, braces and a colon; base64 with padding.
+    const args = ["vm", "list", "--query", "[].{name:name, powerState:powerState}", "--parameters", "CmgFqdn=b64:Y21nIGxhYiAneCc=", "%PATH%", 'a "b" ^&|<>'];
+    await expect(run("az", args)).resolves.toEqual({ code: 0, stdout: "out", stderr: "err" });
+    expect(spawnMock).toHaveBeenCalledTimes(1);
+    const [cmd, passed, options] = spawnMock.mock.calls[0] ?? [];
+    expect(cmd).toBe("az");
+    expect(passed).toEqual(args);
+    expect(options).toEqual({ stdio: ["ignore", "pipe", "pipe"] });
+  });
+
+  it("says in one line that az is missing when cross-spawn reports ENOENT (what it turns cmd.exe's 'not recognized' into)", async () => {
+    spawnMock.mockReset();
+    spawnMock.mockImplementation(((cmd: string, args: string[]) =>
+      fakeChild((c) => {
+        c.emit("error", Object.assign(new Error(`spawn ${cmd} ENOENT`), { code: "ENOENT", syscall: `spawn ${cmd}`, path: cmd, spawnargs: args }));
+        c.emit("close", 1);
+      })) as unknown as typeof crossSpawn);
+    const error = await must("az", ["vm", "list"]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as Error).message).toBe("az was not found on the PATH: install the Azure CLI (learn.microsoft.com/cli/azure/install-azure-cli), then az login");
+  });
+
+  it("names the command and its exit code when it fails", async () => {
+    spawnMock.mockReset();
+    spawnMock.mockImplementation((() =>
+      fakeChild((c) => {
+        c.stderr.emit("data", Buffer.from("ERROR: Please run 'az login' to setup account.\n"));
+        c.emit("close", 1);
+      })) as unknown as typeof crossSpawn);
+    await expect(must("az", ["vm", "list", "--resource-group", "rg"])).rejects.toThrow("az vm list --resource-group failed (exit 1): ERROR: Please run 'az login' to setup account.");
   });
 });

@@ -9,7 +9,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { timingOf } from "../scripts/cli/timings";
+import { buildReport, timingOf, type RunCommandTiming } from "../scripts/cli/timings";
+import { durationKind } from "../stacks/model/durations";
 import { samplePower } from "./support/power-output";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -26,7 +27,8 @@ const PLAIN_PARAM = "plain-param-VALUE";
 const SCRIPT_TEXT = "script-text-MARKER";
 const STREAM = "script-output-MARKER";
 
-const T = (hms: string): string => `2026-11-02T${hms}.0000000+00:00`;
+/** `09:05:00` on the build's day, or a whole time given as `2026-11-05T10:00:00`. */
+const T = (hms: string): string => `${hms.includes("T") ? hms : `2026-11-02T${hms}`}.0000000+00:00`;
 /** A run command as `az vm run-command list --expand instanceView` returns it (flattened by the CLI). */
 const rc = (name: string, tags: Record<string, string>, iv: { state: string; start?: string; end?: string; exit?: number }) => ({
   name,
@@ -204,6 +206,42 @@ describe("npm run timings", () => {
     expect(r.stdout).not.toContain("still running");
   });
 
+  it("counts the first build only: a resume's verify re-run days later is named and not counted", () => {
+    const later = [
+      rc("verify-user-discovery", { [S]: "check-user-discovery.ps1", cmgLabRecheck: "true", cmgLabLane: "verify" }, { state: "Succeeded", start: "2026-11-05T10:00:00", end: "2026-11-05T10:01:30" }),
+      rc("verify-site", { [S]: "lab-verify-site.ps1", cmgLabLane: "verify" }, { state: "Succeeded", start: "2026-11-05T10:00:10", end: "2026-11-05T10:04:00" }),
+    ];
+    setState({ runCommands: { "vm-dc01": RUN_COMMANDS["vm-dc01"], "vm-cm01": later }, stackOutputsFile: files().outputs });
+    const r = timings(["--stack-outputs", files().outputs]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    // 09:05:00 to 09:41:48 (ad-directory's end) = 36.8 minutes; not to 2026-11-05 10:04.
+    expect(r.stdout).toContain("Wall clock: 0h37m (36.8 min) from the first start 2026-11-02 09:05 to the last end 2026-11-02 09:41 UTC of the first build (up to its first gap of more than 60 minutes with no run command running); npm run plan");
+    // 2026-11-02 09:41:48 to 2026-11-05 10:00:00: 3 days and 18.2 minutes.
+    expect(r.stdout).toContain(
+      "Not counted: 2 run commands that started 3 days later (2026-11-05 10:00 UTC, after 72h18m with no run command running; npm run resume re-runs verify, a later pulumi up what changed): vm-cm01 verify-user-discovery, vm-cm01 verify-site.",
+    );
+    // Still listed and measured, one line each.
+    expect(row(r.stdout, "verify-site")).toEqual(["2026-11-05 10:00", "vm-cm01", "verify-site", "lab-verify-site.ps1 (lane verify)", "3.8", "10.0", "-6.2"]);
+
+    const json = JSON.parse(timings(["--stack-outputs", files().outputs, "--json"]).stdout) as { wallClock: unknown };
+    expect(json.wallClock).toEqual({
+      start: "2026-11-02T09:05:00.000Z",
+      end: "2026-11-02T09:41:48.000Z",
+      minutes: 36.8,
+      running: false,
+      notCounted: {
+        gapStart: "2026-11-02T09:41:48.000Z",
+        gapEnd: "2026-11-05T10:00:00.000Z",
+        gapMinutes: 4338.2,
+        runCommands: [
+          { vm: "vm-cm01", name: "verify-user-discovery" },
+          { vm: "vm-cm01", name: "verify-site" },
+        ],
+      },
+    });
+  });
+
   it("never prints a parameter, protected parameter, script text or output stream", () => {
     for (const args of [[], ["--json"]]) {
       const r = timings(["--stack-outputs", files().outputs, ...args]);
@@ -268,6 +306,24 @@ describe("npm run timings", () => {
     expect(timings(["--stack-outputs", files().outputs, "--json"]).stdout).toBe(r.stdout);
   });
 
+  it("runs at most three az processes at once (parallel az calls contend for the token cache lock), for a lab of nine VMs", () => {
+    const members = Array.from({ length: 8 }, (_, i) => `vm-m${i + 1}`);
+    fs.writeFileSync(files().outputs, JSON.stringify({ power: { ...POWER, memberVms: members } }));
+    const vms = [POWER.dcVm, ...members];
+    // Each VM one run command, started a minute after the previous VM's.
+    const lists = Object.fromEntries(vms.map((vm, i) => [vm, [rc(`step-${i}`, { [S]: "domain-join.ps1" }, { state: "Succeeded", start: `09:${10 + i}:00`, end: `09:${10 + i}:30` })]]));
+    setState({ runCommands: lists, hold: { ms: 300, until: 3, total: vms.length } });
+    const r = timings(["--stack-outputs", files().outputs]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const peaks = fs.readFileSync(`${files().log}.peak`, "utf8").trim().split("\n").map(Number);
+    expect(peaks).toHaveLength(9);
+    expect(Math.max(...peaks)).toBe(3);
+    expect(calls().map((c) => c[c.indexOf("--vm-name") + 1]).sort()).toEqual([...vms].sort());
+    const names = r.stdout.split("\n").flatMap((l) => (/^2026-11-02 /.test(l) ? [l.split(/ {2,}/)[2]] : []));
+    expect(names).toEqual(vms.map((_, i) => `step-${i}`));
+  });
+
   it("fails in one line when az is not on the PATH", () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), "cmg-lab-nopath-"));
     const r = timings(["--stack-outputs", files().outputs], { PATH: empty });
@@ -312,6 +368,45 @@ describe("usage (exit 2 naming what is wrong; --help exit 0)", () => {
     expect(r.status).toBe(0);
     expect(r.stdout.startsWith("usage: npm run timings -- [--stack NAME] [--stack-outputs FILE] [--json]")).toBe(true);
     expect(calls()).toEqual([]);
+  });
+});
+
+describe("buildReport's wall clock (the first build, up to a gap of more than 60 minutes with nothing running)", () => {
+  const t = (name: string, start: string, end: string | null, state: RunCommandTiming["state"] = end ? "succeeded" : "running"): RunCommandTiming =>
+    timingOf("vm", { name, instanceView: { executionState: state === "succeeded" ? "Succeeded" : "Running", startTime: `2026-11-02T${start}Z`, endTime: end ? `2026-11-02T${end}Z` : null } });
+
+  it("does not split at exactly 60 minutes", () => {
+    const w = buildReport("rg", "r", [t("a", "09:00:00", "09:10:00"), t("b", "10:10:00", "10:20:00")]).wallClock;
+    expect(w).toMatchObject({ end: "2026-11-02T10:20:00.000Z", minutes: 80, notCounted: null });
+  });
+
+  it("splits at a minute more, counting from the latest end so far (not the previous command's)", () => {
+    // a runs to 10:00, b (inside a) ends at 09:20: the gap runs from 10:00 to c's start at 11:01.
+    const w = buildReport("rg", "r", [t("a", "09:00:00", "10:00:00"), t("b", "09:10:00", "09:20:00"), t("c", "11:01:00", "11:05:00")]).wallClock;
+    expect(w).toMatchObject({ end: "2026-11-02T10:00:00.000Z", minutes: 60, notCounted: { gapStart: "2026-11-02T10:00:00.000Z", gapEnd: "2026-11-02T11:01:00.000Z", gapMinutes: 61, runCommands: [{ vm: "vm", name: "c" }] } });
+  });
+
+  it("finds no gap while a run command is still running", () => {
+    const w = buildReport("rg", "r", [t("a", "09:00:00", null), t("b", "09:10:00", "09:20:00"), t("c", "13:00:00", "13:05:00")]).wallClock;
+    expect(w).toMatchObject({ end: "2026-11-02T13:05:00.000Z", minutes: 245, running: true, notCounted: null });
+  });
+});
+
+describe("durationKind: which durations.ts figure a run command gets (shared by resourceDuration and timings)", () => {
+  it.each([
+    [1, false, "first"],
+    [1, true, "recheck"],
+    [2, false, "later-round"],
+    // A later round before a re-check.
+    [3, true, "later-round"],
+  ] as const)("round %i, recheck %s: %s", (round, recheck, kind) => {
+    expect(durationKind(round, recheck)).toBe(kind);
+  });
+
+  it("files a re-checked later round under the later round in timings, planned at LATER_ROUND (0.5)", () => {
+    const t = timingOf("vm", { name: "x", tags: { cmgLabScript: "site-install.ps1", cmgLabRound: "2/3", cmgLabRecheck: "true" }, instanceView: { executionState: "Succeeded", exitCode: 0, startTime: "2026-11-02T09:00:00Z", endTime: "2026-11-02T09:01:00Z" } });
+    expect(t).toMatchObject({ script: "site-install.ps1", round: 2, rounds: 3, recheck: true, plannedMinutes: 0.5 });
+    expect(buildReport("rg", "r", [t]).scripts).toMatchObject([{ script: "site-install.ps1", kind: "later-round", plannedMinutes: 0.5 }]);
   });
 });
 

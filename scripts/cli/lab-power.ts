@@ -17,10 +17,10 @@
  * after a resume shows no change. (A Bastion deleted by pause would be recreated by a `pulumi up
  * --refresh` made while paused, which is what it should do.)
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import spawn from "cross-spawn";
 import type { LabPowerOutput } from "../../components/lab";
 import { encodeParameterValue, wrapForRunCommand } from "../../stacks/model/run-command-transport";
 import { expandIncludes } from "../../stacks/model/script-text";
@@ -73,14 +73,21 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs a CLI (az or pulumi from the PATH) and collects its output. */
+/**
+ * Runs a CLI (az or pulumi from the PATH) and collects its output: every az and pulumi call of
+ * pause, resume and timings goes through here. cross-spawn, not child_process.spawn: on Windows az
+ * is az.cmd, which spawn without a shell does not find (ENOENT), and Node refuses to spawn a .cmd
+ * without one since 18.20.2 (CVE-2024-27980); cross-spawn finds it through PATHEXT and quotes the
+ * arguments for cmd.exe (a --query JMESPath, base64 values). A missing CLI comes back as ENOENT
+ * on every platform (cross-spawn turns cmd.exe's "not recognized" into it).
+ */
 export function run(cmd: string, args: readonly string[]): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", (e) => resolve({ code: 127, stdout, stderr: `${cmd}: ${e.message}` }));
     child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });

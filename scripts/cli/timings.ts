@@ -6,7 +6,9 @@
  * name the script, the round, a re-check and the lane (components/run-step.ts). This lists every
  * VM's run commands through the Azure CLI (`az vm run-command list --vm-name VM --expand
  * instanceView`), one line per run command in start order with the figure stacks/model/durations.ts
- * plans for it, then a summary per script and the wall clock from the first start to the last end.
+ * plans for it, then a summary per script and the wall clock of the first build: from the first
+ * start to the last end before the first gap of more than an hour with no run command running (a
+ * resume re-runs verify days later; what ran after the gap is named and not counted).
  *
  * Why: the durations are planning estimates, and a figure there goes down only with a source; a
  * measured build is that source. The header names the date and region to cite.
@@ -19,10 +21,11 @@
  * `npm run pause` does (scripts/cli/lab-power.ts).
  */
 import type { LabPowerOutput } from "../../components/lab";
-import { LANE_TAG, RECHECK_TAG, ROUND_TAG, SCRIPT_TAG } from "../../components/run-step";
-import { RUN_COMMAND_TYPE, resourceDuration } from "../../stacks/model/durations";
+import { LANE_TAG, ROUND_TAG } from "../../components/run-step";
+import { type DurationKind, RUN_COMMAND_TYPE, durationKind, resourceDuration } from "../../stacks/model/durations";
 import { runCli } from "./cli";
 import { must, readPower } from "./lab-power";
+import { isRecheck, roundOf, scriptOf, tagOf } from "./offline/plan-model";
 
 export const USAGE = `usage: npm run timings -- [--stack NAME] [--stack-outputs FILE] [--json]
        (tsx scripts/cli/timings.ts [options])
@@ -95,8 +98,8 @@ export interface RunCommandTiming {
 
 export interface ScriptSummary {
   readonly script: string;
-  /** Which durations.ts figure applies: SCRIPT_MINUTES (first), LATER_ROUND or RECHECK. */
-  readonly kind: "first" | "later round" | "recheck";
+  /** Which durations.ts figure applies (durationKind): SCRIPT_MINUTES (first), LATER_ROUND or RECHECK. */
+  readonly kind: DurationKind;
   /** Run commands that succeeded (the minutes below are over these). */
   readonly runs: number;
   readonly meanMinutes: number | null;
@@ -116,12 +119,29 @@ export interface TimingsReport {
   readonly date: string | null;
   /** The line a change to stacks/model/durations.ts should cite. */
   readonly citation: string;
+  /**
+   * The first build: from the first start to the last end before the first gap of more than
+   * WALL_CLOCK_GAP_MINUTES in which no run command ran (a resume re-runs verify days later).
+   */
   readonly wallClock: {
     readonly start: string | null;
     readonly end: string | null;
     readonly minutes: number | null;
-    /** Some run command is running or pending: the end is the latest end so far. */
+    /**
+     * A counted run command is running (or, without a gap, one is pending): the end is the
+     * latest end so far.
+     */
     readonly running: boolean;
+    /** The first such gap and the run commands that started after it (not counted); null without one. */
+    readonly notCounted: {
+      /** The first build's last end. */
+      readonly gapStart: string;
+      /** The next start. */
+      readonly gapEnd: string;
+      readonly gapMinutes: number;
+      /** In start order. */
+      readonly runCommands: readonly { readonly vm: string; readonly name: string }[];
+    } | null;
   };
   /** Over the run commands that succeeded (lanes overlap on a VM, so this exceeds the wall clock). */
   readonly totals: { readonly runs: number; readonly measuredMinutes: number; readonly plannedMinutes: number };
@@ -140,12 +160,14 @@ function isoOrNull(t: string | null | undefined): string | null {
 /** A run command's timing from what az returned for it. Pure. */
 export function timingOf(vm: string, raw: AzRunCommand): RunCommandTiming {
   const iv = raw.instanceView ?? raw.properties?.instanceView ?? {};
-  const tags = raw.tags ?? {};
-  const script = tags[SCRIPT_TAG] ?? null;
-  const roundTag = /^(\d+)\/(\d+)$/.exec(tags[ROUND_TAG] ?? "");
-  const round = roundTag ? Number(roundTag[1]) : 1;
-  const rounds = roundTag ? Number(roundTag[2]) : null;
-  const recheck = tags[RECHECK_TAG] === "true";
+  // The tags as the plan reads them from a resource's inputs (scripts/cli/offline/plan-model.ts).
+  const tagged = { inputs: { tags: raw.tags ?? {} } };
+  const script = scriptOf(tagged) ?? null;
+  const round = roundOf(tagged);
+  // The count of rounds only this report prints; roundOf gives the round.
+  const total = /^\d+\/(\d+)$/.exec(tagOf(tagged, ROUND_TAG) ?? "");
+  const rounds = total ? Number(total[1]) : null;
+  const recheck = isRecheck(tagged);
   const start = isoOrNull(iv.startTime);
   const end = isoOrNull(iv.endTime);
   const executionState = iv.executionState ?? null;
@@ -166,7 +188,7 @@ export function timingOf(vm: string, raw: AzRunCommand): RunCommandTiming {
     round,
     rounds,
     recheck,
-    lane: tags[LANE_TAG] ?? null,
+    lane: tagOf(tagged, LANE_TAG) ?? null,
     state,
     executionState,
     exitCode,
@@ -178,7 +200,36 @@ export function timingOf(vm: string, raw: AzRunCommand): RunCommandTiming {
   };
 }
 
-const KIND_ORDER = ["first", "later round", "recheck"] as const;
+const KIND_ORDER: readonly DurationKind[] = ["first", "later-round", "recheck"];
+
+/** A longer stretch with no run command running ends the first build (a resume, a later pulumi up). */
+export const WALL_CLOCK_GAP_MINUTES = 60;
+
+/**
+ * The run commands of the first build (start order) up to the first gap of more than
+ * WALL_CLOCK_GAP_MINUTES after the latest end so far; a running one (no end) bridges any gap.
+ */
+function firstBuild(started: readonly RunCommandTiming[]): { counted: readonly RunCommandTiming[]; notCounted: TimingsReport["wallClock"]["notCounted"] } {
+  let covered = -Infinity;
+  for (const [i, r] of started.entries()) {
+    const s = Date.parse(r.start ?? "");
+    if (i > 0 && s - covered > WALL_CLOCK_GAP_MINUTES * 60000) {
+      const after = started.slice(i);
+      return {
+        counted: started.slice(0, i),
+        notCounted: {
+          gapStart: new Date(covered).toISOString(),
+          gapEnd: new Date(s).toISOString(),
+          gapMinutes: round1((s - covered) / 60000),
+          runCommands: after.map((a) => ({ vm: a.vm, name: a.name })),
+        },
+      };
+    }
+    const e = r.end !== null ? Date.parse(r.end) : r.state === "running" ? Infinity : s;
+    covered = Math.max(covered, e);
+  }
+  return { counted: started, notCounted: null };
+}
 
 /** The report over every VM's run commands, in start order (never started last). Pure. */
 export function buildReport(resourceGroup: string, region: string, timings: readonly RunCommandTiming[]): TimingsReport {
@@ -189,15 +240,15 @@ export function buildReport(resourceGroup: string, region: string, timings: read
       a.vm.localeCompare(b.vm) ||
       a.name.localeCompare(b.name),
   );
-  const starts = runCommands.flatMap((r) => (r.start ? [r.start] : []));
-  const ends = runCommands.flatMap((r) => (r.end ? [r.end] : []));
-  const start = starts.length > 0 ? starts.reduce((a, b) => (a < b ? a : b)) : null;
+  const { counted, notCounted } = firstBuild(runCommands.filter((r) => r.start !== null));
+  const ends = counted.flatMap((r) => (r.end ? [r.end] : []));
+  const start = counted[0]?.start ?? null;
   const end = ends.length > 0 ? ends.reduce((a, b) => (a > b ? a : b)) : null;
 
   const groups = new Map<string, RunCommandTiming[]>();
   for (const r of runCommands) {
     if (r.script === null) continue;
-    const key = `${r.script}\u0000${kindOf(r)}`;
+    const key = `${r.script}\u0000${durationKind(r.round, r.recheck)}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   const scripts = [...groups.values()]
@@ -208,7 +259,7 @@ export function buildReport(resourceGroup: string, region: string, timings: read
       const planned = first.plannedMinutes ?? 0;
       return {
         script: first.script ?? "",
-        kind: kindOf(first),
+        kind: durationKind(first.round, first.recheck),
         runs: done.length,
         meanMinutes: mean,
         minMinutes: done.length > 0 ? Math.min(...done) : null,
@@ -233,7 +284,9 @@ export function buildReport(resourceGroup: string, region: string, timings: read
       start,
       end,
       minutes: start && end ? round1((Date.parse(end) - Date.parse(start)) / 60000) : null,
-      running: runCommands.some((r) => r.state === "running" || r.state === "pending"),
+      // A pending one has no start to place it by; after a gap it belongs to the later run.
+      running: counted.some((r) => r.state === "running") || (notCounted === null && runCommands.some((r) => r.state === "pending")),
+      notCounted,
     },
     totals: {
       runs: done.length,
@@ -243,13 +296,6 @@ export function buildReport(resourceGroup: string, region: string, timings: read
     runCommands,
     scripts,
   };
-}
-
-/** durations.ts's precedence (resourceDuration): a later round before a re-check. */
-function kindOf(r: RunCommandTiming): ScriptSummary["kind"] {
-  if (r.round > 1) return "later round";
-  if (r.recheck) return "recheck";
-  return "first";
 }
 
 const fmt = (n: number | null): string => (n === null ? "-" : n.toFixed(1));
@@ -307,7 +353,7 @@ export function renderHuman(report: TimingsReport): string {
   out.push("");
   out.push("Per script (minutes per run; measured over the runs that succeeded: mean, min-max)");
   const srows = report.scripts.map((s) => [
-    s.kind === "first" ? s.script : `${s.script} (${s.kind})`,
+    s.kind === "first" ? s.script : `${s.script} (${s.kind === "later-round" ? "later round" : s.kind})`,
     String(s.runs),
     s.meanMinutes === null ? "-" : s.runs > 1 ? `${fmt(s.meanMinutes)} (${fmt(s.minMinutes)}-${fmt(s.maxMinutes)})` : fmt(s.meanMinutes),
     fmt(s.plannedMinutes),
@@ -319,12 +365,22 @@ export function renderHuman(report: TimingsReport): string {
   const t = report.totals;
   out.push(`Sum over the ${t.runs} run commands that succeeded: measured ${fmt(t.measuredMinutes)} min, planned ${fmt(t.plannedMinutes)} min (not the wall clock: lanes on a VM and the VMs overlap).`);
   const w = report.wallClock;
+  const when = (iso: string): string => iso.slice(0, 16).replace("T", " ");
+  const firstBuildOnly = w.notCounted ? ` of the first build (up to its first gap of more than ${WALL_CLOCK_GAP_MINUTES} minutes with no run command running)` : "";
   if (w.start && w.end && w.minutes !== null) {
     out.push(
-      `Wall clock: ${hm(w.minutes)} (${w.minutes.toFixed(1)} min) from the first start ${w.start.slice(0, 16).replace("T", " ")} to the ${w.running ? "latest end so far" : "last end"} ${w.end.slice(0, 16).replace("T", " ")} UTC${w.running ? ", still running" : ""}; npm run plan prints the planned first build.`,
+      `Wall clock: ${hm(w.minutes)} (${w.minutes.toFixed(1)} min) from the first start ${when(w.start)} to the ${w.running ? "latest end so far" : "last end"} ${when(w.end)} UTC${firstBuildOnly}${w.running ? ", still running" : ""}; npm run plan prints the planned first build.`,
     );
   } else {
     out.push(`Wall clock: no run command has ended yet${w.running ? " (still running)" : ""}.`);
+  }
+  if (w.notCounted) {
+    const n = w.notCounted;
+    const days = Math.floor(n.gapMinutes / 1440);
+    const later = days >= 1 ? `${days} day${days > 1 ? "s" : ""} later` : `${hm(n.gapMinutes)} later`;
+    out.push(
+      `Not counted: ${n.runCommands.length} run command${n.runCommands.length > 1 ? "s" : ""} that started ${later} (${when(n.gapEnd)} UTC, after ${hm(n.gapMinutes)} with no run command running; npm run resume re-runs verify, a later pulumi up what changed): ${n.runCommands.map((r) => `${r.vm} ${r.name}`).join(", ")}.`,
+    );
   }
   return `${out.join("\n")}\n`;
 }
@@ -337,10 +393,33 @@ async function listRunCommands(resourceGroup: string, vm: string): Promise<AzRun
   return parsed as AzRunCommand[];
 }
 
+/**
+ * How many az processes run at once. Every az call takes the same MSAL token cache's file lock
+ * (~/.azure/msal_token_cache.*.lockfile), and many at once can fail on it ("Permission denied on
+ * msal_token_cache.bin.lockfile", github.com/Azure/azure-cli/issues/20273 and 21744; running them
+ * sequentially is the workaround given there). Three keeps a large lab quick; the figure is a
+ * judgement, not a documented limit (UNCONFIRMED that three never contend).
+ */
+export const AZ_CONCURRENCY = 3;
+
+/** fn over items, at most `limit` at a time; the results in the items' order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 /** Reads the lab's shape and every VM's run commands, and builds the report. */
 export async function readTimings(power: LabPowerOutput): Promise<TimingsReport> {
   const vms = [power.dcVm, ...power.memberVms];
-  const lists = await Promise.all(vms.map(async (vm) => ({ vm, list: await listRunCommands(power.resourceGroupName, vm) })));
+  const lists = await mapLimit(vms, AZ_CONCURRENCY, async (vm) => ({ vm, list: await listRunCommands(power.resourceGroupName, vm) }));
   const region = lists.flatMap((l) => l.list.map((r) => r.location)).find((l): l is string => typeof l === "string" && l !== "") ?? power.bastion.location;
   return buildReport(
     power.resourceGroupName,

@@ -186,11 +186,26 @@ export const RECHECK: Duration = {
     "a check run again after an earlier step of the same build waited for the same state (check-user-discovery.ps1 in aad-user-discovery and ad-user-discovery's read-back, then in verify): it reads the state back at once; managed run command overhead plus a short script (planning estimate)",
 };
 
+/** Which figure a run command gets: its script's (first), LATER_ROUND or RECHECK. */
+export type DurationKind = "first" | "later-round" | "recheck";
+
+/** A later round before a re-check: a re-checked later round still finds its work done. */
+export function durationKind(round: number, recheck: boolean): DurationKind {
+  if (round > 1) return "later-round";
+  if (recheck) return "recheck";
+  return "first";
+}
+
 /** The estimated creation time of one resource. Components take no time of their own. */
 export function resourceDuration(type: string, custom: boolean, script: string | undefined, round = 1, recheck = false): Duration {
   if (!custom) return { minutes: 0, source: "component (no cloud resource)" };
-  if (type === RUN_COMMAND_TYPE && round > 1) return LATER_ROUND;
-  if (type === RUN_COMMAND_TYPE && recheck) return RECHECK;
-  if (type === RUN_COMMAND_TYPE) return (script && SCRIPT_MINUTES[script]) || RUN_COMMAND_DEFAULT;
-  return TYPE_MINUTES[type] ?? UNKNOWN_TYPE;
+  if (type !== RUN_COMMAND_TYPE) return TYPE_MINUTES[type] ?? UNKNOWN_TYPE;
+  switch (durationKind(round, recheck)) {
+    case "later-round":
+      return LATER_ROUND;
+    case "recheck":
+      return RECHECK;
+    case "first":
+      return (script && SCRIPT_MINUTES[script]) || RUN_COMMAND_DEFAULT;
+  }
 }
