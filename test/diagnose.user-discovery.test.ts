@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { diagnoseTextDetailed, matchLine, type Diagnosis } from "../stacks/diagnosis/diagnose";
 import type { StepId } from "../stacks/model/runbook";
 import { SIGNATURES } from "../stacks/diagnosis/signatures";
+import { errorView } from "./support/run-command-error";
 
 /**
  * The lab's own verdict. scripts/vm/check-user-discovery.ps1 (run by the aad-user-discovery and
@@ -71,20 +72,6 @@ const SID = "S-1-5-21-3623811015-3361044348-30300820-1105";
 const OID = "0a1b2c3d-0000-4000-8000-00000000a11c";
 const TID = "72f988bf-0000-4000-8000-0000000000aa";
 
-/**
- * How Windows PowerShell 5.1 prints the trap's Write-Error in the run command's error stream: the
- * script path, " : ", the message, then the category lines. UNCONFIRMED: the exact decoration (and
- * whether a long message is wrapped at a console width there); the signatures need only the
- * message to be on one line.
- */
-function errorView(message: string): string[] {
-  const script = "C:\\Packages\\Plugins\\Microsoft.CPlat.Core.RunCommandHandlerWindows\\2.0.9\\Downloads\\script0.ps1";
-  return [
-    `${script} : ${message}`,
-    "    + CategoryInfo          : NotSpecified: (:) [Write-Error], WriteErrorException",
-    "    + FullyQualifiedErrorId : Microsoft.PowerShell.Commands.WriteErrorException,script0.ps1",
-  ];
-}
 
 /** Lines of lab-verify-site.ps1's report (format pinned by its Pester test), around the user check. */
 const SITE_REPORT = ["VERIFY REPORT PS1SITE (site)", "VERIFY PS1SITE cmg-ready PASS", "VERIFY PS1SITE client-online PASS"];

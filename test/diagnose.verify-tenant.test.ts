@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { diagnoseTextDetailed, matchLine, type Diagnosis } from "../stacks/diagnosis/diagnose";
 import type { StepId } from "../stacks/model/runbook";
 import { SIGNATURES } from "../stacks/diagnosis/signatures";
+import { errorView } from "./support/run-command-error";
 
 /**
  * The lab's own verdict on a device joined to another tenant. scripts/vm/lab-verify-client.ps1
@@ -93,19 +94,6 @@ function report(host: string, checks: readonly Check[]): string[] {
   return out;
 }
 
-/**
- * How Windows PowerShell 5.1 prints the trap's Write-Error in the run command's error stream: the
- * script path, " : ", the message, then the category lines. UNCONFIRMED: the exact decoration; the
- * signatures need only the message on one line.
- */
-function errorView(message: string): string[] {
-  const script = "C:\\Packages\\Plugins\\Microsoft.CPlat.Core.RunCommandHandlerWindows\\2.0.9\\Downloads\\script0.ps1";
-  return [
-    `${script} : ${message}`,
-    "    + CategoryInfo          : NotSpecified: (:) [Write-Error], WriteErrorException",
-    "    + FullyQualifiedErrorId : Microsoft.PowerShell.Commands.WriteErrorException,script0.ps1",
-  ];
-}
 
 /** Lines 136 and 38: the trap's message for a failed report. */
 function verifyFailed(host: string): string {
