@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateLab, type Evaluation, type RecordedResource } from "../scripts/cli/offline/evaluate";
 import { checkRunCommandContract, initPsLint } from "../scripts/cli/pslint";
-import { LANE_TAG, SCRIPTS_DIR, SCRIPT_TAG } from "../components/run-step";
+import { LANE_TAG, readScript, SCRIPTS_DIR, SCRIPT_TAG } from "../components/run-step";
 import { expandIncludes } from "../stacks/model/script-text";
 import { decodeParameterValue, wrapForRunCommand } from "../stacks/model/run-command-transport";
 import { runCommandText } from "../scripts/cli/ps-test/run-command-text";
@@ -106,7 +106,7 @@ describe("run-command contract over the whole lab", () => {
   it("CLI-sent scripts: the CLI sends the file as the Pester tests run it, with exactly its param() names", () => {
     expect(CMG_POWER_SCRIPT in CLI_SENT).toBe(true);
     for (const [file, commands] of Object.entries(CLI_SENT)) {
-      const text = expandIncludes(file, fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8"), SCRIPTS_DIR).text;
+      const text = readScript(file);
       for (const c of commands) {
         expect(c.script, file).toBe(runCommandText(file));
         expect(checkRunCommandContract(file, text, { parameters: [...c.names], protectedParameters: [] }), file).toEqual([]);
@@ -133,8 +133,7 @@ const INSTALLERS = new Set(["site-sql.ps1", "site-adk.ps1", "site-install.ps1", 
 
 /** The script's code without comments (help blocks and # lines), where the rules look. */
 function codeOf(file: string): string {
-  const text = expandIncludes(file, fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8"), SCRIPTS_DIR).text;
-  return text.replace(/<#[\s\S]*?#>/g, "").replace(/^\s*#.*$/gm, "");
+  return readScript(file).replace(/<#[\s\S]*?#>/g, "").replace(/^\s*#.*$/gm, "");
 }
 
 /** What a run command in a lane (beside other work on its VM) must not do. */

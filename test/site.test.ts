@@ -416,16 +416,14 @@ describe("the site in the whole lab", () => {
   it("orders CM01's site work by what each script needs, side by side where nothing does", () => {
     const closure = waitClosure(ev);
     const cm01 = runCommands(ev).filter((r) => String(r.plainInputs.vmName).endsWith("-cm01"));
-    const first = (script: string): RecordedResource => {
+    /** CM01's run commands of a script, in registration order (rounds, re-checks); at least one. */
+    const runsOf = (script: string): RecordedResource[] => {
       const found = cm01.filter((r) => (r.inputs.tags as Record<string, unknown>)[SCRIPT_TAG] === script).sort((a, b) => a.seq - b.seq);
       expect(found.length, script).toBeGreaterThan(0);
-      return found[0] as RecordedResource;
+      return found;
     };
-    const last = (script: string): RecordedResource => {
-      const found = cm01.filter((r) => (r.inputs.tags as Record<string, unknown>)[SCRIPT_TAG] === script).sort((a, b) => a.seq - b.seq);
-      expect(found.length, script).toBeGreaterThan(0);
-      return found[found.length - 1] as RecordedResource;
-    };
+    const first = (script: string): RecordedResource => runsOf(script)[0] as RecordedResource;
+    const last = (script: string): RecordedResource => runsOf(script).at(-1) as RecordedResource;
     const named = (name: string): RecordedResource => onlyOne(cm01.filter((r) => r.name === name));
     const waits = (a: RecordedResource, b: RecordedResource): boolean => closure.get(a.urn)?.has(b.urn) ?? false;
     const before = (a: string, b: string): void => expect(waits(first(b), last(a)), `${b} waits for ${a}`).toBe(true);
