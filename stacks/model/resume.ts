@@ -73,20 +73,16 @@ export function estimateResume(shape: ResumeShape): ResumeEstimate {
     { phase: "start the members (site server, Entra Connect, clients) at once", ...fig("vmStart") },
     { phase: "wait for AD and the site (run command on the site server)", ...fig("adAndSite") },
     { phase: "start the CMG from the site and wait until it is ready", ...fig("cmgStart") },
-    shape.parallelInGuest
-      ? {
-          // The user-discovery and site checks (two lanes on the site server) and each client's
-          // check run side by side (components/lab-verify.ts).
-          phase: "re-run the verify step (user discovery, site and client checks side by side)",
-          minutes: fig("pulumiOverhead").minutes + verify,
-          source: `${fig("pulumiOverhead").source}; ${fig("verifyCheck").source}`,
-        }
-      : {
-          // Without lanes the site server's two checks run one after the other; the clients' beside them.
-          phase: "re-run the verify step (on the site server user discovery then the site check; the clients' checks beside them)",
-          minutes: fig("pulumiOverhead").minutes + 2 * verify,
-          source: `${fig("pulumiOverhead").source}; ${fig("verifyCheck").source}`,
-        },
+    {
+      // With lanes the user-discovery and site checks (two lanes on the site server) and each
+      // client's check run side by side (components/lab-verify.ts); without, the site server's
+      // two checks run one after the other, the clients' beside them.
+      phase: shape.parallelInGuest
+        ? "re-run the verify step (user discovery, site and client checks side by side)"
+        : "re-run the verify step (on the site server user discovery then the site check; the clients' checks beside them)",
+      minutes: fig("pulumiOverhead").minutes + (shape.parallelInGuest ? 1 : 2) * verify,
+      source: `${fig("pulumiOverhead").source}; ${fig("verifyCheck").source}`,
+    },
   ].map((p) => ({ phase: p.phase, minutes: p.minutes, source: p.source }));
   const chain = phases.reduce((s, p) => s + p.minutes, 0);
   // The Bastion is recreated from the first minute, beside the chain; a resume ends with both.
